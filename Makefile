@@ -1,0 +1,171 @@
+# lguest, reborn: one Makefile for the book and the program it contains.
+#
+#   make tangle      chapters/*.nw -> generated/ (committed) and build/src/ (compiled)
+#   make             tangle, then build build/lguest, build/host.elf, build/guest.elf
+#   make book        weave the chapters into book/html/ and book/lguest.pdf
+#   make check       everything above, the checks, and the tests
+#   make run         boot the default Guest (ARGS="..." passes Launcher arguments)
+#   make tale        the story, in marker order, read from generated/ alone
+#   make lint        the chapters' consistency checks, nothing written
+#   make deps        install the Debian packages the project needs
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+.DEFAULT_GOAL := all
+
+CHAPTERS := $(sort $(wildcard chapters/*.nw))
+MARKUP   := /usr/lib/noweb/markup -t
+TOOLS    := build/tools
+LGTANGLE := $(TOOLS)/lgtangle
+TALE     := $(TOOLS)/tale
+REMAP    := $(TOOLS)/remap
+TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
+
+# ---------------------------------------------------------------- set-up
+# Debian packages, by what needs them.
+DEPS_BUILD := gcc make binutils noweb zlib1g-dev
+DEPS_RUN   := qemu-system-x86
+DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core \
+              texlive-latex-recommended texlive-latex-extra \
+              texlive-fonts-recommended texlive-xetex lmodern
+DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_BOOK)
+
+.PHONY: deps
+deps:
+	@missing=$$(for p in $(DEPS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	  done | tr '\n' ' '); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "make deps: installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	  echo "make deps: missing Debian packages; as root run:"; \
+	  echo "  apt-get install --no-install-recommends $$missing"; exit 1; \
+	fi
+
+# ---------------------------------------------------------------- the tools
+$(TOOLS)/%: tangle/%.c
+	@mkdir -p $(TOOLS)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
+
+# ---------------------------------------------------------------- tangling
+.PHONY: tangle lint check-generated tale tale-check
+tangle: $(LGTANGLE)
+	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --generated generated --build build/src
+
+lint: $(LGTANGLE)
+	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --lint
+
+# generated/ must be byte-identical to a fresh tangle of the chapters.
+check-generated: $(LGTANGLE)
+	@rm -rf build/fresh && mkdir -p build/fresh
+	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --generated build/fresh
+	@if diff -ru generated build/fresh >build/fresh.diff; then \
+	  echo "check-generated: generated/ matches the chapters"; \
+	else cat build/fresh.diff; \
+	  echo "check-generated: generated/ differs from the chapters (run make tangle)"; exit 1; fi
+
+# The tale, lguest's `make Beer': the marked narrative read back out of generated/.
+tale: $(TALE)
+	@$(TALE) generated
+
+# One target per chapter letter prints that part of the tale.
+CHAPTER_TARGETS := Preparation:P Guest:G Drivers:D Launcher:L Host:H Switcher:S Mastery:M
+.PHONY: $(foreach t,$(CHAPTER_TARGETS),$(word 1,$(subst :, ,$(t))))
+$(foreach t,$(CHAPTER_TARGETS),$(eval $(word 1,$(subst :, ,$(t))): $(TALE) ; @$(TALE) --letter $(word 2,$(subst :, ,$(t))) generated))
+
+# The story told by the code equals the story told by the chapters.
+tale-check: $(LGTANGLE) $(TALE)
+	@mkdir -p build
+	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --tale >build/tale.chapters
+	@$(TALE) --prose generated >build/tale.code
+	@if diff -u build/tale.chapters build/tale.code; then \
+	  echo "tale-check: the code's tale equals the chapters' narrative"; \
+	else echo "tale-check: generated/ tells a different story"; exit 1; fi
+
+# ---------------------------------------------------------------- the program
+# Compiled from the code-only copies in build/src/; $(REMAP) turns their
+# line numbers back into chapters/*.nw lines in every diagnostic.
+.PHONY: all programs
+all: tangle $(REMAP)
+	@$(MAKE) --no-print-directory programs
+
+SRC := build/src
+OBJ := build/obj
+
+# The Host: ring 0 code, emulated instruction by instruction on this machine's KVM.
+HOST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -ffreestanding -fno-pie -fno-pic \
+  -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
+  -fno-asynchronous-unwind-tables -fcf-protection=none -nostdinc -I$(SRC)/include
+HOST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments
+HOST_SRCS := $(wildcard $(SRC)/host/*.c $(SRC)/host/*.S $(SRC)/lib/*.c)
+HOST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/host/%.o,$(HOST_SRCS))
+
+# The Guest: ring 3 code, native speed.
+GUEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -ffreestanding -fno-pie -fno-pic \
+  -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+  -fno-asynchronous-unwind-tables -fcf-protection=none -nostdinc -I$(SRC)/include
+GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments
+GUEST_SRCS := $(wildcard $(SRC)/guest/*.c $(SRC)/guest/*.S $(SRC)/drivers/*.c $(SRC)/lib/*.c)
+GUEST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/guest/%.o,$(GUEST_SRCS))
+
+# The Launcher: an ordinary Linux program that embeds both images.
+LAUNCHER_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -I$(SRC)/include
+LAUNCHER_LIBS := -lz
+LAUNCHER_SRCS := $(wildcard $(SRC)/launcher/*.c $(SRC)/launcher/*.S)
+LAUNCHER_OBJS := $(patsubst $(SRC)/%,$(OBJ)/launcher/%.o,$(LAUNCHER_SRCS))
+
+programs: $(if $(LAUNCHER_SRCS),build/lguest) $(if $(HOST_SRCS),build/host.elf) \
+          $(if $(GUEST_SRCS),build/guest.elf)
+
+build/host.elf: $(HOST_OBJS) $(SRC)/host/host.ld
+	$(LD) $(HOST_LDFLAGS) -T $(SRC)/host/host.ld -o $@ $(HOST_OBJS)
+build/guest.elf: $(GUEST_OBJS) $(SRC)/guest/guest.ld
+	$(LD) $(GUEST_LDFLAGS) -T $(SRC)/guest/guest.ld -o $@ $(GUEST_OBJS)
+build/lguest: $(LAUNCHER_OBJS)
+	$(CC) -o $@ $(LAUNCHER_OBJS) $(LAUNCHER_LIBS)
+# The Launcher's assembly embeds the two images with .incbin.
+$(filter %.S.o,$(LAUNCHER_OBJS)): build/host.elf build/guest.elf
+
+# Byte columns, and no excerpt line numbers: remap can then say exactly
+# where in the chapter a diagnostic points.
+DIAG_FLAGS := -fdiagnostics-column-unit=byte -fno-diagnostics-show-line-numbers
+
+define compile
+$(OBJ)/$(1)/%.c.o: $(SRC)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $(2) $(DIAG_FLAGS) -MMD -c $$< -o $$@ 2>&1 | $(REMAP)
+$(OBJ)/$(1)/%.S.o: $(SRC)/%.S
+	@mkdir -p $$(@D)
+	$$(CC) $(2) $(DIAG_FLAGS) -MMD -c $$< -o $$@ 2>&1 | $(REMAP)
+endef
+$(eval $(call compile,host,$(HOST_CFLAGS)))
+$(eval $(call compile,guest,$(GUEST_CFLAGS)))
+$(eval $(call compile,launcher,$(LAUNCHER_CFLAGS)))
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- running
+.PHONY: run
+run: deps all
+	build/lguest $(ARGS)
+
+# ---------------------------------------------------------------- the book
+-include weave/weave.mk
+
+# ---------------------------------------------------------------- checking
+.PHONY: check
+check: deps
+	@$(MAKE) --no-print-directory check-generated
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(if $(wildcard weave/weave.mk),book)
+	@tests/run
+
+.PHONY: bench
+bench: all
+	@tests/bench
+
+.PHONY: clean
+clean:
+	rm -rf build book/html book/lguest.pdf

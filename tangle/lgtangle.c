@@ -1,0 +1,855 @@
+/*
+ * lgtangle: the back end of our tangler.
+ *
+ * noweb's `markup` turns the chapters into its pipeline (one token a line:
+ * @file, @begin docs, @text, @nl, @defn, @use, ...).  We read that pipeline,
+ * check the book, and write every root chunk whose name is a path:
+ *
+ *   --generated DIR   the tangled files, the tale in comments (committed)
+ *   --build DIR       code-only copies and their .lines maps (compiled)
+ *   --lint            check only
+ *   --tale            print the marked prose, for comparison with the code
+ *
+ * Errors are "chapters/FILE.nw:LINE: message"; with any error nothing is
+ * written.  Output files are replaced atomically and only when their bytes
+ * change, so make rebuilds only what a change really touched.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LETTERS "PGDLHSM"
+
+/* ------------------------------------------------------------ small helpers */
+
+static int nerrors;
+
+static void error_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	nerrors++;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p) {
+		perror("lgtangle");
+		exit(2);
+	}
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	return strcpy(xrealloc(NULL, strlen(s) + 1), s);
+}
+
+/* A growable string. */
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* ------------------------------------------------------------ the book in memory */
+
+/* One item of a code line: literal text, or a use of another chunk. */
+struct item {
+	int is_use;
+	char *text;     /* the text, or the used chunk's name */
+	int chunk;      /* for a use: the chunk it names */
+	int col;        /* its byte offset in the chapter's line */
+};
+
+struct line {
+	const char *file;
+	int lineno;
+	struct item *items;
+	int nitems;
+};
+
+/* One definition of a chunk (noweb lets a name be defined many times). */
+struct piece {
+	int chunk;
+	struct line *lines;
+	int nlines;
+	int marker;     /* the marker whose prose this piece carries, or -1 */
+};
+
+struct chunk {
+	char *name;
+	int *pieces;
+	int npieces;
+	int uses;
+	const char *file;  /* where it is first defined, or first used */
+	int lineno;
+	int defined;
+	int expanding;     /* set while expanding: catches a chunk that uses itself */
+};
+
+struct marker {
+	char letter;
+	int number;
+	const char *file;
+	int lineno;
+	struct buf prose;  /* the marked documentation chunk, one \n per line */
+	int piece;         /* its first code chunk, or -1 */
+	int placed;        /* its comment has been written */
+};
+
+static struct piece *pieces;
+static int npieces;
+static struct chunk *chunks;
+static int nchunks;
+static struct marker *markers;
+static int nmarkers;
+
+static int chunk_lookup(const char *name, const char *file, int lineno)
+{
+	for (int i = 0; i < nchunks; i++)
+		if (strcmp(chunks[i].name, name) == 0)
+			return i;
+	chunks = xrealloc(chunks, (nchunks + 1) * sizeof(*chunks));
+	chunks[nchunks] = (struct chunk){ .name = xstrdup(name), .file = file,
+					  .lineno = lineno };
+	return nchunks++;
+}
+
+/* ------------------------------------------------------------ chapter letters */
+
+static const char *const chapter_words[] = {
+	"preparation", "guest", "drivers", "launcher", "host", "switcher", "mastery",
+};
+
+/* chapters/NN-word[-more].nw gives the letter of its markers, or 0. */
+static char chapter_letter(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	if (!isdigit((unsigned char)base[0]) || !isdigit((unsigned char)base[1]) ||
+	    base[2] != '-')
+		return 0;
+	for (int i = 0; i < 7; i++) {
+		size_t n = strlen(chapter_words[i]);
+		if (strncmp(base + 3, chapter_words[i], n) == 0 &&
+		    (base[3 + n] == '-' || strcmp(base + 3 + n, ".nw") == 0))
+			return LETTERS[i];
+	}
+	return 0;
+}
+
+static int letter_rank(char c)
+{
+	const char *p = strchr(LETTERS, c);
+	return p ? (int)(p - LETTERS) : 99;
+}
+
+/* ------------------------------------------------------------ reading the pipeline */
+
+static struct {
+	const char *file;
+	int lineno;
+	char letter;          /* this chapter's letter */
+	int in_code;
+	int skip_nl;          /* the newline that ends a <<name>>= line */
+	int piece;            /* the piece being read */
+	struct line line;     /* the code line being read */
+	int col;              /* bytes of the line read so far */
+	int first_text;       /* the next @text is the first of a docs chunk */
+	int prose;            /* the marker whose prose we are collecting, or -1 */
+	int pending;          /* a marker still waiting for its code, or -1 */
+	int last[128];        /* per letter: the last number in this chapter */
+} rd = { .prose = -1, .pending = -1 };
+
+static void check_pending_marker(void)
+{
+	if (rd.pending >= 0) {
+		struct marker *m = &markers[rd.pending];
+		error_at(m->file, m->lineno,
+			 "marker %c:%03d explains no code; give it a chunk, or drop the marker",
+			 m->letter, m->number);
+	}
+	rd.pending = -1;
+}
+
+static void add_item(int is_use, const char *text)
+{
+	struct line *l = &rd.line;
+
+	l->items = xrealloc(l->items, (l->nitems + 1) * sizeof(*l->items));
+	l->items[l->nitems++] = (struct item){ .is_use = is_use, .text = xstrdup(text),
+		.chunk = is_use ? chunk_lookup(text, rd.file, rd.lineno) : -1, .col = rd.col };
+	rd.col += (int)strlen(text) + (is_use ? 4 : 0);
+}
+
+static void end_code_line(void)
+{
+	struct piece *p = &pieces[rd.piece];
+
+	rd.line.file = rd.file;
+	rd.line.lineno = rd.lineno;
+	p->lines = xrealloc(p->lines, (p->nlines + 1) * sizeof(*p->lines));
+	p->lines[p->nlines++] = rd.line;
+	rd.line = (struct line){ 0 };
+	rd.col = 0;
+}
+
+/* A marker is a letter, a colon and three digits at the start of a docs chunk. */
+static void new_marker(const char *text)
+{
+	char letter = text[0];
+	int ok = isupper((unsigned char)letter) && isdigit((unsigned char)text[2]) &&
+		 isdigit((unsigned char)text[3]) && isdigit((unsigned char)text[4]) &&
+		 (text[5] == '\0' || text[5] == ' ');
+	int number;
+
+	if (!ok) {
+		error_at(rd.file, rd.lineno,
+			 "malformed marker '%.*s'; a marker is a capital letter, a colon and three digits, as in D:400",
+			 (int)strcspn(text, " "), text);
+		return;
+	}
+	number = atoi(text + 2);
+	if (!strchr(LETTERS, letter))
+		error_at(rd.file, rd.lineno, "marker %c:%03d has an unknown letter; the letters are %s",
+			 letter, number, LETTERS);
+	else if (rd.letter && letter != rd.letter && letter != 'M')
+		error_at(rd.file, rd.lineno, "marker %c:%03d stands in a chapter whose letter is %c",
+			 letter, number, rd.letter);
+	for (int i = 0; i < nmarkers; i++)
+		if (markers[i].letter == letter && markers[i].number == number)
+			error_at(rd.file, rd.lineno, "marker %c:%03d is already used at %s:%d",
+				 letter, number, markers[i].file, markers[i].lineno);
+	if (number <= rd.last[(int)letter])
+		error_at(rd.file, rd.lineno,
+			 "marker %c:%03d comes after %c:%03d; numbers must increase through a chapter",
+			 letter, number, letter, rd.last[(int)letter]);
+	rd.last[(int)letter] = number;
+
+	check_pending_marker();
+	markers = xrealloc(markers, (nmarkers + 1) * sizeof(*markers));
+	markers[nmarkers] = (struct marker){ .letter = letter, .number = number,
+		.file = rd.file, .lineno = rd.lineno, .piece = -1 };
+	buf_puts(&markers[nmarkers].prose, text[5] ? text + 6 : "");
+	rd.prose = rd.pending = nmarkers++;
+}
+
+static void docs_text(const char *text)
+{
+	if (rd.first_text) {
+		rd.first_text = 0;
+		if (isalpha((unsigned char)text[0]) && text[1] == ':') {
+			new_marker(text);
+			return;
+		}
+	}
+	if (rd.prose >= 0)
+		buf_puts(&markers[rd.prose].prose, text);
+}
+
+static void start_piece(const char *name)
+{
+	int c = chunk_lookup(name, rd.file, rd.lineno);
+
+	pieces = xrealloc(pieces, (npieces + 1) * sizeof(*pieces));
+	pieces[npieces] = (struct piece){ .chunk = c, .marker = rd.pending };
+	if (rd.pending >= 0)
+		markers[rd.pending].piece = npieces;
+	rd.pending = -1;
+	chunks[c].pieces = xrealloc(chunks[c].pieces, (chunks[c].npieces + 1) * sizeof(int));
+	chunks[c].pieces[chunks[c].npieces++] = npieces;
+	if (!chunks[c].defined) {
+		chunks[c].defined = 1;
+		chunks[c].file = rd.file;
+		chunks[c].lineno = rd.lineno;
+	}
+	rd.piece = npieces++;
+	rd.skip_nl = 1;
+	rd.col = 0;
+}
+
+static void new_file(const char *name)
+{
+	check_pending_marker();
+	rd.file = xstrdup(name);
+	rd.lineno = 1;
+	memset(rd.last, 0, sizeof(rd.last));
+	rd.letter = chapter_letter(name);
+	if (!rd.letter)
+		error_at(rd.file, 1, "a chapter's file name is NN-word.nw, the word one of "
+			 "preparation, guest, drivers, launcher, host, switcher, mastery");
+}
+
+/* One line of the pipeline: "@keyword rest". */
+static void read_token(char *tok)
+{
+	char *rest = strchr(tok, ' ');
+
+	if (rest)
+		*rest++ = '\0';
+	else
+		rest = "";
+	if (!strcmp(tok, "@file")) {
+		new_file(rest);
+	} else if (!strcmp(tok, "@begin")) {
+		rd.in_code = strncmp(rest, "code", 4) == 0;
+		rd.first_text = !rd.in_code;
+	} else if (!strcmp(tok, "@end")) {
+		rd.in_code = 0;
+		rd.prose = -1;
+	} else if (!strcmp(tok, "@defn")) {
+		start_piece(rest);
+	} else if (!strcmp(tok, "@use")) {
+		add_item(1, rest);
+		chunks[rd.line.items[rd.line.nitems - 1].chunk].uses++;
+	} else if (!strcmp(tok, "@text")) {
+		if (rd.in_code)
+			add_item(0, rest);
+		else
+			docs_text(rest);
+	} else if (!strcmp(tok, "@quote") || !strcmp(tok, "@endquote")) {
+		if (rd.prose >= 0)
+			buf_puts(&markers[rd.prose].prose, "`");
+	} else if (!strcmp(tok, "@index") && !strcmp(rest, "nl")) {
+		rd.lineno++;            /* an @ %def line: no code, no prose */
+	} else if (!strcmp(tok, "@nl")) {
+		if (rd.in_code && !rd.skip_nl)
+			end_code_line();
+		else if (!rd.in_code && rd.prose >= 0)
+			buf_puts(&markers[rd.prose].prose, "\n");
+		rd.skip_nl = 0;
+		rd.first_text = 0;
+		rd.lineno++;
+	} else if (!strcmp(tok, "@line")) {
+		rd.lineno = atoi(rest);
+	}
+}
+
+static void read_pipeline(FILE *in)
+{
+	char *tok = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	while ((n = getline(&tok, &cap, in)) > 0) {
+		if (tok[n - 1] == '\n')
+			tok[n - 1] = '\0';
+		read_token(tok);
+	}
+	check_pending_marker();
+	free(tok);
+}
+
+/* ------------------------------------------------------------ checking the chunks */
+
+static const char *const root_dirs[] = {
+	"include/", "lib/", "launcher/", "host/", "guest/", "drivers/",
+};
+
+static int looks_like_path(const char *name)
+{
+	return name[strcspn(name, " \t")] == '\0' && strpbrk(name, "/.") != NULL;
+}
+
+static int allowed_path(const char *name)
+{
+	if (strstr(name, "..") || strstr(name, "//"))
+		return 0;
+	for (size_t i = 0; i < sizeof(root_dirs) / sizeof(root_dirs[0]); i++)
+		if (strncmp(name, root_dirs[i], strlen(root_dirs[i])) == 0 &&
+		    name[strlen(root_dirs[i])] != '\0')
+			return 1;
+	return 0;
+}
+
+/* Returns 1 if chunk c is a file to write. */
+static int check_chunk(int c)
+{
+	struct chunk *ch = &chunks[c];
+
+	if (!ch->defined) {
+		error_at(ch->file, ch->lineno, "chunk <<%s>> is used but never defined", ch->name);
+		return 0;
+	}
+	if (ch->uses > 0)
+		return 0;
+	if (!looks_like_path(ch->name)) {
+		error_at(ch->file, ch->lineno, "chunk <<%s>> is defined but never used", ch->name);
+		return 0;
+	}
+	if (!allowed_path(ch->name)) {
+		error_at(ch->file, ch->lineno,
+			 "root <<%s>> is outside the allowed directories (include/ lib/ launcher/ host/ guest/ drivers/)",
+			 ch->name);
+		return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------ expanding a root */
+
+struct out {
+	int with_tale;       /* carry the marked prose as comments */
+	struct buf text;     /* the file */
+	struct buf map;      /* one "chapters/FILE.nw:LINE" per line of it */
+	struct buf cur;      /* the line being built */
+	const char *indent;  /* prefix for every new line of this expansion */
+	const char *file;    /* where the current line's code comes from */
+	int lineno;
+	int shift;           /* its column in the copy less its column there */
+};
+
+static int only_blanks(const char *s, size_t n);
+
+/* A line of the copy maps to the chapter line of its first visible text. */
+static void out_text(struct out *o, const char *s, const char *file, int lineno, int col)
+{
+	if (*s == '\0')
+		return;
+	if (o->cur.len == 0)
+		buf_puts(&o->cur, o->indent);
+	if (only_blanks(o->cur.s, o->cur.len) && !only_blanks(s, strlen(s))) {
+		o->file = file;
+		o->lineno = lineno;
+		o->shift = (int)o->cur.len - col;
+	}
+	buf_puts(&o->cur, s);
+}
+
+static void out_newline(struct out *o)
+{
+	char loc[512];
+
+	while (o->cur.len > 0 && isspace((unsigned char)o->cur.s[o->cur.len - 1]))
+		o->cur.s[--o->cur.len] = '\0';
+	if (o->cur.len)
+		buf_puts(&o->text, o->cur.s);
+	buf_puts(&o->text, "\n");
+	snprintf(loc, sizeof(loc), "%s:%d %d\n", o->file ? o->file : "?", o->lineno, o->shift);
+	buf_puts(&o->map, loc);
+	o->cur.len = 0;
+}
+
+/* The prose goes into a C comment, so it must not close or open one. */
+static void escape_comment(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '*' && i + 1 < n && s[i + 1] == '/')
+			buf_puts(b, "*\\");
+		else if (s[i] == '/' && i + 1 < n && s[i + 1] == '*')
+			buf_puts(b, "/\\");
+		else
+			buf_add(b, &s[i], 1);
+	}
+}
+
+/* The prose of a marker, line by line, without trailing blanks. */
+static int prose_lines(struct marker *m, const char ***linesp, int **lensp)
+{
+	static const char *lines[4096];
+	static int lens[4096];
+	const char *s = m->prose.s ? m->prose.s : "";
+	int n = 0;
+
+	while (*s && n < 4096) {
+		int len = (int)strcspn(s, "\n");
+		int trimmed = len;
+		while (trimmed > 0 && isspace((unsigned char)s[trimmed - 1]))
+			trimmed--;
+		lines[n] = s;
+		lens[n++] = trimmed;
+		s += len + (s[len] == '\n');
+	}
+	while (n > 1 && lens[n - 1] == 0)
+		n--;
+	*linesp = lines;
+	*lensp = lens;
+	return n ? n : 1;
+}
+
+static void write_tale_comment(struct out *o, struct marker *m)
+{
+	const char **lines;
+	int *lens, n = prose_lines(m, &lines, &lens);
+	struct buf b = { 0 };
+	char head[16];
+
+	snprintf(head, sizeof(head), "/*%c:%03d", m->letter, m->number);
+	for (int i = 0; i < n; i++) {
+		b.len = 0;
+		buf_puts(&b, i == 0 ? head : " *");
+		if (m->prose.s && lens[i] > 0) {
+			buf_puts(&b, " ");
+			escape_comment(&b, lines[i], lens[i]);
+		}
+		if (i == n - 1)
+			buf_puts(&b, " :*/");
+		out_text(o, b.s, m->file, m->lineno + i, 0);
+		out_newline(o);
+	}
+	free(b.s);
+}
+
+/* The indentation for a chunk used after the text already on this line. */
+static char *indent_for_use(struct out *o)
+{
+	char *s = xstrdup(o->cur.len ? o->cur.s : o->indent);
+
+	for (char *p = s; *p; p++)
+		if (*p != '\t')
+			*p = ' ';
+	return s;
+}
+
+static int only_blanks(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static void expand_chunk(struct out *o, int c, const char *file, int lineno);
+
+static void expand_line(struct out *o, struct line *l)
+{
+	if (o->cur.len == 0) {
+		o->file = l->file;
+		o->lineno = l->lineno;
+		o->shift = 0;
+	}
+	for (int i = 0; i < l->nitems; i++) {
+		struct item *it = &l->items[i];
+		if (!it->is_use) {
+			out_text(o, it->text, l->file, l->lineno, it->col);
+		} else {
+			const char *saved = o->indent;
+			char *indent = indent_for_use(o);
+			o->indent = indent;
+			expand_chunk(o, it->chunk, l->file, l->lineno);
+			o->indent = saved;
+			free(indent);
+		}
+	}
+}
+
+/* Opens a marked step's comment if this piece carries one; returns 1 if it did. */
+static int open_tale(struct out *o, struct piece *p)
+{
+	struct marker *m;
+
+	if (!o->with_tale || p->marker < 0 || markers[p->marker].placed)
+		return 0;
+	m = &markers[p->marker];
+	m->placed = 1;
+	if (!only_blanks(o->cur.s ? o->cur.s : "", o->cur.len)) {
+		error_at(m->file, m->lineno,
+			 "marker %c:%03d's code is used in the middle of a line; its prose has no place there",
+			 m->letter, m->number);
+		return 0;
+	}
+	write_tale_comment(o, m);
+	return 1;
+}
+
+/* noweb's rule: a chunk's last newline belongs to the line that uses it. */
+static void expand_chunk(struct out *o, int c, const char *file, int lineno)
+{
+	struct chunk *ch = &chunks[c];
+
+	if (ch->expanding) {
+		error_at(file, lineno, "chunk <<%s>> uses itself", ch->name);
+		return;
+	}
+	ch->expanding = 1;
+	for (int k = 0; k < ch->npieces; k++) {
+		struct piece *p = &pieces[ch->pieces[k]];
+		int last_piece = k == ch->npieces - 1;
+		int tale = open_tale(o, p);
+		for (int j = 0; j < p->nlines; j++) {
+			expand_line(o, &p->lines[j]);
+			if (!(last_piece && j == p->nlines - 1))
+				out_newline(o);
+		}
+		if (tale) {
+			if (last_piece)
+				out_newline(o);
+			out_text(o, "/*:*/", p->lines[p->nlines - 1].file,
+				 p->lines[p->nlines - 1].lineno, 0);
+			if (!last_piece)
+				out_newline(o);
+		}
+	}
+	ch->expanding = 0;
+}
+
+static void tangle_root(struct out *o, int c)
+{
+	o->indent = "";
+	if (o->with_tale) {
+		char head[600];
+		snprintf(head, sizeof(head),
+			 "/* Tangled from %s by `make tangle`: edit the chapter, not this file. */",
+			 chunks[c].file);
+		out_text(o, head, chunks[c].file, chunks[c].lineno, 0);
+		out_newline(o);
+	}
+	expand_chunk(o, c, chunks[c].file, chunks[c].lineno);
+	if (o->cur.len)
+		out_newline(o);
+}
+
+/* ------------------------------------------------------------ writing, atomically */
+
+struct output {
+	char *path;        /* relative to its tree */
+	struct buf bytes;
+};
+
+static struct output *outputs;
+static int noutputs;
+
+static void add_output(const char *dir, const char *name, struct buf *bytes)
+{
+	outputs = xrealloc(outputs, (noutputs + 1) * sizeof(*outputs));
+	outputs[noutputs].path = xrealloc(NULL, strlen(dir) + strlen(name) + 2);
+	sprintf(outputs[noutputs].path, "%s/%s", dir, name);
+	outputs[noutputs++].bytes = *bytes;
+	*bytes = (struct buf){ 0 };
+}
+
+static int same_bytes(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	int same = 0;
+
+	if (f) {
+		char *old = xrealloc(NULL, b->len + 1);
+		same = fread(old, 1, b->len + 1, f) == b->len &&
+		       memcmp(old, b->s ? b->s : "", b->len) == 0;
+		free(old);
+		fclose(f);
+	}
+	return same;
+}
+
+static void make_parents(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+			fprintf(stderr, "lgtangle: cannot create %s: %s\n", p, strerror(errno));
+			exit(2);
+		}
+		*s = '/';
+	}
+	free(p);
+}
+
+/* Writes every changed file as NAME.tmp first, then renames them all. */
+static void write_outputs(void)
+{
+	int *changed = calloc(noutputs + 1, sizeof(int));
+
+	for (int i = 0; i < noutputs; i++) {
+		char tmp[4096];
+		FILE *f;
+		if (same_bytes(outputs[i].path, &outputs[i].bytes))
+			continue;
+		make_parents(outputs[i].path);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", outputs[i].path);
+		f = fopen(tmp, "wb");
+		if (!f || fwrite(outputs[i].bytes.s, 1, outputs[i].bytes.len, f) != outputs[i].bytes.len ||
+		    fclose(f) != 0) {
+			fprintf(stderr, "lgtangle: cannot write %s: %s\n", tmp, strerror(errno));
+			for (int j = 0; j <= i; j++) {
+				snprintf(tmp, sizeof(tmp), "%s.tmp", outputs[j].path);
+				unlink(tmp);
+			}
+			exit(2);
+		}
+		changed[i] = 1;
+	}
+	for (int i = 0; i < noutputs; i++) {
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", outputs[i].path);
+		if (changed[i] && rename(tmp, outputs[i].path) < 0) {
+			fprintf(stderr, "lgtangle: cannot rename %s: %s\n", tmp, strerror(errno));
+			exit(2);
+		}
+	}
+	free(changed);
+}
+
+static int is_output(const char *path)
+{
+	for (int i = 0; i < noutputs; i++)
+		if (strcmp(outputs[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+/* A root gone from the chapters takes its file with it; returns 1 if dir is now empty. */
+static int remove_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int left = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && remove_stale(path))
+			rmdir(path);
+		else if (S_ISREG(st.st_mode) && !is_output(path))
+			unlink(path);
+		else
+			left++;
+	}
+	closedir(d);
+	return left == 0;
+}
+
+/* Only the trees we write are ever cleaned: never a stray directory. */
+static void clean_tree(const char *top)
+{
+	for (size_t i = 0; i < sizeof(root_dirs) / sizeof(root_dirs[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%.*s", top, (int)strlen(root_dirs[i]) - 1, root_dirs[i]);
+		if (remove_stale(path))
+			rmdir(path);
+	}
+}
+
+/* ------------------------------------------------------------ the tale */
+
+static int marker_order(const void *a, const void *b)
+{
+	const struct marker *x = a, *y = b;
+
+	if (letter_rank(x->letter) != letter_rank(y->letter))
+		return letter_rank(x->letter) - letter_rank(y->letter);
+	return x->number - y->number;
+}
+
+static void print_tale(void)
+{
+	qsort(markers, nmarkers, sizeof(*markers), marker_order);
+	for (int i = 0; i < nmarkers; i++) {
+		const char **lines;
+		int *lens, n = prose_lines(&markers[i], &lines, &lens);
+		printf("=== %c:%03d ===\n", markers[i].letter, markers[i].number);
+		for (int j = 0; j < n; j++)
+			printf("%.*s\n", lens[j], markers[i].prose.s ? lines[j] : "");
+	}
+}
+
+/* ------------------------------------------------------------ main */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: markup chapters/*.nw | lgtangle [--lint] [--tale] "
+		"[--generated DIR] [--build DIR]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *gen = NULL, *build = NULL;
+	int tale = 0, *roots;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--generated") && i + 1 < argc)
+			gen = argv[++i];
+		else if (!strcmp(argv[i], "--build") && i + 1 < argc)
+			build = argv[++i];
+		else if (!strcmp(argv[i], "--tale"))
+			tale = 1;
+		else if (strcmp(argv[i], "--lint"))
+			usage();
+	}
+	read_pipeline(stdin);
+
+	roots = calloc(nchunks + 1, sizeof(int));
+	for (int c = 0; c < nchunks; c++)
+		roots[c] = check_chunk(c);
+
+	/* Tangle every file with its tale, even when only checking: that is how
+	 * we learn that every marker's code reaches a file, at a line start. */
+	for (int c = 0; c < nchunks; c++) {
+		struct out o = { .with_tale = 1 };
+		if (!roots[c])
+			continue;
+		tangle_root(&o, c);
+		if (gen)
+			add_output(gen, chunks[c].name, &o.text);
+		free(o.map.s);
+	}
+	for (int m = 0; m < nmarkers; m++)
+		if (!markers[m].placed && markers[m].piece >= 0)
+			error_at(markers[m].file, markers[m].lineno,
+				 "marker %c:%03d's code never reaches a file",
+				 markers[m].letter, markers[m].number);
+	if (nerrors) {
+		fprintf(stderr, "lgtangle: %d error%s; nothing written\n", nerrors,
+			nerrors == 1 ? "" : "s");
+		return 1;
+	}
+
+	/* The compiler's copies: code only, so prose edits change nothing it reads. */
+	for (int c = 0; build && c < nchunks; c++) {
+		struct out o = { 0 };
+		char mapname[4096];
+		if (!roots[c])
+			continue;
+		tangle_root(&o, c);
+		snprintf(mapname, sizeof(mapname), "%s.lines", chunks[c].name);
+		add_output(build, chunks[c].name, &o.text);
+		add_output(build, mapname, &o.map);
+	}
+	write_outputs();
+	if (gen)
+		clean_tree(gen);
+	if (build)
+		clean_tree(build);
+	if (tale)
+		print_tale();
+	return 0;
+}
