@@ -52,16 +52,27 @@ $(TOOLS)/%: tangle/%.c
 
 # ---------------------------------------------------------------- tangling
 .PHONY: tangle lint check-generated tale tale-check
-tangle: $(LGTANGLE)
-	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --generated generated --build build/src
+# noweb's markup reads the chapters whole before lgtangle writes anything:
+# a chapter markup rejects must not leave a half-made generated/.  It runs
+# every time (a few milliseconds), since a chapter may also vanish, and the
+# pipeline file changes only when its bytes do.
+PIPE := build/book.pipe
+.PHONY: FORCE
+$(PIPE): FORCE
+	@mkdir -p build
+	@$(MARKUP) $(CHAPTERS) >$@.tmp || { rm -f $@.tmp; exit 1; }
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-lint: $(LGTANGLE)
-	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --lint
+tangle: $(LGTANGLE) $(PIPE)
+	@$(LGTANGLE) --generated generated --build build/src <$(PIPE)
+
+lint: $(LGTANGLE) $(PIPE)
+	@$(LGTANGLE) --lint <$(PIPE)
 
 # generated/ must be byte-identical to a fresh tangle of the chapters.
-check-generated: $(LGTANGLE)
+check-generated: $(LGTANGLE) $(PIPE)
 	@rm -rf build/fresh && mkdir -p build/fresh
-	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --generated build/fresh
+	@$(LGTANGLE) --generated build/fresh <$(PIPE)
 	@if diff -ru generated build/fresh >build/fresh.diff; then \
 	  echo "check-generated: generated/ matches the chapters"; \
 	else cat build/fresh.diff; \
@@ -77,9 +88,9 @@ CHAPTER_TARGETS := Preparation:P Guest:G Drivers:D Launcher:L Host:H Switcher:S 
 $(foreach t,$(CHAPTER_TARGETS),$(eval $(word 1,$(subst :, ,$(t))): $(TALE) ; @$(TALE) --letter $(word 2,$(subst :, ,$(t))) generated))
 
 # The story told by the code equals the story told by the chapters.
-tale-check: $(LGTANGLE) $(TALE)
+tale-check: $(LGTANGLE) $(TALE) $(PIPE)
 	@mkdir -p build
-	@$(MARKUP) $(CHAPTERS) | $(LGTANGLE) --tale >build/tale.chapters
+	@$(LGTANGLE) --tale <$(PIPE) >build/tale.chapters
 	@$(TALE) --prose generated >build/tale.code
 	@if diff -u build/tale.chapters build/tale.code; then \
 	  echo "tale-check: the code's tale equals the chapters' narrative"; \

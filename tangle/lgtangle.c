@@ -102,6 +102,8 @@ struct piece {
 	struct line *lines;
 	int nlines;
 	int marker;     /* the marker whose prose this piece carries, or -1 */
+	int *floating;  /* markers without code of their own, told just before */
+	int nfloating;
 };
 
 struct chunk {
@@ -186,18 +188,33 @@ static struct {
 	int first_text;       /* the next @text is the first of a docs chunk */
 	int prose;            /* the marker whose prose we are collecting, or -1 */
 	int pending;          /* a marker still waiting for its code, or -1 */
+	int *floating;        /* markers that had none: they go before the next code */
+	int nfloating;
 	int last[128];        /* per letter: the last number in this chapter */
 } rd = { .prose = -1, .pending = -1 };
 
-static void check_pending_marker(void)
+/* A marker followed by another marker before any code has no code of its
+ * own; its prose becomes a plain comment before the next code of its chapter. */
+static void float_pending_marker(void)
 {
 	if (rd.pending >= 0) {
-		struct marker *m = &markers[rd.pending];
-		error_at(m->file, m->lineno,
-			 "marker %c:%03d explains no code; give it a chunk, or drop the marker",
-			 m->letter, m->number);
+		rd.floating = xrealloc(rd.floating, (rd.nfloating + 1) * sizeof(int));
+		rd.floating[rd.nfloating++] = rd.pending;
 	}
 	rd.pending = -1;
+}
+
+/* At the end of a chapter, markers without code have nowhere to go. */
+static void check_floating_markers(void)
+{
+	float_pending_marker();
+	for (int i = 0; i < rd.nfloating; i++) {
+		struct marker *m = &markers[rd.floating[i]];
+		error_at(m->file, m->lineno,
+			 "marker %c:%03d explains no code and no code follows it in its chapter",
+			 m->letter, m->number);
+	}
+	rd.nfloating = 0;
 }
 
 static void add_item(int is_use, const char *text)
@@ -254,7 +271,7 @@ static void new_marker(const char *text)
 			 letter, number, letter, rd.last[(int)letter]);
 	rd.last[(int)letter] = number;
 
-	check_pending_marker();
+	float_pending_marker();
 	markers = xrealloc(markers, (nmarkers + 1) * sizeof(*markers));
 	markers[nmarkers] = (struct marker){ .letter = letter, .number = number,
 		.file = rd.file, .lineno = rd.lineno, .piece = -1 };
@@ -280,10 +297,15 @@ static void start_piece(const char *name)
 	int c = chunk_lookup(name, rd.file, rd.lineno);
 
 	pieces = xrealloc(pieces, (npieces + 1) * sizeof(*pieces));
-	pieces[npieces] = (struct piece){ .chunk = c, .marker = rd.pending };
+	pieces[npieces] = (struct piece){ .chunk = c, .marker = rd.pending,
+		.floating = rd.floating, .nfloating = rd.nfloating };
 	if (rd.pending >= 0)
 		markers[rd.pending].piece = npieces;
+	for (int i = 0; i < rd.nfloating; i++)
+		markers[rd.floating[i]].piece = npieces;
 	rd.pending = -1;
+	rd.floating = NULL;
+	rd.nfloating = 0;
 	chunks[c].pieces = xrealloc(chunks[c].pieces, (chunks[c].npieces + 1) * sizeof(int));
 	chunks[c].pieces[chunks[c].npieces++] = npieces;
 	if (!chunks[c].defined) {
@@ -298,7 +320,7 @@ static void start_piece(const char *name)
 
 static void new_file(const char *name)
 {
-	check_pending_marker();
+	check_floating_markers();
 	rd.file = xstrdup(name);
 	rd.lineno = 1;
 	memset(rd.last, 0, sizeof(rd.last));
@@ -364,7 +386,7 @@ static void read_pipeline(FILE *in)
 			tok[n - 1] = '\0';
 		read_token(tok);
 	}
-	check_pending_marker();
+	check_floating_markers();
 	free(tok);
 }
 
@@ -495,7 +517,7 @@ static int prose_lines(struct marker *m, const char ***linesp, int **lensp)
 	return n ? n : 1;
 }
 
-static void write_tale_comment(struct out *o, struct marker *m)
+static void write_tale_comment(struct out *o, struct marker *m, int has_code)
 {
 	const char **lines;
 	int *lens, n = prose_lines(m, &lines, &lens);
@@ -511,7 +533,7 @@ static void write_tale_comment(struct out *o, struct marker *m)
 			escape_comment(&b, lines[i], lens[i]);
 		}
 		if (i == n - 1)
-			buf_puts(&b, " :*/");
+			buf_puts(&b, has_code ? " :*/" : " */");
 		out_text(o, b.s, m->file, m->lineno + i, 0);
 		out_newline(o);
 	}
@@ -561,14 +583,13 @@ static void expand_line(struct out *o, struct line *l)
 	}
 }
 
-/* Opens a marked step's comment if this piece carries one; returns 1 if it did. */
-static int open_tale(struct out *o, struct piece *p)
+/* Places marker i's comment before this piece; returns 1 if it did. */
+static int place_marker(struct out *o, int i, int has_code)
 {
-	struct marker *m;
+	struct marker *m = &markers[i];
 
-	if (!o->with_tale || p->marker < 0 || markers[p->marker].placed)
+	if (m->placed)
 		return 0;
-	m = &markers[p->marker];
 	m->placed = 1;
 	if (!only_blanks(o->cur.s ? o->cur.s : "", o->cur.len)) {
 		error_at(m->file, m->lineno,
@@ -576,8 +597,18 @@ static int open_tale(struct out *o, struct piece *p)
 			 m->letter, m->number);
 		return 0;
 	}
-	write_tale_comment(o, m);
+	write_tale_comment(o, m, has_code);
 	return 1;
+}
+
+/* Opens a marked step's comment if this piece carries one; returns 1 if it did. */
+static int open_tale(struct out *o, struct piece *p)
+{
+	if (!o->with_tale)
+		return 0;
+	for (int i = 0; i < p->nfloating; i++)
+		place_marker(o, p->floating[i], 0);
+	return p->marker >= 0 && place_marker(o, p->marker, 1);
 }
 
 /* noweb's rule: a chunk's last newline belongs to the line that uses it. */

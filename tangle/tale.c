@@ -168,7 +168,8 @@ static void read_tales(const char *path, const char *text)
 		s.number = atoi(p + 4);
 		body = p + 7;
 		has_code = end > body && end[-1] == ':';
-		s.prose = comment_prose(body, has_code ? end - 1 - (end[-2] == ' ') : end);
+		s.prose = comment_prose(body, has_code ? end - 1 - (end[-2] == ' ')
+						     : end - (end[-1] == ' '));
 		if (has_code)
 			s.code = step_code(end + 2, column_of(text, p));
 		for (const char *q = text; q < p; q++)
