@@ -1,0 +1,199 @@
+/* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/*L:100 One header for the Launcher's files.
+ * The Launcher is an ordinary Linux program in a handful of files, one concept
+ * each: `main.c` reads the options, `kvm.c` talks to KVM, `image.c` reads and
+ * unzips images, `pvh.c` loads them, `io.c` routes the machine's port and
+ * memory accesses to whoever registered for them, `control.c` holds the Host's
+ * control ports and the one door for Guest addresses, and `serial.c` is the
+ * console. They share one private header. Each file's section adds its own
+ * declarations to the family `<<Launcher declarations>>`, so the header reads
+ * in the same order as the book. :*/
+/* The Launcher's private declarations, shared by its files. */
+#ifndef LAUNCHER_H
+#define LAUNCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/kvm.h>
+#include "lguest.h"
+
+/*L:110 The Launcher's exit statuses.
+ * A Launcher that runs scripted tests must keep its own failures apart from the
+ * Guest's answer. The Guest's status passes through unchanged, and Guests keep
+ * to 0..124; above that we borrow the shell's habit of reserving the top of the
+ * range. 125 is a Guest killed for breaking a rule (`LG_EXIT_KILLED`, from the
+ * shared header); 126 is a Host that crashed, the one outcome that means a bug in
+ * *our* code rather than in the Guest's. Usage and set-up errors give 1, like
+ * every other Unix tool, and name the problem and its fix. :*/
+#ifndef LG_EXIT_KILLED
+#define LG_EXIT_KILLED 125
+#endif
+#define LG_EXIT_USAGE 1
+#define LG_EXIT_HOST_CRASHED 126
+/*:*/
+/*L:140 How much memory.
+ * The whole machine's RAM, Host and Guest together, is one size in MiB. We
+ * insist on a plain decimal number: `256M` or `0x100` are refused with a
+ * message, not guessed at. Below 32 MiB the Host, its page tables and a Guest
+ * do not fit; the upper bound keeps all RAM below the 3 GiB line, under the
+ * addresses where x86 machines keep their interrupt controllers and where KVM
+ * wants its private pages (*L:230*), so one memory slot covers it all. :*/
+#define LG_MEMORY_MIN_MB 32
+#define LG_MEMORY_MAX_MB 3072
+#define LG_MEMORY_DEFAULT_MB 256
+/*:*/
+/*L:170 Telling the user what happens.
+ * With `--verbose` the Launcher narrates: which image went where, the Guest
+ * window, how long each stage took. One helper prints such a line, prefixed by
+ * the program's name and the milliseconds since start, so a slow stage shows up
+ * at once. :*/
+extern bool lg_verbose;
+void lg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double lg_elapsed_ms(void);
+/*:*/
+/*L:200 A machine from KVM: the API in brief.
+ * Before we use it, a word on how KVM is driven, because every line of
+ * `kvm.c` follows from it. KVM is a set of `ioctl`s on three kinds of file
+ * descriptor:
+ *
+ * - the **system** descriptor, from `open("/dev/kvm")`: it answers questions
+ *   about KVM itself (`KVM_GET_API_VERSION`, `KVM_CHECK_EXTENSION`,
+ *   `KVM_GET_SUPPORTED_CPUID`) and creates virtual machines (`KVM_CREATE_VM`);
+ * - a **VM** descriptor per machine: it owns the machine's memory
+ *   (`KVM_SET_USER_MEMORY_REGION` maps a range of our own address space as
+ *   guest-physical RAM), its interrupt controllers (`KVM_CREATE_IRQCHIP`) and
+ *   its virtual CPUs (`KVM_CREATE_VCPU`);
+ * - a **vCPU** descriptor per virtual CPU: its registers (`KVM_GET_REGS`,
+ *   `KVM_SET_SREGS`, ...), its CPUID (`KVM_SET_CPUID2`), and `KVM_RUN`, which
+ *   runs the CPU until it does something KVM will not finish on its own.
+ *
+ * When `KVM_RUN` returns, *why* it returned is written in a page we share with
+ * the kernel: `struct kvm_run`, which we `mmap` from the vCPU descriptor. Its
+ * `exit_reason` says what happened (`KVM_EXIT_IO`: the CPU executed `in` or
+ * `out`; `KVM_EXIT_MMIO`: it touched an address with no RAM behind it;
+ * `KVM_EXIT_SHUTDOWN`: it triple-faulted; and so on) and a union holds the
+ * details. For an `in`, we write the answer into that page and simply call
+ * `KVM_RUN` again: KVM completes the instruction with our data. That loop,
+ * run, look at the exit, answer, run again, is the whole of a user-space VMM.
+ *
+ * Everything about the machine lives in one structure, and there is one
+ * machine per Launcher. :*/
+struct vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;	/* shared with KVM: why KVM_RUN returned */
+	u8 *ram;		/* guest-physical 0 is ram[0] */
+	u64 ram_size;
+};
+extern struct vm vm;
+
+void kvm_create_vm(u64 ram_size);
+void kvm_create_vcpu(u32 entry, u32 start_info);
+int kvm_run_vcpu(void);
+/*:*/
+/*L:230 Two private pages for Intel.
+ * Here x86 shows its age. Intel's VT-x cannot run a CPU in real mode, or in
+ * protected mode without paging, the way the guest expects, so KVM fakes them:
+ * it needs a task-state segment (three pages) and an identity-mapped page
+ * table (one page) somewhere in guest-physical memory, where the guest will
+ * not tread. We put them just below 4 GiB, far above our largest RAM. On AMD
+ * the calls are harmless; on KVMs that lack the capability (this machine's
+ * nested `kvm_pvm` reports both, we check anyway) we skip them. Both must be
+ * set before the first vCPU exists. :*/
+#define LG_KVM_IDENTITY_MAP 0xfffbc000ULL	/* 1 page */
+#define LG_KVM_TSS 0xfffbd000ULL		/* 3 pages */
+/*:*/
+/*L:300 An image in memory.
+ * Whatever its origin, an image becomes bytes in our memory, with a name to
+ * use in messages. The Guest image may be gzip'd (kernels usually are), and we
+ * inflate it here, so the Host always receives a plain ELF module and never
+ * needs a decompressor of its own. :*/
+struct image {
+	const char *name;	/* the file name, for messages */
+	const u8 *data;
+	size_t size;
+};
+enum lg_builtin { LG_BUILTIN_HOST, LG_BUILTIN_GUEST };
+
+void image_from_file(struct image *img, const char *path, const char *what);
+void image_builtin(struct image *img, enum lg_builtin which);
+/*:*/
+#define LG_CMDLINE_MAX 8191
+char *pvh_host_cmdline(int guest_argc, char **guest_argv);
+u32 pvh_load_host(const struct image *host);
+u64 pvh_load_module(const struct image *guest);
+u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size);
+/*L:420 One range check.
+ * Every offset into an image and every address in RAM is checked the same way:
+ * the range `[start, start + len)` must not wrap around and must end within the
+ * limit. Writing the test once, with the overflow case first, means we cannot
+ * forget half of it somewhere; the one door for Guest addresses (*L:650*) uses
+ * it too, so it lives in the header. :*/
+static inline bool lg_range_ok(u64 start, u64 len, u64 limit)
+{
+	return start + len >= start && start + len <= limit;
+}
+/*:*/
+/*L:600 The switchboard.
+ * A device claims a range of ports or of physical addresses by filling in an
+ * `io_region` and registering it. An access inside the range calls the
+ * region's `access` function with the offset from the start of the range, the
+ * access size (1, 2, 4 or 8 bytes) and a buffer: for a write, the buffer holds
+ * the value written; for a read, the function fills it. The value in the buffer
+ * is little-endian, as it is in KVM's shared page, and two helpers convert. :*/
+enum io_space { IO_PORT, IO_MMIO };
+
+struct io_region {
+	enum io_space space;
+	u64 base, len;
+	const char *name;
+	void (*access)(struct io_region *r, u64 offset, u8 *data, u32 size, bool write);
+	void *opaque;	/* the device's own state */
+};
+
+void io_register(struct io_region *r);
+void io_port_exit(struct kvm_run *run);
+void io_mmio_exit(struct kvm_run *run);
+u64 io_get(const u8 *data, u32 size);
+void io_put(u8 *data, u32 size, u64 value);
+/*:*/
+/*L:650 The one door for Guest addresses.
+ * Now the threat model, which every later chapter leans on. The Guest is
+ * hostile: it may hand a device any number as an address or a length, hoping
+ * that `vm.ram + addr` lands in the Launcher's own memory (the stack, the heap,
+ * KVM's shared page) where a write would be ours to regret. The Host is our own
+ * code and we trust it, but its addresses are checked too, because a bug there
+ * should give a message, not a corrupted Launcher.
+ *
+ * So no code turns a number from the machine into a pointer except through one
+ * of two doors. `ram_ptr` is for the Host: it returns NULL for a range outside
+ * RAM and lets the caller decide. `guest_ptr` is for the Guest: the range must
+ * lie inside the Guest's window, the RAM the Host gave it, and if it does not
+ * the Guest is killed on the spot, with the reason. Both check for overflow
+ * first (`addr + len` wrapping past zero), the oldest trick against bounds
+ * checks. :*/
+void *ram_ptr(u64 addr, u64 len);
+void *guest_ptr(u64 addr, u64 len);
+void kill_guest(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void control_init(void);
+bool control_stopped(void);
+int control_exit_status(void);
+/*:*/
+/*L:700 The serial console.
+ * The Host's console is the PC's oldest: an 8250 UART at port 0x3f8, the
+ * device every x86 kernel knows how to reach before it knows anything else.
+ * We emulate only what a transmitter needs. Writing a byte to register 0, the
+ * transmit holding register (THR), sends it; register 5, the line status
+ * register (LSR), tells a polite driver when it may send the next, and we
+ * always answer 0x60 (bits 5 and 6: THR empty, transmitter idle), because our
+ * "wire" is a `write` to standard output and is never busy.
+ *
+ * The other registers keep what is written to them, so a driver that sets the
+ * line format and reads it back finds what it expects. One matters: bit 7 of
+ * the line control register (LCR), the divisor latch access bit. While it is
+ * set, registers 0 and 1 hold the baud-rate divisor, and a byte written to
+ * register 0 is a speed, not a character: we must not print it. :*/
+void serial_init(void);
+/*:*/
+
+#endif
+/*:*/

@@ -1,0 +1,243 @@
+/* Tangled from chapters/31-launcher-pvh.nw by `make tangle`: edit the chapter, not this file. */
+/* The PVH boot protocol: the Host's ELF, its module, its start_info. */
+#include "launcher.h"
+#include <elf.h>
+#include <err.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*L:400 The start-of-day information.
+ * These are the PVH structures, laid out exactly as Xen's public header
+ * `arch-x86/hvm/start_info.h` defines them. We give them our own `pvh_` names
+ * so as not to collide with whatever the Host's chapter calls its view of the
+ * same bytes. Version 1 adds the memory map; we always provide one, since
+ * without it the Host would have to guess where RAM ends. :*/
+#define PVH_START_MAGIC 0x336ec578
+#define PVH_MEMMAP_RAM 1
+
+struct pvh_start_info {
+	u32 magic, version, flags, nr_modules;
+	u64 modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+	u32 memmap_entries, reserved;
+};
+
+struct pvh_module {
+	u64 paddr, size, cmdline_paddr, reserved;
+};
+
+struct pvh_memmap_entry {
+	u64 addr, size;
+	u32 type, reserved;
+};
+/*:*/
+/*L:410 Where the boot information goes.
+ * The start information, the module list and the memory map share one page
+ * of low memory, and the command line has the two pages after it. We keep them
+ * off page 0 (a null pointer in the Host should fault, not find data) and below
+ * the 640 KiB line, where nothing else of ours lives. One structure describes
+ * the page, so `offsetof` gives each part's physical address. :*/
+#define LG_BOOT_PAGE 0x7000ULL
+#define LG_CMDLINE_ADDR 0x8000ULL
+#define LG_BOOT_END 0xa000ULL
+#define LG_MEMMAP_MAX 8
+
+struct boot_page {
+	struct pvh_start_info info;
+	struct pvh_module modules[1];
+	struct pvh_memmap_entry memmap[LG_MEMMAP_MAX];
+};
+/*:*/
+
+static u64 host_end;	/* the end of the Host's highest segment */
+
+/*L:430 The Host's command line.
+ * The Host's command line is a line of words, Linux's way. Devices announce
+ * themselves there in Linux's `virtio_mmio.device=<size>@<addr>:<irq>`
+ * convention, which QEMU also follows; we have no devices yet, so for now the
+ * line holds only the Guest's arguments, after a `--` that tells the Host where
+ * its own words end. Words are split at spaces, so a Guest argument may not
+ * contain one. :*/
+char *pvh_host_cmdline(int guest_argc, char **guest_argv)
+{
+	char *line = calloc(1, LG_CMDLINE_MAX + 1);
+	size_t len = 0;
+
+	for (int i = 0; i < guest_argc; i++) {
+		const char *word = guest_argv[i];
+
+		if (strpbrk(word, " \t\n") || !*word)
+			errx(LG_EXIT_USAGE, "Guest argument '%s' is empty or has a space; "
+			     "the Host splits its command line at spaces", word);
+		if (len + strlen(word) + 4 > LG_CMDLINE_MAX)
+			errx(LG_EXIT_USAGE, "the Guest's arguments are too long (at most %d bytes)",
+			     LG_CMDLINE_MAX - 3);
+		len += sprintf(line + len, "%s%s", i ? " " : "-- ", word);
+	}
+	return line;
+}
+/*:*/
+/*L:440 The Host's ELF header.
+ * The Host must be a 64-bit x86 ELF file (ours is linked from 64-bit objects
+ * even though its first instructions run in 32-bit mode), and its program
+ * headers, the table of what to load where, must lie inside the file. :*/
+static const Elf64_Ehdr *host_header(const struct image *img)
+{
+	const Elf64_Ehdr *eh = (const void *)img->data;
+
+	if (img->size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_machine != EM_X86_64)
+		errx(1, "Host image '%s' is not a 64-bit x86 ELF file; build it with make",
+		     img->name);
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    !lg_range_ok(eh->e_phoff, (u64)eh->e_phnum * sizeof(Elf64_Phdr), img->size))
+		errx(1, "Host image '%s' has a broken program header table", img->name);
+	return eh;
+}
+/*:*/
+/*L:450 The PVH note.
+ * An ELF note is a small record: the lengths of a name and a descriptor, a
+ * type, then the name and the descriptor, each padded to four bytes. A
+ * `PT_NOTE` segment holds a run of them. We walk the run looking for the owner
+ * `Xen` with type 18; its descriptor is the entry address, four bytes in
+ * Linux's images and sometimes eight elsewhere, so we take either. Every length
+ * comes from the file, so each step is range-checked before it is believed. :*/
+static u32 note_entry(const struct image *img, const Elf64_Phdr *ph)
+{
+	u64 off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+
+	if (!lg_range_ok(ph->p_offset, ph->p_filesz, img->size))
+		errx(1, "Host image '%s' has a note segment outside the file", img->name);
+	while (off + sizeof(Elf64_Nhdr) <= end) {
+		const Elf64_Nhdr *n = (const void *)(img->data + off);
+		u64 name = off + sizeof(*n);
+		u64 desc = name + ((n->n_namesz + 3ULL) & ~3ULL);
+
+		off = desc + ((n->n_descsz + 3ULL) & ~3ULL);
+		if (off > end)
+			break;
+		if (n->n_namesz == 4 && memcmp(img->data + name, "Xen", 4) == 0 && n->n_type == 18) {
+			u64 entry = 0;
+
+			if (n->n_descsz != 4 && n->n_descsz != 8)
+				errx(1, "Host image '%s': PVH entry note of %u bytes", img->name, n->n_descsz);
+			memcpy(&entry, img->data + desc, n->n_descsz);
+			if (entry == 0 || entry > 0xffffffffULL)
+				errx(1, "Host image '%s': PVH entry %#llx is not a 32-bit address",
+				     img->name, entry);
+			return entry;
+		}
+	}
+	return 0;
+}
+/*:*/
+static u32 host_entry(const struct image *img, const Elf64_Ehdr *eh)
+{
+	const Elf64_Phdr *ph = (const void *)(img->data + eh->e_phoff);
+
+	for (int i = 0; i < eh->e_phnum; i++) {
+		u32 entry = ph[i].p_type == PT_NOTE ? note_entry(img, &ph[i]) : 0;
+
+		if (entry)
+			return entry;
+	}
+	errx(1, "Host image '%s' has no PVH entry note (owner \"Xen\", type 18, "
+	     "XEN_ELFNOTE_PHYS32_ENTRY); it is not a PVH kernel", img->name);
+}
+/*L:460 Loading the segments.
+ * Each `PT_LOAD` segment is `p_filesz` bytes from the file, copied to physical
+ * address `p_paddr`, followed by zeros up to `p_memsz` (the `.bss`). Our RAM is
+ * fresh from `mmap`, hence already zero, but we clear explicitly: the rule is
+ * the loader's, not a property of our allocator. A segment must fit in RAM and
+ * must not land on the boot page (*L:410*). We remember where the highest one
+ * ends, so the Guest module is not placed on top of the Host. :*/
+static void host_load_segment(const struct image *img, const Elf64_Phdr *ph)
+{
+	u64 start = ph->p_paddr, end = ph->p_paddr + ph->p_memsz;
+
+	if (ph->p_filesz > ph->p_memsz || !lg_range_ok(ph->p_offset, ph->p_filesz, img->size))
+		errx(1, "Host image '%s' has a segment outside the file", img->name);
+	if (!lg_range_ok(start, ph->p_memsz, vm.ram_size))
+		errx(1, "Host image '%s' needs RAM up to %#llx; raise --memory",
+		     img->name, end);
+	if (start < LG_BOOT_END && end > LG_BOOT_PAGE)
+		errx(1, "Host image '%s': segment [%#llx, %#llx) overlaps the boot "
+		     "information at %#llx; link the Host at 1 MiB", img->name, start, end, LG_BOOT_PAGE);
+	memcpy(vm.ram + start, img->data + ph->p_offset, ph->p_filesz);
+	memset(vm.ram + start + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+	if (end > host_end)
+		host_end = end;
+	lg_say("Host: segment [%#llx, %#llx), %llu bytes from the file",
+	       start, end, (unsigned long long)ph->p_filesz);
+}
+/*:*/
+u32 pvh_load_host(const struct image *img)
+{
+	const Elf64_Ehdr *eh = host_header(img);
+	const Elf64_Phdr *ph = (const void *)(img->data + eh->e_phoff);
+	u32 entry = host_entry(img, eh);
+
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD)
+			host_load_segment(img, &ph[i]);
+	if (!host_end)
+		errx(1, "Host image '%s' has nothing to load", img->name);
+	lg_say("Host '%s': %zu bytes, PVH entry %#x", img->name, img->size, entry);
+	return entry;
+}
+/*L:470 The Guest module.
+ * Where does the Guest go? QEMU puts a module as high in RAM as it can, page
+ * aligned, and so do we: the Host then meets the module at the same kind of
+ * place under either VMM, and the RAM between its own image and the module is
+ * one free run. The Host copies the Guest's segments out of the module into
+ * the Guest's window; it does not run the module in place. :*/
+u64 pvh_load_module(const struct image *img)
+{
+	u64 addr;
+
+	if (img->size > vm.ram_size - ((host_end + 0xfff) & ~0xfffULL))
+		errx(1, "the Guest image '%s' (%zu KiB) does not fit in RAM above the Host; "
+		     "raise --memory", img->name, img->size >> 10);
+	addr = (vm.ram_size - img->size) & ~0xfffULL;
+	memcpy(vm.ram + addr, img->data, img->size);
+	lg_say("Guest '%s': module 0 at [%#llx, %#llx)", img->name, addr, addr + img->size);
+	return addr;
+}
+/*:*/
+/*L:480 The memory map.
+ * Our machine's RAM is one run from 0, but we describe it as a PC would: the
+ * first 640 KiB, then everything from 1 MiB. The 384 KiB between are where a
+ * PC keeps video memory and firmware; nothing of ours is there, and a Host that
+ * assumes the usual hole will find it where it expects. :*/
+static void write_memmap(struct boot_page *bp)
+{
+	bp->memmap[0] = (struct pvh_memmap_entry){ 0, 0xa0000, PVH_MEMMAP_RAM, 0 };
+	bp->memmap[1] = (struct pvh_memmap_entry){ 0x100000, vm.ram_size - 0x100000,
+						   PVH_MEMMAP_RAM, 0 };
+	bp->info.memmap_entries = 2;
+	bp->info.memmap_paddr = LG_BOOT_PAGE + offsetof(struct boot_page, memmap);
+}
+/*:*/
+/*L:490 The start information.
+ * Last, the structure `%ebx` will point to: the magic number that proves it is
+ * one, version 1, one module (the Guest, with no command line of its own: the
+ * Guest's arguments travel in the Host's), and the command line copied to its
+ * pages. :*/
+u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size)
+{
+	struct boot_page *bp = (void *)(vm.ram + LG_BOOT_PAGE);
+
+	memset(bp, 0, sizeof(*bp));
+	bp->info.magic = PVH_START_MAGIC;
+	bp->info.version = 1;
+	bp->info.nr_modules = 1;
+	bp->info.modlist_paddr = LG_BOOT_PAGE + offsetof(struct boot_page, modules);
+	bp->modules[0] = (struct pvh_module){ .paddr = module, .size = module_size };
+	write_memmap(bp);
+	strcpy((char *)vm.ram + LG_CMDLINE_ADDR, cmdline);
+	bp->info.cmdline_paddr = LG_CMDLINE_ADDR;
+	lg_say("Host command line: \"%s\"", cmdline);
+	return LG_BOOT_PAGE;
+}
+/*:*/
