@@ -166,11 +166,10 @@ run: deps all
 -include weave/weave.mk
 
 # ---------------------------------------------------------------- checking
+# tests/run runs the book's checks (check-generated first, before anything
+# re-tangles), the build, the weave, then every test; it ends "N passed, N failed".
 .PHONY: check
 check: deps
-	@$(MAKE) --no-print-directory check-generated
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(if $(wildcard weave/weave.mk),book)
 	@tests/run
 
 .PHONY: bench
