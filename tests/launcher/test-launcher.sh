@@ -61,6 +61,24 @@ boots() {
 	else ok "$name"; fi
 }
 
+# ---------------------------------------------------------------- the one door
+# io.c and control.c alone, fed port accesses as KVM would feed them.
+if gcc -O2 -Wall -Ibuild/src/include -Ibuild/src/launcher -o "$work/door-test" \
+	tests/launcher/door-test.c build/src/launcher/io.c build/src/launcher/control.c \
+	build/src/launcher/serial.c; then
+	"$work/door-test" | tee "$work/door.out" | grep -v '^uart-transmit$'
+	if grep -qx 'uart-transmit' "$work/door.out"; then ok uart-transmit
+	else fail uart-transmit "the UART printed: $(grep -v '^ok ' "$work/door.out")"; fi
+	for c in before-window below above wrap; do
+		"$work/door-test" $c >"$work/out" 2>"$work/err"; rc=$?
+		if [ $rc = 125 ] && grep -q '^lguest: guest killed: it used ' "$work/err"; then ok door-kills-$c
+		else fail door-kills-$c "status $rc: $(cat "$work/err")"; fi
+	done
+	"$work/door-test" host-kill >"$work/out" 2>"$work/err"; rc=$?
+	if [ $rc = 125 ] && grep -qx 'lguest: guest killed: bad?\[31m' "$work/err"; then ok door-host-kill-sanitized
+	else fail door-host-kill-sanitized "status $rc: $(cat -v "$work/err")"; fi
+else fail door-test "cannot build tests/launcher/door-test.c"; fi
+
 # ---------------------------------------------------------------- usage
 if run 0 --help && grep -q '^Usage: lguest' "$out"; then ok help; else fail help "status $rc"; fi
 refuses unknown-long "unknown option '--frobnicate'" --frobnicate
