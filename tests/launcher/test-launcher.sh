@@ -6,6 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 
 work=build/tests/launcher
+src=${LAUNCHER_SRC:-build/src}	# another tangle of the chapters, to test one by hand
 mkdir -p "$work"
 fx=$work/pvh-hello.elf
 
@@ -22,15 +23,15 @@ fi
 # the fixture as both built-in images, so everything but the real boot is tested.
 lg=build/lguest
 if [ ! -x "$lg" ]; then
-	if [ ! -f build/src/launcher/main.c ]; then
-		skip launcher "build/src/launcher is missing: run make tangle"; exit 0
+	if [ ! -f $src/launcher/main.c ]; then
+		skip launcher "$src/launcher is missing: run make tangle"; exit 0
 	fi
 	mkdir -p "$work/standin/build"
 	cp "$fx" "$work/standin/build/host.elf"; cp "$fx" "$work/standin/build/guest.elf"
 	objs=()
-	for f in build/src/launcher/*.c build/src/launcher/*.S; do
+	for f in $src/launcher/*.c $src/launcher/*.S; do
 		o=$work/standin/$(basename "$f").o
-		(cd "$work/standin" && gcc -O2 -Wall -I"$top/build/src/include" -c "$top/$f" -o "$top/$o") || {
+		(cd "$work/standin" && gcc -O2 -Wall -I"$(realpath $src/include)" -c "$(realpath "$f")" -o "$top/$o") || {
 			fail launcher "cannot compile $f"; exit 0; }
 		objs+=("$o")
 	done
@@ -63,9 +64,9 @@ boots() {
 
 # ---------------------------------------------------------------- the one door
 # io.c and control.c alone, fed port accesses as KVM would feed them.
-if gcc -O2 -Wall -Ibuild/src/include -Ibuild/src/launcher -o "$work/door-test" \
-	tests/launcher/door-test.c build/src/launcher/io.c build/src/launcher/control.c \
-	build/src/launcher/serial.c; then
+if gcc -O2 -Wall -I$src/include -I$src/launcher -o "$work/door-test" \
+	tests/launcher/door-test.c $src/launcher/io.c $src/launcher/control.c \
+	$src/launcher/serial.c; then
 	"$work/door-test" | tee "$work/door.out" | grep -v '^uart-transmit$'
 	if grep -qx 'uart-transmit' "$work/door.out"; then ok uart-transmit
 	else fail uart-transmit "the UART printed: $(grep -v '^ok ' "$work/door.out")"; fi
