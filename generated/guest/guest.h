@@ -1,0 +1,69 @@
+/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/*G:230 The Guest's private header.
+ * The Guest's files share a header, as the Host's do. The hypercall itself is
+ * one inline function: the `int $0x1f` with its four registers, and `memory` in
+ * the clobbers, because the Host may read or write Guest memory the compiler
+ * otherwise thinks unchanged. :*/
+/* The Guest's private declarations. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include "lguest.h"
+#include "lib.h"
+
+static inline u64 hcall(u64 nr, u64 a1, u64 a2, u64 a3)
+{
+	asm volatile("int $0x1f"
+		     : "+a"(nr) : "D"(a1), "S"(a2), "d"(a3) : "memory");
+	return nr;
+}
+
+/*G:240 Guest-physical addresses.
+ * Hypercalls take Guest-*physical* addresses, as lguest's did: the Host checks
+ * those against the window without having to understand the Guest's page
+ * tables. For the first boot the Host maps the window one to one, so a Guest
+ * pointer's physical address is its value. We still convert through one
+ * helper, `guest_pa`, so that when the Guest gets page tables of its own there
+ * is one place to change. :*/
+static inline u64 guest_pa(const void *p)
+{
+	return (u64)p;
+}
+/*:*/
+extern struct lg_shared_page *guest_shared;
+extern const struct lg_boot_info *guest_boot;
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void guest_poweroff(u64 status) __attribute__((noreturn));
+void guest_panic(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+void guest_hostile(int n) __attribute__((noreturn));
+int guest_selftest(void);
+void guest_trap_entry(void);
+
+static inline unsigned guest_cpl(void)
+{
+	u16 cs;
+
+	asm volatile("mov %%cs, %0" : "=r"(cs));
+	return cs & 3;
+}
+struct trap_frame {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;
+};
+struct trap_record {
+	u64 vector, error_code, address;
+};
+extern struct trap_record guest_last_trap;
+void guest_trap(struct trap_frame *f);
+u64 probe_store(u64 addr);
+u64 probe_ud2(void);
+u64 probe_int3(void);
+u64 probe_cli(void);
+u64 probe_outb(void);
+int regs_survive_hypercall(void);
+
+#endif
+/*:*/

@@ -1,0 +1,128 @@
+/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/*G:320 Saying hello.
+ * The Guest's `main` is its boot, in order: register the shared page (the Host
+ * accepts nothing before it), say where we run, and read the command line. The
+ * banner proves its claims from the CPU itself: the privilege level is the low
+ * two bits of `%cs`, which no one can fake at ring 3, and the RAM window is what
+ * the Host told us. Then, depending on the command line, we attack the Host,
+ * test ourselves, or simply power off. :*/
+/* The Guest's boot: hello, options, and the end. */
+#include "guest.h"
+
+static struct lg_shared_page shared __attribute__((aligned(4096)));
+struct lg_shared_page *guest_shared = &shared;
+const struct lg_boot_info *guest_boot;
+
+/*G:330 printk.
+ * The early console: format into a buffer, then one hypercall with the buffer's
+ * physical address. A line too long for the buffer is cut, not lost. :*/
+void printk(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	hcall(LHCALL_CONSOLE_WRITE, guest_pa(buf), n, 0);
+}
+/*:*/
+/*G:340 The end.
+ * Powering off is a hypercall that does not return. A Guest kernel that finds
+ * its own invariants broken *panics*: it says so and powers off with status 1,
+ * the same status a failed self-test gives, so a script sees "something is
+ * wrong" either way and the console says what. :*/
+void guest_poweroff(u64 status)
+{
+	hcall(LHCALL_SHUTDOWN, status, 0, 0);
+	for (;;)
+		;
+}
+
+void guest_panic(const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk("Guest panic: %s\n", buf);
+	guest_poweroff(1);
+}
+/*:*/
+/*G:350 The command line.
+ * The Guest understands three words: `poweroff=N` (power off with status N,
+ * default 0), `selftest` (run the test table and power off with its verdict),
+ * and `hostile=N` (misbehave in way N, to test the Host). Anything else is
+ * reported and ignored, so a typo shows on the console instead of vanishing. :*/
+struct options {
+	int selftest;
+	int hostile;
+	u64 status;
+};
+
+static u64 parse_decimal(const char *s)
+{
+	u64 n = 0;
+
+	while (*s >= '0' && *s <= '9')
+		n = n * 10 + (*s++ - '0');
+	return n;
+}
+
+static void parse_word(const char *w, struct options *opt)
+{
+	if (str_starts(w, "poweroff="))
+		opt->status = parse_decimal(w + 9);
+	else if (str_starts(w, "hostile="))
+		opt->hostile = parse_decimal(w + 8);
+	else if (!strcmp(w, "selftest"))
+		opt->selftest = 1;
+	else
+		printk("Guest: ignoring argument %s\n", w);
+}
+/*G:360 Words.
+ * The command line is one string; we copy each space-separated word into a
+ * small buffer of its own so it can be compared and printed on its own. :*/
+static void parse_options(const char *cmdline, struct options *opt)
+{
+	char word[64];
+	u64 n;
+
+	while (*cmdline) {
+		while (*cmdline == ' ')
+			cmdline++;
+		for (n = 0; cmdline[n] && cmdline[n] != ' '; n++)
+			;
+		if (n && n < sizeof(word)) {
+			memcpy(word, cmdline, n);
+			word[n] = '\0';
+			parse_word(word, opt);
+		}
+		cmdline += n;
+	}
+}
+/*:*/
+/*:*/
+
+void guest_main(const struct lg_boot_info *bi)
+{
+	struct options opt = { 0, -1, 0 };
+
+	guest_boot = bi;
+	hcall(LHCALL_INIT, guest_pa(&shared), 0, 0);
+	printk("Guest running at CPL %u, RAM 0x%llx-0x%llx\n", guest_cpl(),
+	       bi->ram_start, bi->ram_start + bi->ram_size);
+	parse_options(bi->cmdline, &opt);
+	if (opt.hostile >= 0)
+		guest_hostile(opt.hostile);
+	hcall(LHCALL_SET_TRAP_ENTRY, (u64)guest_trap_entry, 0, 0);
+	if (opt.selftest)
+		guest_poweroff(guest_selftest());
+	guest_poweroff(opt.status);
+}
+/*:*/

@@ -1,0 +1,67 @@
+/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/*H:800 Running the Guest.
+ * Now the heart of the Host, and it is short. The Guest's registers live in one
+ * `struct lg_regs` whose end is the top of the trap stack: when the Guest traps,
+ * the CPU and the Switcher push its registers exactly into that structure, and
+ * when we run the Guest, the Switcher pops them out of it. So "run the Guest"
+ * is: switch to it, and when it comes back, handle whatever brought it back.
+ * Forever, or until a hypercall or a kill ends the machine. :*/
+/* The Host's core: the run loop and killing the Guest. */
+#include "host.h"
+
+static struct lg_regs guest_regs __attribute__((aligned(16)));
+
+void run_guest(struct lguest *lg)
+{
+	for (;;) {
+		lg_switch_to_guest(lg->regs);
+		lg_handle_trap(lg);
+	}
+}
+/*H:820 The first entry.
+ * The first time, nobody has pushed anything: we fill the structure as if the
+ * Guest had trapped at its entry point. It will run at ring 3 with the user
+ * selectors, interrupts enabled in its flags (so that later chapters' interrupts
+ * reach the Host; for now none are sent), and the boot information in `%rdi`.
+ * Its stack pointer starts at the top of its RAM, a place it may use for a
+ * stack until it sets its own. Then we tell the TSS where the trap stack's top
+ * is. :*/
+void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
+{
+	struct lg_regs *r = &guest_regs;
+
+	memset(r, 0, sizeof(*r));
+	r->rip = entry;
+	r->cs = SEL_USER_CS;
+	r->rflags = X86_FLAGS_IF | X86_FLAGS_FIXED;
+	r->rsp = lg->mem_end;
+	r->ss = SEL_USER_DS;
+	r->rdi = boot_info;
+	lg->regs = r;
+	segments_set_trap_stack((u64)(r + 1));
+}
+/*:*/
+/*H:830 Killing the Guest.
+ * A Guest that breaks a rule is killed, and the reason is the most useful thing
+ * we can leave behind. We print it on the console, hand its physical address to
+ * the VMM on `LG_PORT_KILL_REASON` (our Launcher reads the string and reports
+ * it when it exits; QEMU ignores the port and leaves the console to speak), and
+ * end the machine with `LG_EXIT_KILLED`. lguest's Host marked the Guest dead
+ * and went on serving other Guests; ours has only this one, so the machine ends
+ * with it. :*/
+static char kill_reason[256];
+
+void kill_guest(struct lguest *lg, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)lg;
+	va_start(ap, fmt);
+	vsnprintf(kill_reason, sizeof(kill_reason), fmt, ap);
+	va_end(ap);
+	host_printf("lguest: guest killed: %s\n", kill_reason);
+	outl(host_image_phys(kill_reason), LG_PORT_KILL_REASON);
+	host_exit(LG_EXIT_KILLED);
+}
+/*:*/
+/*:*/

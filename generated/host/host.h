@@ -1,0 +1,128 @@
+/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/*H:200 The Host's private header.
+ * The Host's C files share one header. It brings in the ABI and the library,
+ * says how to talk to ports, how to turn a physical address into a pointer
+ * through the direct map, and collects each file's declarations in the family
+ * *Host declarations*, in the order the book meets them. :*/
+/* The Host's private declarations, shared by its files. */
+#ifndef HOST_H
+#define HOST_H
+
+#include "lguest.h"
+#include "lib.h"
+#include "layout.h"
+
+/*H:210 Ports.
+ * The Host's only way to reach the outside world is the x86 I/O port
+ * instructions, which KVM turns into exits to the Launcher (or QEMU). We wrap
+ * the four sizes we use. :*/
+static inline void outb(u8 v, u16 port)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(u16 v, u16 port)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(u32 v, u16 port)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+/*:*/
+/*H:220 Physical addresses.
+ * There are two kinds of Host pointer: to things in the Host image, which are
+ * linked at `HOST_KBASE` and so sit `HOST_KBASE` above their physical address,
+ * and to arbitrary physical memory, reached through the direct map. We convert
+ * only through these helpers, so that a reader can find every place an address
+ * changes kind. The direct map ends at 4 GiB; `phys_to_virt` trusts its caller
+ * to have checked that. :*/
+static inline void *phys_to_virt(u64 pa)
+{
+	return (void *)(HOST_DIRECT_MAP + pa);
+}
+
+static inline u64 host_image_phys(const void *p)
+{
+	return (u64)p - HOST_KBASE;
+}
+/*:*/
+void console_write(const char *s, u64 len);
+void host_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void host_exit(u16 status) __attribute__((noreturn));
+void host_panic(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+void segments_init(void);
+void segments_set_trap_stack(u64 top);
+struct hvm_memmap_entry {
+	u64 addr, size;
+	u32 type, reserved;
+};
+
+struct pvh_boot {
+	const char *cmdline;
+	const struct hvm_memmap_entry *memmap;
+	u32 memmap_entries;
+	u64 module_pa, module_size;
+};
+
+void pvh_read(u32 start_info_pa, struct pvh_boot *boot);
+const struct hvm_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa);
+void pvh_guest_args(const char *cmdline, char *out, u64 size);
+/*H:500 The Guest.
+ * The Host runs exactly one Guest, and everything it knows about it is in one
+ * structure. We keep lguest's name for it. The Guest's registers are not in
+ * it: they live where the Switcher saves them, on the trap stack, and
+ * `struct lguest` only points there. :*/
+struct lguest {
+	struct lg_regs *regs;
+	u64 mem_start, mem_end;
+	u64 *pgdir;
+	struct lg_shared_page *shared;
+	u64 trap_entry;
+	u64 cr2;
+};
+/*:*/
+void window_choose(struct lguest *lg, const struct pvh_boot *boot);
+int lg_address_ok(const struct lguest *lg, u64 addr, u64 len);
+void *from_guest_phys(const struct lguest *lg, u64 addr);
+void guest_pagetable_init(struct lguest *lg);
+int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa);
+int guest_read(const struct lguest *lg, u64 va, void *buf, u64 len);
+int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len);
+u64 guest_load(struct lguest *lg, const struct pvh_boot *boot, u64 *image_end);
+u64 guest_boot_info(struct lguest *lg, const struct pvh_boot *boot, u64 image_end);
+void run_guest(struct lguest *lg) __attribute__((noreturn));
+void lg_switch_to_guest(struct lg_regs *regs);
+void lg_handle_trap(struct lguest *lg);
+void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info);
+void kill_guest(struct lguest *lg, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+/*H:810 The saved registers.
+ * This is the layout the Switcher writes and reads, lowest address first. The
+ * last five fields are the frame the CPU itself pushes when a trap arrives from
+ * ring 3 (and pops with `iretq`); above them the Switcher's stub pushes the
+ * error code (or a zero, for vectors that have none) and the vector number;
+ * then the fifteen general registers. Its end must be 16-byte aligned, because
+ * the CPU aligns the stack to 16 before pushing its frame. :*/
+struct lg_regs {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;
+};
+/*:*/
+void do_hypercall(struct lguest *lg, struct lg_regs *r);
+void host_trap_panic(const u64 *frame) __attribute__((noreturn));
+
+#endif
+/*:*/

@@ -1,0 +1,85 @@
+/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/*H:950 Hypercalls.
+ * A hypercall is the Guest calling the Host as a program calls its kernel: a
+ * number in `%rax`, arguments in `%rdi`, `%rsi` and `%rdx` (the first three
+ * argument registers of the C calling convention, so a Guest wrapper needs no
+ * shuffling), and a result back in `%rax`. Every other register comes back as
+ * it was. The numbers are in the ABI header; *The Guest* introduced them. The
+ * dispatcher is a flat switch, one line per call, and an unknown number is not
+ * ignored: a Guest that sends one is confused or probing, and either way it is
+ * killed. So is one that calls anything before `LHCALL_INIT`, since until then
+ * we have no shared page to talk through. :*/
+/* The hypercalls: the Guest's requests to the Host. */
+#include "host.h"
+
+/*H:960 LHCALL_INIT.
+ * The Guest's first hypercall names its *shared page*: a page of its own memory
+ * that both sides read and write without trapping (see `struct lg_shared_page`
+ * in *The Guest*). It must be a whole, aligned page inside the window, and it
+ * is given only once: a Guest that could move the page later could move it
+ * under the Host's feet. :*/
+static void hcall_init(struct lguest *lg, u64 pa)
+{
+	if (lg->shared)
+		kill_guest(lg, "LHCALL_INIT called twice");
+	if ((pa & 4095) || !lg_address_ok(lg, pa, 4096))
+		kill_guest(lg, "shared page at 0x%llx is not a page of Guest RAM", pa);
+	lg->shared = from_guest_phys(lg, pa);
+}
+/*:*/
+/*H:970 LHCALL_CONSOLE_WRITE.
+ * Before the Guest has a console driver it still needs to speak, and to speak
+ * when things go wrong. This hypercall is its early console: a Guest-physical
+ * address and a length, copied to our serial port. The range goes through the
+ * one door, so a Guest that asks us to print the Host's memory (hostile case 3
+ * in the Guest's tests does exactly that) is killed instead. :*/
+static void hcall_console_write(struct lguest *lg, u64 pa, u64 len)
+{
+	if (!lg_address_ok(lg, pa, len))
+		kill_guest(lg, "console write of %llu bytes at 0x%llx is outside Guest RAM",
+			   len, pa);
+	console_write(from_guest_phys(lg, pa), len);
+}
+/*:*/
+/*H:980 LHCALL_SET_TRAP_ENTRY.
+ * The entry point is a Guest-virtual address. We check that it means something
+ * now; the Guest could unmap it later, but then the reflection itself fails
+ * cleanly, because the Host never jumps there: the Guest does, at ring 3. :*/
+static void hcall_set_trap_entry(struct lguest *lg, u64 entry)
+{
+	u64 pa;
+
+	if (!guest_virt_to_phys(lg, entry, 0, &pa))
+		kill_guest(lg, "trap entry 0x%llx is not mapped", entry);
+	lg->trap_entry = entry;
+}
+/*:*/
+/*H:990 LHCALL_SHUTDOWN.
+ * The Guest's status becomes the machine's. Statuses up to 124 are the Guest's
+ * to choose; the ones above are reserved for the Host's verdicts
+ * (`LG_EXIT_KILLED`, `LG_EXIT_HOST_PANIC`), so a Guest cannot pretend to have
+ * been killed. :*/
+static void hcall_shutdown(struct lguest *lg, u64 status)
+{
+	if (status >= LG_EXIT_KILLED)
+		kill_guest(lg, "shutdown with status %llu, above the Guest's limit of %d",
+			   status, LG_EXIT_KILLED - 1);
+	host_exit(status);
+}
+/*:*/
+
+void do_hypercall(struct lguest *lg, struct lg_regs *r)
+{
+	if (!lg->shared && r->rax != LHCALL_INIT)
+		kill_guest(lg, "hypercall %llu before LHCALL_INIT", r->rax);
+	switch (r->rax) {
+	case LHCALL_INIT:		hcall_init(lg, r->rdi); break;
+	case LHCALL_CONSOLE_WRITE:	hcall_console_write(lg, r->rdi, r->rsi); break;
+	case LHCALL_SET_TRAP_ENTRY:	hcall_set_trap_entry(lg, r->rdi); break;
+	case LHCALL_SHUTDOWN:		hcall_shutdown(lg, r->rdi); break;
+	default:
+		kill_guest(lg, "unknown hypercall %llu at rip 0x%llx", r->rax, r->rip);
+	}
+	r->rax = 0;
+}
+/*:*/

@@ -1,0 +1,123 @@
+/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/*H:900 Traps.
+ * When the Switcher brings us back, the vector number says why. Three kinds of
+ * reason arrive. A hypercall, by the vector we gave it. A fault or exception
+ * of the Guest's own, vectors 0 to 31, which the Guest handles itself if it has
+ * told us how. And interrupts, vectors 32 and up, of which there are none yet:
+ * no device has been given one. Only the page fault needs attention before
+ * anything else runs, because the faulting address is in `%cr2`, and any page
+ * fault the Host took later (there should be none, but) would overwrite it. :*/
+/* Guest traps: hypercalls, and exceptions reflected back to the Guest. */
+#include "host.h"
+
+#define VECTOR_UD 6
+#define VECTOR_PF 14
+
+/*H:910 The two ways a hypercall arrives.
+ * The Guest asks for a hypercall with `int $0x1f`, two bytes, `cd 1f`. On
+ * hardware KVM that does what it says: the CPU finds our gate for vector
+ * `0x1f`, which allows ring 3, and the trap arrives with `%rip` already past the
+ * instruction. On the nested, software KVM this book was written on, `int $n`
+ * from ring 3 arrives instead as an invalid-opcode fault (#UD, vector 6), with
+ * `%rip` still *on* the instruction. We accept both. On a #UD we read the two
+ * bytes at `%rip`, through the Guest's own page table (the Guest chose that
+ * address; it might point anywhere, including at the Host), and if they are
+ * `cd 1f` we step over them ourselves and carry on as if vector `0x1f` had
+ * arrived. If they are not, it was a real invalid opcode, and it goes to the
+ * Guest like any other exception. :*/
+static int is_hypercall(const struct lguest *lg, u64 rip)
+{
+	u8 insn[2];
+
+	return guest_read(lg, rip, insn, 2) && insn[0] == 0xcd &&
+	       insn[1] == LG_HCALL_VECTOR;
+}
+/*:*/
+/*H:920 Saying what went wrong.
+ * A killed Guest deserves an epitaph that says what happened, in words, with the
+ * numbers a debugger would want: the vector, where it happened, and for a page
+ * fault the address it touched. :*/
+static const char *const trap_names[32] = {
+	"divide error", "debug trap", "NMI", "breakpoint", "overflow",
+	"bound range exceeded", "invalid opcode", "device not available",
+	"double fault", "coprocessor overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection fault",
+	"page fault", "reserved trap", "x87 error", "alignment check",
+	"machine check", "SIMD error", "virtualization exception",
+	"control protection fault",
+};
+
+static void kill_for_trap(struct lguest *lg, const char *why)
+{
+	struct lg_regs *r = lg->regs;
+	const char *name = trap_names[r->vector] ? trap_names[r->vector] : "trap";
+
+	if (r->vector == VECTOR_PF)
+		kill_guest(lg, "%s%s (vector %llu) at rip 0x%llx, address 0x%llx",
+			   why, name, r->vector, r->rip, lg->cr2);
+	kill_guest(lg, "%s%s (vector %llu) at rip 0x%llx, error code 0x%llx",
+		   why, name, r->vector, r->rip, r->error_code);
+}
+/*:*/
+/*H:930 Reflecting an exception.
+ * A Guest kernel handles its own exceptions: a page fault in a Guest program
+ * is the Guest's business, not ours. lguest had the Guest tell the Host its
+ * interrupt table; we keep it simpler, with one entry point for all
+ * exceptions, registered with `LHCALL_SET_TRAP_ENTRY`. To *reflect* an
+ * exception we do to the Guest what the CPU would have done to a kernel: align
+ * its stack to 16 bytes and push a frame onto it, then continue the Guest at
+ * its handler. The frame is the hardware's, with the vector added at the
+ * bottom, since one entry point serves every vector:
+ *
+ * | offset | 0 | 8 | 16 | 24 | 32 | 40 | 48 |
+ * |---|---|---|---|---|---|---|---|
+ * | | vector | error code | rip | cs | rflags | rsp | ss |
+ *
+ * The Guest returns with `iretq`, which works between two ring-3 contexts. A
+ * page fault's address cannot be read at ring 3 (`%cr2` is privileged), so we
+ * put it in the shared page first. We push through the Guest's page table
+ * (writable, user-visible pages only); if the stack is not there, the Guest
+ * cannot be helped and is killed, as it is if it has no handler at all. :*/
+static void reflect_trap(struct lguest *lg)
+{
+	struct lg_regs *r = lg->regs;
+	u64 frame[7] = { r->vector, r->error_code, r->rip, r->cs, r->rflags,
+			 r->rsp, r->ss };
+	u64 sp = (r->rsp & ~15ULL) - sizeof(frame);
+
+	if (!lg->trap_entry)
+		kill_for_trap(lg, "");
+	if (r->vector == VECTOR_PF)
+		lg->shared->cr2 = lg->cr2;
+	if (!guest_write(lg, sp, frame, sizeof(frame)))
+		kill_for_trap(lg, "no stack to deliver ");
+	r->rsp = sp;
+	r->rip = lg->trap_entry;
+	r->rflags &= ~(u64)X86_FLAGS_TF;
+}
+/*:*/
+void host_trap_panic(const u64 *frame)
+{
+	u64 cr2;
+
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	host_panic("trap %llu in the Host at rip 0x%llx, error code 0x%llx, cr2 0x%llx",
+		   frame[0], frame[2], frame[1], cr2);
+}
+
+void lg_handle_trap(struct lguest *lg)
+{
+	struct lg_regs *r = lg->regs;
+
+	if (r->vector == VECTOR_PF)
+		asm volatile("mov %%cr2, %0" : "=r"(lg->cr2));
+	if (r->vector == LG_HCALL_VECTOR) {
+		do_hypercall(lg, r);
+	} else if (r->vector == VECTOR_UD && is_hypercall(lg, r->rip)) {
+		r->rip += 2;
+		do_hypercall(lg, r);
+	} else if (r->vector < 32) {
+		reflect_trap(lg);
+	}
+}
+/*:*/

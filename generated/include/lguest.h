@@ -1,0 +1,118 @@
+/* Tangled from chapters/00-preparation.nw by `make tangle`: edit the chapter, not this file. */
+/*P:100 The one header every part shares.
+ * The Launcher, the Host and the Guest are three programs built with three sets of
+ * compiler flags, yet they must agree on numbers: which hypercall is which, which
+ * I/O port ends the machine, where the shared page sits. We keep every such number
+ * in one header, `include/lguest.h`, and each later chapter adds its own part to
+ * the families of definitions below, next to the code that needs it. :*/
+/* The ABI shared by the Launcher, the Host and the Guest. */
+#ifndef LGUEST_H
+#define LGUEST_H
+
+/*P:110 Fixed-width types.
+ * Freestanding code has no `<stdint.h>` of its own, so the header carries the
+ * short names the whole book uses: `u8` to `u64`, as the Linux kernel spells them.
+ * The Launcher, a hosted program, gets the same names from the same lines, so a
+ * structure laid out here has one layout in all three programs. Assembly files
+ * include the header for its numbers only, hence the guard. :*/
+#ifndef __ASSEMBLER__
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef signed long long s64;
+#endif
+/*:*/
+/*M:100 One header, three compilers.
+ * Every structure in this header must mean the same thing to a hosted 64-bit
+ * compiler and to two freestanding ones. A good exercise is a host-side test that
+ * compiles the header three times, with each program's flags, and compares
+ * `sizeof` and `offsetof` of every structure: the day someone adds a `long` to the
+ * shared page, it fails. */
+/*P:120 The ports that reach the Launcher.
+ * The Host talks to whoever runs the virtual machine, our Launcher or QEMU,
+ * through a handful of I/O ports. The serial console and the exit port are ones
+ * QEMU has too (the exit port is its `isa-debug-exit` device), so the Host needs
+ * no second way of doing either. The other three are ours: with them the Host
+ * tells the Launcher why it killed a Guest and where the Guest's window lies, so
+ * that the Launcher's devices can check every address a Guest gives them. Another
+ * VMM ignores writes to ports it does not know, which is exactly right. :*/
+#define LG_PORT_SERIAL        0x3f8  /* 8250 UART: the Host's console */
+#define LG_PORT_EXIT          0x501  /* write status: the VM ends (isa-debug-exit) */
+#define LG_PORT_KILL_REASON   0x502  /* 32-bit write: physical address of a NUL-ended reason */
+#define LG_PORT_WINDOW_START  0x510  /* 32-bit write: Guest RAM window start, in pages */
+#define LG_PORT_WINDOW_PAGES  0x514  /* 32-bit write: Guest RAM window size, in pages */
+/*:*/
+#define LG_EXIT_KILLED        125    /* the exit status of a killed Guest */
+#define LG_EXIT_HOST_PANIC    126    /* the exit status when the Host itself fails */
+/*M:101 Debugging the chapters.
+ * The compiler reads code-only copies of the tangled files, so that a change of
+ * prose recompiles nothing, and a small filter turns their line numbers back into
+ * chapter lines in every diagnostic. A debugger, though, reads line numbers from
+ * the DWARF data, which still names the copies. Teaching `gdb` the same map, by a
+ * Python extension that rewrites its source lookups, would make the chapters the
+ * source in the debugger too. */
+/*P:130 The hypercall's trap number.
+ * lguest's Guests called their Host with `int $0x1f`, and ours do too. It is the
+ * one number here that every later chapter leans on, the Guest to make the call,
+ * the Host to recognise it, so it opens the family of hypercall numbers. :*/
+#define LG_TRAP_HYPERCALL     0x1f   /* int $0x1f: the Guest calls the Host */
+/*:*/
+/*G:200 Asking the Host: hypercalls.
+ * A Guest at ring 3 that wants something privileged done asks the Host with a
+ * *hypercall*: it puts a call number in `%rax` and up to three arguments in
+ * `%rdi`, `%rsi` and `%rdx`, and executes `int $0x1f`, the software interrupt
+ * lguest always used (`0x1f` is the last vector Intel reserves for itself, so
+ * no real exception or device will ever arrive on it). The Host does the work,
+ * puts a result in `%rax`, and returns to the instruction after the `int`. Every
+ * other register comes back untouched; one of the Guest's own tests checks
+ * that. The first four calls are enough for a first boot:
+ *
+ * - `LHCALL_INIT` gives the Host the Guest-physical address of the Guest's
+ *   *shared page* (below). It must come first; nothing else is accepted before.
+ * - `LHCALL_CONSOLE_WRITE` prints a Guest-physical buffer (address, length) on
+ *   the Host's console: the early console, before there is any driver.
+ * - `LHCALL_SHUTDOWN` ends the machine with a status, 0 to 124, which becomes
+ *   the exit status of the Launcher (or, shifted, of QEMU).
+ * - `LHCALL_SET_TRAP_ENTRY` names the Guest-virtual address where the Guest
+ *   wants its exceptions delivered (see G:400).
+ *
+ * Any other number gets the Guest killed: the Host does not guess. :*/
+#define LG_HCALL_VECTOR        0x1f
+#define LHCALL_INIT            1  /* rdi: shared page, Guest-physical */
+#define LHCALL_CONSOLE_WRITE   2  /* rdi: text, Guest-physical; rsi: length */
+#define LHCALL_SHUTDOWN        3  /* rdi: exit status, 0..124 */
+#define LHCALL_SET_TRAP_ENTRY  4  /* rdi: exception entry, Guest-virtual */
+/*:*/
+/*G:210 The shared page.
+ * Some conversations with the Host are too frequent or too awkward for a
+ * hypercall. The Guest therefore gives the Host one page of its memory that both
+ * read and write freely. For now it carries one thing the Guest cannot get any
+ * other way: the address of its last page fault. The CPU leaves that in `%cr2`,
+ * a register ring 3 may not read, so the Host copies it here before it hands
+ * the fault to the Guest. Later chapters add the virtual interrupt flag and the
+ * hypercall ring; each adds to the family of fields. :*/
+#ifndef __ASSEMBLER__
+struct lg_shared_page {
+	u64 cr2;	/* the address of the last page fault the Host reflected */
+};
+#endif
+/*:*/
+/*G:220 The boot information.
+ * The Host starts the Guest with `%rdi` pointing at a `struct lg_boot_info`, in
+ * the page just after the Guest's image. It says where the Guest's RAM window
+ * is (a Guest has no BIOS to ask) and carries the Guest's part of the command
+ * line, the words after `--`. Later chapters add the clock's frequency and the
+ * list of devices. :*/
+#define LG_CMDLINE_MAX 512
+#ifndef __ASSEMBLER__
+struct lg_boot_info {
+	u64 ram_start;			/* the Guest's RAM window, Guest-physical */
+	u64 ram_size;
+	char cmdline[LG_CMDLINE_MAX];	/* the Guest's arguments, NUL-terminated */
+};
+#endif
+/*:*/
+
+#endif
+/*:*/
