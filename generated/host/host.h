@@ -90,6 +90,7 @@ struct lguest {
 	struct lg_shared_page *shared;
 	u64 trap_entry;
 	u64 cr2;
+	u64 hcall_rip, hcall_pa;
 };
 /*:*/
 void window_choose(struct lguest *lg, const struct pvh_boot *boot);

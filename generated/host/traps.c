@@ -24,13 +24,33 @@
  * address; it might point anywhere, including at the Host), and if they are
  * `cd 1f` we step over them ourselves and carry on as if vector `0x1f` had
  * arrived. If they are not, it was a real invalid opcode, and it goes to the
- * Guest like any other exception. :*/
-static int is_hypercall(const struct lguest *lg, u64 rip)
+ * Guest like any other exception.
+ *
+ * Reading those two bytes is the most expensive part of a hypercall on an
+ * emulated ring 0: the walk through four levels of page table costs about as
+ * much as everything else the Host does for a hypercall put together. A Guest
+ * makes its hypercalls from a handful of places, so we remember the last one:
+ * its `%rip` and the physical address the walk found. The bytes themselves are
+ * read afresh every time (the Guest may have rewritten them); only the
+ * translation is remembered, and it stays true as long as the Guest's page
+ * table does not change. The first-boot table never does. The shadow page
+ * tables will, and they must clear `hcall_pa` whenever they change a mapping.
+ * An instruction that straddles two pages is simply not remembered. :*/
+static int is_hypercall(struct lguest *lg, u64 rip)
 {
-	u8 insn[2];
+	const u8 *insn;
+	u8 two[2];
 
-	return guest_read(lg, rip, insn, 2) && insn[0] == 0xcd &&
-	       insn[1] == LG_HCALL_VECTOR;
+	if ((rip & 4095) == 4095)
+		return guest_read(lg, rip, two, 2) && two[0] == 0xcd &&
+		       two[1] == LG_HCALL_VECTOR;
+	if (rip != lg->hcall_rip || !lg->hcall_pa) {
+		if (!guest_virt_to_phys(lg, rip, 0, &lg->hcall_pa))
+			return lg->hcall_pa = 0;
+		lg->hcall_rip = rip;
+	}
+	insn = from_guest_phys(lg, lg->hcall_pa);
+	return insn[0] == 0xcd && insn[1] == LG_HCALL_VECTOR;
 }
 /*:*/
 /*H:920 Saying what went wrong.

@@ -104,12 +104,12 @@ struct lg_shared_page {
  * is (a Guest has no BIOS to ask) and carries the Guest's part of the command
  * line, the words after `--`. Later chapters add the clock's frequency and the
  * list of devices. :*/
-#define LG_CMDLINE_MAX 512
+#define LG_GUEST_CMDLINE_MAX 512
 #ifndef __ASSEMBLER__
 struct lg_boot_info {
 	u64 ram_start;			/* the Guest's RAM window, Guest-physical */
 	u64 ram_size;
-	char cmdline[LG_CMDLINE_MAX];	/* the Guest's arguments, NUL-terminated */
+	char cmdline[LG_GUEST_CMDLINE_MAX];	/* the Guest's arguments, NUL-terminated */
 };
 #endif
 /*:*/
