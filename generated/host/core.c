@@ -48,7 +48,12 @@ void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
  * it when it exits; QEMU ignores the port and leaves the console to speak), and
  * end the machine with `LG_EXIT_KILLED`. lguest's Host marked the Guest dead
  * and went on serving other Guests; ours has only this one, so the machine ends
- * with it. :*/
+ * with it.
+ *
+ * One warning for QEMU users: give `isa-debug-exit` a single port
+ * (`iobase=0x501,iosize=1`). With two it also answers at `0x502`, and our
+ * write of the reason's address there would end QEMU at once with a status
+ * made from that address. :*/
 static char kill_reason[256];
 
 void kill_guest(struct lguest *lg, const char *fmt, ...)
