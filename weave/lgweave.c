@@ -172,6 +172,10 @@ static int map_get(struct map *m, const char *key)
 struct piece { int use; char *s; };
 struct line { struct piece *p; int n, cap; };
 
+/* What a chunk is written in: the language of the file it tangles into,
+ * by the file's suffix.  Chunks in no file are taken for C. */
+enum { LANG_UNKNOWN, LANG_C, LANG_ASM, LANG_OTHER };
+
 struct chapter { char *file, *page, *title; };
 
 struct chunk {
@@ -182,7 +186,7 @@ struct chunk {
 	struct line *lines;     /* documentation: one piece per line */
 	int nlines, cap;
 	int def;                /* code: its entry in defs[] */
-	int asm_;               /* code: belongs to an assembler file */
+	int lang;               /* code: the language of the file it is in */
 };
 
 /* What the whole book knows about a code chunk, whichever chapter it is in:
@@ -372,8 +376,36 @@ static char *line_text(struct line *l)
 static int is_id0(int c) { return isalpha(c) || c == '_'; }
 static int is_id(int c) { return isalnum(c) || c == '_'; }
 
-/* Copy of a chunk's code with comments, strings and uses blanked out, so
- * that the scanners below see only declarations and names.  Newlines stay. */
+/* Append s to b with comments and strings blanked out, so that the
+ * scanners below see only declarations and names.  *comment carries an
+ * open comment from one piece to the next. */
+static void strip(struct buf *b, const char *s, int *comment)
+{
+	while (*s) {
+		if (*comment) {
+			if (s[0] == '*' && s[1] == '/')
+				*comment = 0, s++;
+			bputc(b, ' ');
+			s++;
+		} else if (s[0] == '/' && s[1] == '*') {
+			*comment = 1;
+			bputs(b, "  ");
+			s += 2;
+		} else if (s[0] == '/' && s[1] == '/') {
+			break;
+		} else if (*s == '"' || *s == '\'') {
+			char q = *s++;
+			while (*s && *s != q)
+				s += s[0] == '\\' && s[1] ? 2 : 1;
+			s += *s == q;
+			bputs(b, " \"\" ");
+		} else {
+			bputc(b, *s++);
+		}
+	}
+}
+
+/* A chunk's code, stripped, uses blanked, newlines kept. */
 static char *code_only(struct chunk *c)
 {
 	struct buf b = {0};
@@ -381,38 +413,55 @@ static char *code_only(struct chunk *c)
 	bputs(&b, "");
 	for (int i = 0; i < c->nlines; i++) {
 		struct line *l = &c->lines[i];
-		for (int j = 0; j < l->n; j++) {
-			const char *s = l->p[j].s;
-			if (l->p[j].use) {
+		for (int j = 0; j < l->n; j++)
+			if (l->p[j].use)
 				bputc(&b, ' ');
-				continue;
-			}
-			while (*s) {
-				if (comment) {
-					if (s[0] == '*' && s[1] == '/')
-						comment = 0, s++;
-					bputc(&b, ' ');
-					s++;
-				} else if (s[0] == '/' && s[1] == '*') {
-					comment = 1;
-					bputs(&b, "  ");
-					s += 2;
-				} else if (s[0] == '/' && s[1] == '/') {
-					break;
-				} else if (*s == '"' || *s == '\'') {
-					char q = *s++;
-					while (*s && *s != q)
-						s += s[0] == '\\' && s[1] ? 2 : 1;
-					s += *s == q;
-					bputs(&b, " \"\" ");
-				} else {
-					bputc(&b, *s++);
-				}
-			}
-		}
+			else
+				strip(&b, l->p[j].s, &comment);
 		bputc(&b, '\n');
 	}
 	return b.s;
+}
+
+static int brace_change(const char *s)
+{
+	int d = 0;
+	for (; *s; s++)
+		d += (*s == '{') - (*s == '}');
+	return d;
+}
+
+/* Chunks are written from column 0 wherever they are used, so a chunk's
+ * column 0 is the top level of its file only if its first use stands
+ * outside every brace.  Walk each file as notangle would, counting braces,
+ * and note the depth at which each name is first expanded. */
+static struct map entry_depth;
+
+static void walk_depth(const char *name, int *depth, int level)
+{
+	for (int i = 0; i < nchunks && level < 50; i++) {
+		struct chunk *c = &chunks[i];
+		if (!c->code || strcmp(c->name, name))
+			continue;
+		int comment = 0;
+		for (int j = 0; j < c->nlines; j++)
+			for (int k = 0; k < c->lines[j].n; k++) {
+				struct piece *p = &c->lines[j].p[k];
+				if (p->use) {
+					int *d = map_slot(&entry_depth, p->s, 1);
+					if (*d < 0) {
+						*d = *depth > 0 ? *depth : 0;
+						walk_depth(p->s, depth, level + 1);
+					}
+					continue;
+				}
+				struct buf b = {0};
+				bputs(&b, "");
+				strip(&b, p->s, &comment);
+				*depth += brace_change(b.s);
+				free(b.s);
+			}
+	}
 }
 
 static const char *keywords[] = {
@@ -459,6 +508,7 @@ static void scan_decl(const char *s, int def)
 	const char *names[64], *fname = NULL;
 	size_t lens[64], flen = 0;
 	int nnames = 0, depth = 0, brace = 0, typedef_ = !strncmp(s, "typedef", 7);
+	int named = 0;          /* this declarator's name is already recorded */
 	const char *first_end = s;
 	while (is_id(*first_end))
 		first_end++;
@@ -490,6 +540,10 @@ static void scan_decl(const char *s, int def)
 			if (!depth && !brace && !fname && nnames && s[-1] != ')') {
 				const char *n = names[nnames - 1];
 				size_t len = lens[nnames - 1];
+				if (!strncmp(n, "__", 2) && named) {
+					depth++;        /* an attribute after the name */
+					continue;
+				}
 				if (!strncmp(n, "__", 2) && nnames > 1) {
 					/* an attribute: what precedes it is a variable */
 					define_ident(names[nnames - 2], lens[nnames - 2],
@@ -522,17 +576,19 @@ static void scan_decl(const char *s, int def)
 		} else if (*s == '[' || *s == '=' || *s == ';' || *s == ',') {
 			if (fname)
 				return;         /* a prototype */
-			if (nnames >= 2 && (typedef_ || !in_list(types, names[nnames - 1], lens[nnames - 1])) &&
+			if (!named && nnames >= 2 && (typedef_ || !in_list(types, names[nnames - 1], lens[nnames - 1])) &&
 			    !in_list(keywords, names[nnames - 1], lens[nnames - 1]))
 				define_ident(names[nnames - 1], lens[nnames - 1],
 				             typedef_ ? "type" : "global", def);
 			if (*s == ';')
 				return;
+			named = 1;
 			if (*s == '[') {        /* skip the dimension */
 				while (*s && *s != ']')
 					s++;
 				if (!*s)
 					return;
+				continue;
 			} else if (*s == '=') { /* skip the initializer */
 				int d = 0;
 				for (s++; *s && (d || (*s != ',' && *s != ';')); s++) {
@@ -543,6 +599,7 @@ static void scan_decl(const char *s, int def)
 					return;
 			}
 			nnames = 1;     /* the type stays for "int a, b;" */
+			named = 0;
 		}
 	}
 }
@@ -550,10 +607,22 @@ static void scan_decl(const char *s, int def)
 /* Find what a code chunk defines. */
 static void scan_definitions(struct chunk *c)
 {
+	if (c->lang == LANG_OTHER)
+		return;
 	char *text = code_only(c);
+	int asm_ = c->lang == LANG_ASM, continued = 0;
+	int depth = map_get(&entry_depth, c->name);
+	depth = depth < 0 ? 0 : depth;
 	for (char *s = text; *s; ) {
 		char *eol = strchr(s, '\n');
 		char *t = s;
+		int top = depth == 0 && !continued;
+		if (eol)
+			*eol = 0;
+		depth += brace_change(s);
+		continued = eol > s && eol[-1] == '\\';
+		if (eol)
+			*eol = '\n';
 		while (*t == ' ' || *t == '\t')
 			t++;
 		if (*t == '#') {                /* #define NAME */
@@ -570,7 +639,9 @@ static void scan_definitions(struct chunk *c)
 				if (e > t)
 					define_ident(t, e - t, "macro", c->def);
 			}
-		} else if (c->asm_) {           /* name: at column 0 */
+		} else if (!top) {
+			;                       /* inside a function or a struct */
+		} else if (asm_) {              /* name: at column 0 */
 			char *e = s;
 			while (is_id(*e))
 				e++;
@@ -583,7 +654,7 @@ static void scan_definitions(struct chunk *c)
 	}
 	/* struct NAME {, anywhere */
 	static const char *tags[] = { "struct", "union", "enum" };
-	for (char *s = text; !c->asm_ && *s; s++) {
+	for (char *s = text; !asm_ && *s; s++) {
 		if (s > text && is_id(s[-1]))
 			continue;
 		for (int k = 0; k < 3; k++) {
@@ -654,20 +725,33 @@ static char *slug(const char *name)
 	return b.s;
 }
 
-/* Mark chunks reachable from a root that is an assembler file. */
-static void mark_asm(const char *name, int depth)
+/* What a chunk is written in: the language of the file it tangles into,
+ * by the file's suffix.  Chunks in no file are taken for C. */
+static int lang_of_file(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!strchr(name, '/') || !dot || strchr(dot, ' '))
+		return LANG_UNKNOWN;    /* not a file */
+	if (!strcmp(dot, ".c") || !strcmp(dot, ".h"))
+		return LANG_C;
+	if (!strcmp(dot, ".S") || !strcmp(dot, ".s"))
+		return LANG_ASM;
+	return LANG_OTHER;              /* linker scripts and the like */
+}
+
+static void mark_lang(const char *name, int lang, int depth)
 {
 	if (depth > 100)
 		return;
 	for (int i = 0; i < nchunks; i++) {
 		struct chunk *c = &chunks[i];
-		if (!c->code || c->asm_ || strcmp(c->name, name))
+		if (!c->code || c->lang || strcmp(c->name, name))
 			continue;
-		c->asm_ = 1;
+		c->lang = lang;
 		for (int j = 0; j < c->nlines; j++)
 			for (int k = 0; k < c->lines[j].n; k++)
 				if (c->lines[j].p[k].use)
-					mark_asm(c->lines[j].p[k].s, depth + 1);
+					mark_lang(c->lines[j].p[k].s, lang, depth + 1);
 	}
 }
 
@@ -723,13 +807,16 @@ static void build_index(void)
 				}
 			}
 	}
-	/* Roots that are assembler files. */
-	for (int i = 0; i < nchunks; i++) {
-		struct chunk *c = &chunks[i];
-		size_t n = c->code ? strlen(c->name) : 0;
-		if (n > 2 && (!strcmp(c->name + n - 2, ".S") || !strcmp(c->name + n - 2, ".s")))
-			mark_asm(c->name, 0);
-	}
+	/* The brace depth at which each chunk first stands in its file. */
+	for (int i = 0; i < nchunks; i++)
+		if (chunks[i].code && lang_of_file(chunks[i].name)) {
+			int depth = 0;
+			walk_depth(chunks[i].name, &depth, 0);
+		}
+	/* Each file's language, down to its chunks. */
+	for (int i = 0; i < nchunks; i++)
+		if (chunks[i].code && lang_of_file(chunks[i].name))
+			mark_lang(chunks[i].name, lang_of_file(chunks[i].name), 0);
 	for (int i = 0; i < nchunks; i++)
 		if (chunks[i].code)
 			scan_definitions(&chunks[i]);

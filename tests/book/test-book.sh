@@ -153,7 +153,7 @@ if [ -z "$CHROMIUM" ]; then
 else
 	check_links fixture "$H"
 	shots=0
-	for spec in index:1280,900 10-guest:1280,1100 10-guest-phone:390,900; do
+	for spec in index:1280,900 10-guest:1280,1100 10-guest-phone:500,900; do
 		name=${spec%%:*} page=${name%-phone}
 		browse --window-size="${spec#*:}" --hide-scrollbars \
 			--screenshot="$OUT/fixture-$name.png" "file://$H/$page.html" >/dev/null
