@@ -50,10 +50,10 @@ void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
  * and went on serving other Guests; ours has only this one, so the machine ends
  * with it.
  *
- * One warning for QEMU users: give `isa-debug-exit` a single port
- * (`iobase=0x501,iosize=1`). With two it also answers at `0x502`, and our
- * write of the reason's address there would end QEMU at once with a status
- * made from that address. :*/
+ * The kill-reason port sits at `0x504`, not next door at `0x502`: QEMU's
+ * `isa-debug-exit` with `iosize=2` answers at both 0x501 and 0x502, and a write
+ * of the reason's address at 0x502 would end QEMU at once with a status made
+ * from that address (P:120). :*/
 static char kill_reason[256];
 
 void kill_guest(struct lguest *lg, const char *fmt, ...)

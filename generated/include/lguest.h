@@ -36,10 +36,14 @@ typedef signed long long s64;
  * no second way of doing either. The other three are ours: with them the Host
  * tells the Launcher why it killed a Guest and where the Guest's window lies, so
  * that the Launcher's devices can check every address a Guest gives them. Another
- * VMM ignores writes to ports it does not know, which is exactly right. :*/
+ * VMM ignores writes to ports it does not know, which is exactly right. One
+ * fact decides their numbers: QEMU's exit device, given the two ports the exit
+ * status needs (`iosize=2`), also answers at 0x502, and a write there ends the
+ * machine with a status made of whatever was written. Our own ports therefore
+ * start at 0x504. :*/
 #define LG_PORT_SERIAL        0x3f8  /* 8250 UART: the Host's console */
 #define LG_PORT_EXIT          0x501  /* write status: the VM ends (isa-debug-exit) */
-#define LG_PORT_KILL_REASON   0x502  /* 32-bit write: physical address of a NUL-ended reason */
+#define LG_PORT_KILL_REASON   0x504  /* 32-bit write: physical address of a NUL-ended reason */
 #define LG_PORT_WINDOW_START  0x510  /* 32-bit write: Guest RAM window start, in pages */
 #define LG_PORT_WINDOW_PAGES  0x514  /* 32-bit write: Guest RAM window size, in pages */
 /*:*/

@@ -3,9 +3,8 @@
 # build/guest.elf our Launcher runs, booted by QEMU's PVH loader (microvm).
 # Prints ok/FAIL/skip lines and exits 0 (tests/run reads the lines).
 #
-# QEMU's isa-debug-exit device exits with (status << 1) | 1.  We give it one
-# port (iosize=1): with iosize=2 it also claims 0x502, LG_PORT_KILL_REASON,
-# and the Host's write of the reason's address would end QEMU with garbage.
+# QEMU's isa-debug-exit device exits with (status << 1) | 1.  With iosize=2 it
+# also claims 0x502, which is why LG_PORT_KILL_REASON is 0x504 (P:120).
 cd "$(dirname "$0")/../.." || exit 0
 HOST=${HOST_ELF:-build/host.elf}
 GUEST=${GUEST_ELF:-build/guest.elf}
@@ -29,7 +28,7 @@ boot() {
 	local name=$1 args=$2 rc
 	timeout 30 "$QEMU" -M microvm,accel=kvm,acpi=off -cpu host,-arch-capabilities \
 		-m 256 -nographic -no-reboot -monitor none -serial stdio \
-		-device isa-debug-exit,iobase=0x501,iosize=1 \
+		-device isa-debug-exit,iobase=0x501,iosize=2 \
 		-kernel "$HOST" -initrd "$GUEST" -append "-- $args" \
 		</dev/null >"$OUT/$name" 2>&1
 	rc=$?
