@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:140 The PVH note.
+/*H:120 The PVH note.
  * How does a loader know where to enter? PVH borrows Xen's answer: an ELF note,
  * named `Xen`, of type 18 (`XEN_ELFNOTE_PHYS32_ENTRY`), whose payload is the
  * physical address of a 32-bit entry point. A note is a header of three words
@@ -20,7 +20,7 @@
 	.quad PHYS(pvh_start)
 	.balign 4
 
-/*H:150 The 32-bit entry.
+/*H:125 The 32-bit entry.
  * A PVH loader starts us in 32-bit protected mode with paging off, flat
  * segments, interrupts off, and `%ebx` pointing at the `hvm_start_info`
  * structure that describes the machine. There is no stack. We have five things
@@ -50,7 +50,7 @@ pvh_start:
 	movl %eax, %cr4
 	movl $PHYS(host_pml4), %eax
 	movl %eax, %cr3
-	/*H:160 EFER.
+	/*H:130 EFER.
 	 * `EFER` is a model-specific register, read and written whole through
 	 * `%edx:%eax`. Besides long mode we enable the no-execute bit in page-table
 	 * entries, which later chapters will want for the Guest's data pages. :*/
@@ -64,7 +64,7 @@ pvh_start:
 	movl %eax, %cr0
 	ljmp $SEL_KERNEL_CS, $PHYS(long_mode_low)
 /*:*/
-/*H:170 Up to the Host's own addresses.
+/*H:135 Up to the Host's own addresses.
  * The far jump lands at `long_mode_low`, a physical address that the boot page
  * tables map to itself. From there an absolute jump through a register takes
  * us to the same code's link address in slot 511. We give ourselves a stack,
@@ -84,7 +84,7 @@ long_mode_high:
 boot_gdt_desc:
 	.word HOST_GDT_ENTRIES * 8 - 1
 	.long PHYS(host_gdt)
-/*H:180 The boot page tables.
+/*H:140 The boot page tables.
  * The first page tables are built by the assembler, not by code: on a machine
  * where every ring-0 instruction is emulated, a loop filling 2048 entries would
  * cost a millisecond, while a table of constants costs nothing. One page

@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:300 The console.
+/*H:200 The console.
  * The Host's console is an 8250 UART at port `0x3f8`, the one every PC has and
  * every VMM emulates. We use only its transmit side: wait until the line-status
  * register (base + 5) says the transmit holding register is empty (bit 5), then
@@ -25,7 +25,7 @@ void console_write(const char *s, u64 len)
 	while (len--)
 		serial_putc(*s++);
 }
-/*H:310 Printing.
+/*H:205 Printing.
  * `host_printf` formats into a buffer on the stack with the shared formatter
  * and writes the result. A line longer than the buffer is cut short; the Host
  * has nothing that long to say. :*/
@@ -41,7 +41,7 @@ void host_printf(const char *fmt, ...)
 	console_write(buf, n < (int)sizeof(buf) ? (u64)n : sizeof(buf) - 1);
 }
 /*:*/
-/*H:320 Ending the machine.
+/*H:210 Ending the machine.
  * There is one way out, shared with QEMU: a 16-bit write of the status to port
  * `0x501`, where QEMU's `isa-debug-exit` device and our Launcher both listen.
  * If nobody listens there (a VMM without that device), the write does nothing,

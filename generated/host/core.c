@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:800 Running the Guest.
+/*H:450 Running the Guest.
  * Now the heart of the Host, and it is short. The Guest's registers live in one
  * `struct lg_regs` whose end is the top of the trap stack: when the Guest traps,
  * the CPU and the Switcher push its registers exactly into that structure, and
@@ -18,7 +18,7 @@ void run_guest(struct lguest *lg)
 		lg_handle_trap(lg);
 	}
 }
-/*H:820 The first entry.
+/*H:460 The first entry.
  * The first time, nobody has pushed anything: we fill the structure as if the
  * Guest had trapped at its entry point. It will run at ring 3 with the user
  * selectors, interrupts enabled in its flags (so that later chapters' interrupts
@@ -41,7 +41,7 @@ void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
 	segments_set_trap_stack((u64)(r + 1));
 }
 /*:*/
-/*H:830 Killing the Guest.
+/*H:465 Killing the Guest.
  * A Guest that breaks a rule is killed, and the reason is the most useful thing
  * we can leave behind. We print it on the console, hand its physical address to
  * the VMM on `LG_PORT_KILL_REASON` (our Launcher reads the string and reports

@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:200 The Host's private header.
+/*H:150 The Host's private header.
  * The Host's C files share one header. It brings in the ABI and the library,
  * says how to talk to ports, how to turn a physical address into a pointer
  * through the direct map, and collects each file's declarations in the family
@@ -12,7 +12,7 @@
 #include "lib.h"
 #include "layout.h"
 
-/*H:210 Ports.
+/*H:155 Ports.
  * The Host's only way to reach the outside world is the x86 I/O port
  * instructions, which KVM turns into exits to the Launcher (or QEMU). We wrap
  * the four sizes we use. :*/
@@ -39,7 +39,7 @@ static inline u8 inb(u16 port)
 	return v;
 }
 /*:*/
-/*H:220 Physical addresses.
+/*H:160 Physical addresses.
  * There are two kinds of Host pointer: to things in the Host image, which are
  * linked at `HOST_KBASE` and so sit `HOST_KBASE` above their physical address,
  * and to arbitrary physical memory, reached through the direct map. We convert
@@ -78,7 +78,7 @@ struct pvh_boot {
 void pvh_read(u32 start_info_pa, struct pvh_boot *boot);
 const struct hvm_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa);
 void pvh_guest_args(const char *cmdline, char *out, u64 size);
-/*H:500 The Guest.
+/*H:300 The Guest.
  * The Host runs exactly one Guest, and everything it knows about it is in one
  * structure. We keep lguest's name for it. The Guest's registers are not in
  * it: they live where the Switcher saves them, on the trap stack, and
@@ -108,7 +108,7 @@ void lg_handle_trap(struct lguest *lg);
 void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info);
 void kill_guest(struct lguest *lg, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
-/*H:810 The saved registers.
+/*H:455 The saved registers.
  * This is the layout the Switcher writes and reads, lowest address first. The
  * last five fields are the frame the CPU itself pushes when a trap arrives from
  * ring 3 (and pops with `iretq`); above them the Switcher's stub pushes the

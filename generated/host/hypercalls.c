@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:950 Hypercalls.
+/*H:525 Hypercalls.
  * A hypercall is the Guest calling the Host as a program calls its kernel: a
  * number in `%rax`, arguments in `%rdi`, `%rsi` and `%rdx` (the first three
  * argument registers of the C calling convention, so a Guest wrapper needs no
@@ -12,7 +12,7 @@
 /* The hypercalls: the Guest's requests to the Host. */
 #include "host.h"
 
-/*H:960 LHCALL_INIT.
+/*H:530 LHCALL_INIT.
  * The Guest's first hypercall names its *shared page*: a page of its own memory
  * that both sides read and write without trapping (see `struct lg_shared_page`
  * in *The Guest*). It must be a whole, aligned page inside the window, and it
@@ -27,7 +27,7 @@ static void hcall_init(struct lguest *lg, u64 pa)
 	lg->shared = from_guest_phys(lg, pa);
 }
 /*:*/
-/*H:970 LHCALL_CONSOLE_WRITE.
+/*H:535 LHCALL_CONSOLE_WRITE.
  * Before the Guest has a console driver it still needs to speak, and to speak
  * when things go wrong. This hypercall is its early console: a Guest-physical
  * address and a length, copied to our serial port. The range goes through the
@@ -41,7 +41,7 @@ static void hcall_console_write(struct lguest *lg, u64 pa, u64 len)
 	console_write(from_guest_phys(lg, pa), len);
 }
 /*:*/
-/*H:980 LHCALL_SET_TRAP_ENTRY.
+/*H:540 LHCALL_SET_TRAP_ENTRY.
  * The entry point is a Guest-virtual address. We check that it means something
  * now; the Guest could unmap it later, but then the reflection itself fails
  * cleanly, because the Host never jumps there: the Guest does, at ring 3. :*/
@@ -54,7 +54,7 @@ static void hcall_set_trap_entry(struct lguest *lg, u64 entry)
 	lg->trap_entry = entry;
 }
 /*:*/
-/*H:990 LHCALL_SHUTDOWN.
+/*H:545 LHCALL_SHUTDOWN.
  * The Guest's status becomes the machine's. Statuses up to 124 are the Guest's
  * to choose; the ones above are reserved for the Host's verdicts
  * (`LG_EXIT_KILLED`, `LG_EXIT_HOST_PANIC`), so a Guest cannot pretend to have

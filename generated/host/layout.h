@@ -21,7 +21,7 @@
 #define HOST_PML4_SLOT       511
 #define HOST_STACK_SIZE      16384
 
-/*H:110 The Host's segments.
+/*H:105 The Host's segments.
  * Long mode mostly ignores segments, but not entirely: the code segment still
  * decides between 64-bit and 32-bit code and carries the current privilege
  * level, and the stack segment a trap pushes is checked. We need a code and a
@@ -37,7 +37,7 @@
 #define HOST_GDT_ENTRIES 7
 /*:*/
 #define LG_TRAP_STUB_SIZE 16
-/*H:120 Bits of the machine.
+/*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. A page-table entry
  * is present (`P`), writable (`W`), reachable from ring 3 (`U`) and, in a
  * page directory, may map a whole 2 MiB page (`PS`). :*/

@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:700 Loading the Guest.
+/*H:400 Loading the Guest.
  * Module 0 is the Guest as an ELF executable, and the VMM may have put it
  * anywhere in RAM (QEMU puts it near the top). We copy each loadable segment
  * to the physical address it names, inside the window, and clear the part of
@@ -27,7 +27,7 @@ struct elf64_phdr {
 	u64 offset, vaddr, paddr, filesz, memsz, align;
 };
 
-/*H:710 The ELF header.
+/*H:405 The ELF header.
  * An ELF file starts with a header that says what it is (the magic bytes, the
  * class, the machine) and where its program headers are. We accept a 64-bit
  * x86-64 executable whose program headers lie inside the image; the sizes are
@@ -46,7 +46,7 @@ static const struct elf64_ehdr *elf_header(struct lguest *lg, const u8 *img,
 	return eh;
 }
 /*:*/
-/*H:720 One segment.
+/*H:410 One segment.
  * A segment must fit in the file (`offset + filesz`, checked without
  * overflow), fit in the window (`paddr + memsz`, through the one door), and, for
  * now, be linked at the address it is loaded at, since the first-boot table
@@ -75,7 +75,7 @@ static void load_segment(struct lguest *lg, const struct pvh_boot *boot,
 	memset(from_guest_phys(lg, ph->paddr + ph->filesz), 0, ph->memsz - ph->filesz);
 }
 /*:*/
-/*H:730 The whole image.
+/*H:415 The whole image.
  * We load every `PT_LOAD` segment and ignore the other program headers (the
  * stack note and friends mean nothing here). The entry point must be inside the
  * window too, and we report where the image ends, because the boot information
@@ -99,7 +99,7 @@ u64 guest_load(struct lguest *lg, const struct pvh_boot *boot, u64 *image_end)
 	return eh->entry;
 }
 /*:*/
-/*H:740 The boot information.
+/*H:420 The boot information.
  * The Guest needs to know a few things the Host knows: where its RAM is and what
  * its command line says (later chapters add the clock's frequency and the list
  * of devices). We write them into a `struct lg_boot_info` in the first page

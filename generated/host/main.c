@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:995 The boot, in order.
+/*H:547 The boot, in order.
  * All the pieces are in place, and `host_main` tells the boot as a list: our
  * tables, what the VMM told us, the Guest's window and address space, its
  * image and boot information, one line on the console to say where it all

@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:510 The Guest's RAM window.
+/*H:305 The Guest's RAM window.
  * The Guest gets one contiguous range of physical memory, its *window*. Inside
  * the window, a Guest-physical address *is* a machine-physical address: we do
  * not translate, so a virtio device in the VMM can use an address the Guest
@@ -40,7 +40,7 @@ void window_choose(struct lguest *lg, const struct pvh_boot *boot)
 	outl(lg->mem_start >> 12, LG_PORT_WINDOW_START);
 	outl((lg->mem_end - lg->mem_start) >> 12, LG_PORT_WINDOW_PAGES);
 }
-/*H:520 The one door for Guest addresses.
+/*H:310 The one door for Guest addresses.
  * Here is the threat model, stated once: the Guest runs code we did not write,
  * and it may be hostile. Every number it hands us (in a register during a
  * hypercall, in its memory, in a page-table entry) may have been chosen to make

@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:600 The Guest's page tables.
+/*H:350 The Guest's page tables.
  * The Guest runs in an address space of the Host's making. In lguest the Guest
  * kept its own page tables and the Host built *shadow* tables from them, entry by
  * entry, checking each; that is the subject of a later chapter. For the first
@@ -28,7 +28,7 @@ static u64 guest_pml4[PT_ENTRIES] __attribute__((aligned(4096)));
 static u64 guest_pdpt[PT_ENTRIES] __attribute__((aligned(4096)));
 static u64 guest_pd[4 * PT_ENTRIES] __attribute__((aligned(4096)));
 
-/*H:610 Mapping the window.
+/*H:355 Mapping the window.
  * The four page directories cover the first 4 GiB, and the window lies inside
  * them, so an entry's index is simply its address divided by 2 MiB. A 256 MiB
  * machine needs 120 entries, a few hundred emulated instructions. We load the
@@ -48,7 +48,7 @@ void guest_pagetable_init(struct lguest *lg)
 	asm volatile("mov %0, %%cr3" : : "r"(host_image_phys(guest_pml4)) : "memory");
 }
 /*:*/
-/*H:620 Walking the table.
+/*H:360 Walking the table.
  * The walk is the CPU's own, done by hand: four levels, nine bits of the address
  * each, a large page ending the walk early. At every level the entry must be
  * present and open to ring 3 (and writable, if we are about to write), because
@@ -79,7 +79,7 @@ int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa)
 	return 0;
 }
 /*:*/
-/*H:630 Guest memory by virtual address.
+/*H:365 Guest memory by virtual address.
  * To read the instruction the Guest trapped on, or to push a trap frame onto
  * its stack, the Host copies through the walker one page at a time: two
  * neighbouring virtual pages need not be neighbours in physical memory (they

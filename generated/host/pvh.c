@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:400 What the boot protocol tells us.
+/*H:250 What the boot protocol tells us.
  * The VMM describes the machine in `hvm_start_info`, whose physical address
  * arrived in `%ebx`. Its layout is fixed by the PVH protocol (version 1): a
  * magic number, the number of *modules* (files the VMM loaded for us; module 0
@@ -22,7 +22,7 @@ struct hvm_module {
 	u64 paddr, size, cmdline_paddr, reserved;
 };
 
-/*H:410 Trusting the VMM, a little.
+/*H:255 Trusting the VMM, a little.
  * The VMM built this machine and could do anything to it, so we do not defend
  * against it; but we do refuse to follow one of its pointers off the end of the
  * direct map, because that would be a page fault in the Host with no useful
@@ -34,7 +34,7 @@ static const void *pvh_ptr(u64 pa, u64 len, const char *what)
 	return phys_to_virt(pa);
 }
 /*:*/
-/*H:420 Reading hvm_start_info.
+/*H:260 Reading hvm_start_info.
  * A wrong magic number means we were not started by a PVH loader at all. A
  * missing module means there is no Guest to run, which is a mistake in how the
  * VMM was invoked, so the message says what to add. :*/
@@ -59,7 +59,7 @@ void pvh_read(u32 start_info_pa, struct pvh_boot *boot)
 			       si->memmap_entries * sizeof(*boot->memmap), "memory map");
 }
 /*:*/
-/*H:430 The memory map.
+/*H:265 The memory map.
  * The only question we ask of the memory map is: which RAM range holds this
  * address? Everything else in it (reserved areas, ACPI tables) is not ours to
  * give away. :*/
@@ -74,7 +74,7 @@ const struct hvm_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa)
 	return NULL;
 }
 /*:*/
-/*H:440 The Guest's arguments.
+/*H:270 The Guest's arguments.
  * The command line is a list of words in Linux's style. Words before `--` are
  * for the Host; the Host has no options of its own yet. Words after `--` belong
  * to the Guest, with one exception: QEMU *appends* its `virtio_mmio.device=`

@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:330 The Host's tables.
+/*H:215 The Host's tables.
  * The global descriptor table is a short array of constants. Each 8-byte
  * descriptor packs a base, a limit, a type and a privilege level in an order only
  * history can explain; for 64-bit code only the type, the privilege level (bits
@@ -18,7 +18,7 @@ u64 host_gdt[HOST_GDT_ENTRIES] __attribute__((aligned(16))) = {
 	0, 0,			/* SEL_TSS: filled by segments_init() */
 };
 
-/*H:340 The task-state segment.
+/*H:220 The task-state segment.
  * In 64-bit mode the task-state segment no longer switches tasks; what is left
  * of it is a list of stack pointers. The one we need is `rsp0`: when a trap
  * arrives from ring 3, the CPU loads `%rsp` from it *before* pushing anything.
@@ -55,7 +55,7 @@ void segments_set_trap_stack(u64 top)
 	host_tss.rsp[0] = top;
 }
 /*:*/
-/*H:350 The interrupt descriptor table.
+/*H:225 The interrupt descriptor table.
  * Each of the 256 vectors gets a gate pointing at its own small entry stub in
  * the Switcher (`lg_trap_stubs`, 16 bytes apart). We use interrupt gates
  * (type `0xe`), which clear the interrupt flag on entry: the Host always runs
@@ -90,7 +90,7 @@ static void idt_init(void)
 	}
 }
 /*:*/
-/*H:360 Loading the tables.
+/*H:230 Loading the tables.
  * `lgdt` and `lidt` take a 10-byte operand, a limit and a base. Reloading the
  * GDT at its virtual address matters: the physical one the boot code loaded
  * lives in the identity map, which the Guest's address space will not have.

@@ -1,5 +1,5 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
-/*H:900 Traps.
+/*H:500 Traps.
  * When the Switcher brings us back, the vector number says why. Three kinds of
  * reason arrive. A hypercall, by the vector we gave it. A fault or exception
  * of the Guest's own, vectors 0 to 31, which the Guest handles itself if it has
@@ -13,7 +13,7 @@
 #define VECTOR_UD 6
 #define VECTOR_PF 14
 
-/*H:910 The two ways a hypercall arrives.
+/*H:505 The two ways a hypercall arrives.
  * The Guest asks for a hypercall with `int $0x1f`, two bytes, `cd 1f`. On
  * hardware KVM that does what it says: the CPU finds our gate for vector
  * `0x1f`, which allows ring 3, and the trap arrives with `%rip` already past the
@@ -53,7 +53,7 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 	return insn[0] == 0xcd && insn[1] == LG_HCALL_VECTOR;
 }
 /*:*/
-/*H:920 Saying what went wrong.
+/*H:510 Saying what went wrong.
  * A killed Guest deserves an epitaph that says what happened, in words, with the
  * numbers a debugger would want: the vector, where it happened, and for a page
  * fault the address it touched. :*/
@@ -79,7 +79,7 @@ static void kill_for_trap(struct lguest *lg, const char *why)
 		   why, name, r->vector, r->rip, r->error_code);
 }
 /*:*/
-/*H:930 Reflecting an exception.
+/*H:515 Reflecting an exception.
  * A Guest kernel handles its own exceptions: a page fault in a Guest program
  * is the Guest's business, not ours. lguest had the Guest tell the Host its
  * interrupt table; we keep it simpler, with one entry point for all

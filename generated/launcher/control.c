@@ -11,6 +11,7 @@
 static int exit_status = -1;		/* -1 until the Host writes the exit port */
 static char kill_reason[KILL_REASON_MAX + 1];
 static u64 window_start, window_size;	/* size 0: not announced yet */
+
 void *ram_ptr(u64 addr, u64 len)
 {
 	return lg_range_ok(addr, len, vm.ram_size) ? vm.ram + addr : NULL;
@@ -25,6 +26,7 @@ void *guest_ptr(u64 addr, u64 len)
 			   addr, len, window_start, window_start + window_size);
 	return vm.ram + addr;
 }
+
 /*L:660 Killing the Guest.
  * There are two ways a Guest dies. The Launcher kills it when it hands a
  * device something impossible; the Host kills it when it breaks a rule of the
@@ -45,6 +47,7 @@ void kill_guest(const char *fmt, ...)
 	exit(LG_EXIT_KILLED);
 }
 /*:*/
+
 /*L:670 The exit port.
  * The Host ends the machine by writing a status to port 0x501. The port
  * behaves as QEMU's `isa-debug-exit` device, so the Host needs no idea which
@@ -79,6 +82,7 @@ int control_exit_status(void)
 		kill_guest("(the Host gave no reason)");
 	return exit_status;
 }
+
 /*L:680 The kill reason.
  * The Host's reason is a string in its own memory; it writes the string's
  * physical address to port 0x502. We copy at most 256 bytes, through
@@ -103,6 +107,7 @@ static void kill_reason_access(struct io_region *r, u64 offset, u8 *data, u32 si
 		snprintf(kill_reason, sizeof(kill_reason), "(no readable reason at %#llx)", addr);
 }
 /*:*/
+
 /*L:690 The Guest window.
  * The Host decides which RAM the Guest may use and tells us with two 32-bit
  * writes: the first page to port 0x510, the number of pages to 0x514. We
@@ -130,6 +135,7 @@ static void window_access(struct io_region *r, u64 offset, u8 *data, u32 size, b
 	       window_start + window_size, window_size >> 20);
 }
 /*:*/
+
 static struct io_region exit_port = {
 	IO_PORT, LG_PORT_EXIT, 1, "exit port", exit_access, NULL,
 };

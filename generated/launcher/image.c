@@ -47,6 +47,7 @@ static u8 *read_file(const char *path, const char *what, size_t *size)
 	return buf;
 }
 /*:*/
+
 /*L:320 Inflating a gzip'd image.
  * zlib's `inflate` does the work; `16 + MAX_WBITS` tells it to expect a gzip
  * header and trailer (with its CRC, so a damaged file is caught). We do not
@@ -88,6 +89,7 @@ static void gunzip(struct image *img, u8 *in, size_t in_size, const char *what)
 	lg_say("inflated %s '%s': %zu bytes to %zu", what, img->name, in_size, img->size);
 }
 /*:*/
+
 /*L:330 Is it an ELF file?
  * Both images must be ELF files; the Host's is checked more closely when we
  * load it, the Guest's by the Host. Here we only catch the common mistake of
@@ -104,6 +106,7 @@ static void image_check_elf(const struct image *img, const char *what)
 		     img->size > 2 ? d[2] : 0, img->size > 3 ? d[3] : 0);
 }
 /*:*/
+
 void image_from_file(struct image *img, const char *path, const char *what)
 {
 	size_t size;
@@ -114,6 +117,7 @@ void image_from_file(struct image *img, const char *path, const char *what)
 		gunzip(img, data, size, what);
 	image_check_elf(img, what);
 }
+
 extern const u8 lg_builtin_host[], lg_builtin_host_end[];
 extern const u8 lg_builtin_guest[], lg_builtin_guest_end[];
 

@@ -13,6 +13,7 @@
 static struct io_region *regions[IO_MAX_REGIONS];
 static int nr_regions;
 /*:*/
+
 void io_register(struct io_region *r)
 {
 	for (int i = 0; i < nr_regions; i++) {
@@ -28,6 +29,7 @@ void io_register(struct io_region *r)
 	lg_say("%s: %s [%#llx, %#llx)", r->name, r->space == IO_PORT ? "ports" : "MMIO",
 	       r->base, r->base + r->len);
 }
+
 u64 io_get(const u8 *data, u32 size)
 {
 	u64 value = 0;
@@ -40,6 +42,7 @@ void io_put(u8 *data, u32 size, u64 value)
 {
 	memcpy(data, &value, size < 8 ? size : 8);
 }
+
 /*L:620 Routing an access.
  * An access belongs to the region that holds its first byte; the region's
  * `access` function sees the size and decides what a wide access means. Accesses that nobody
@@ -57,6 +60,7 @@ static struct io_region *io_find(enum io_space space, u64 addr)
 	return NULL;
 }
 /*:*/
+
 static void io_access(enum io_space space, u64 addr, u8 *data, u32 size, bool write)
 {
 	struct io_region *r = io_find(space, addr);
@@ -70,6 +74,7 @@ static void io_access(enum io_space space, u64 addr, u8 *data, u32 size, bool wr
 	lg_say("unclaimed %u-byte %s %s %#llx", size, write ? "write to" : "read from",
 	       space == IO_PORT ? "port" : "address", addr);
 }
+
 /*L:630 Port I/O exits.
  * For `in` and `out`, KVM's shared page gives the port, the size and the
  * direction, and the data sits in the same page at `data_offset`. A string
@@ -84,6 +89,7 @@ void io_port_exit(struct kvm_run *run)
 		io_access(IO_PORT, run->io.port, data, run->io.size, write);
 }
 /*:*/
+
 /*L:640 MMIO exits.
  * An MMIO exit describes one load or store: the physical address, its length
  * and, for a store, the bytes in `data`. For a load we fill `data`, and KVM

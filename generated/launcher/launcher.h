@@ -30,6 +30,7 @@
 #endif
 #define LG_EXIT_USAGE 1
 #define LG_EXIT_HOST_CRASHED 126
+
 /*:*/
 /*L:140 How much memory.
  * The whole machine's RAM, Host and Guest together, is one size in MiB. We
@@ -41,6 +42,7 @@
 #define LG_MEMORY_MIN_MB 32
 #define LG_MEMORY_MAX_MB 3072
 #define LG_MEMORY_DEFAULT_MB 256
+
 /*:*/
 /*L:170 Telling the user what happens.
  * With `--verbose` the Launcher narrates: which image went where, the Guest
@@ -50,6 +52,7 @@
 extern bool lg_verbose;
 void lg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double lg_elapsed_ms(void);
+
 /*:*/
 /*L:200 A machine from KVM: the API in brief.
  * Before we use it, a word on how KVM is driven, because every line of
@@ -89,6 +92,7 @@ extern struct vm vm;
 void kvm_create_vm(u64 ram_size);
 void kvm_create_vcpu(u32 entry, u32 start_info);
 int kvm_run_vcpu(void);
+
 /*:*/
 /*L:230 Two private pages for Intel.
  * Here x86 shows its age. Intel's VT-x cannot run a CPU in real mode, or in
@@ -101,6 +105,7 @@ int kvm_run_vcpu(void);
  * set before the first vCPU exists. :*/
 #define LG_KVM_IDENTITY_MAP 0xfffbc000ULL	/* 1 page */
 #define LG_KVM_TSS 0xfffbd000ULL		/* 3 pages */
+
 /*:*/
 /*L:300 An image in memory.
  * Whatever its origin, an image becomes bytes in our memory, with a name to
@@ -116,12 +121,14 @@ enum lg_builtin { LG_BUILTIN_HOST, LG_BUILTIN_GUEST };
 
 void image_from_file(struct image *img, const char *path, const char *what);
 void image_builtin(struct image *img, enum lg_builtin which);
+
 /*:*/
 #define LG_CMDLINE_MAX 8191
 char *pvh_host_cmdline(int guest_argc, char **guest_argv);
 u32 pvh_load_host(const struct image *host);
 u64 pvh_load_module(const struct image *guest);
 u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size);
+
 /*L:420 One range check.
  * Every offset into an image and every address in RAM is checked the same way:
  * the range `[start, start + len)` must not wrap around and must end within the
@@ -132,6 +139,7 @@ static inline bool lg_range_ok(u64 start, u64 len, u64 limit)
 {
 	return start + len >= start && start + len <= limit;
 }
+
 /*:*/
 /*L:600 The switchboard.
  * A device claims a range of ports or of physical addresses by filling in an
@@ -155,6 +163,7 @@ void io_port_exit(struct kvm_run *run);
 void io_mmio_exit(struct kvm_run *run);
 u64 io_get(const u8 *data, u32 size);
 void io_put(u8 *data, u32 size, u64 value);
+
 /*:*/
 /*L:650 The one door for Guest addresses.
  * Now the threat model, which every later chapter leans on. The Guest is
@@ -177,6 +186,7 @@ void kill_guest(const char *fmt, ...) __attribute__((format(printf, 1, 2), noret
 void control_init(void);
 bool control_stopped(void);
 int control_exit_status(void);
+
 /*:*/
 /*L:700 The serial console.
  * The Host's console is the PC's oldest: an 8250 UART at port 0x3f8, the
@@ -193,6 +203,7 @@ int control_exit_status(void);
  * set, registers 0 and 1 hold the baud-rate divisor, and a byte written to
  * register 0 is a speed, not a character: we must not print it. :*/
 void serial_init(void);
+
 /*:*/
 
 #endif

@@ -22,6 +22,7 @@ struct options {
 	int guest_argc;
 	char **guest_argv;
 };
+
 /*L:130 The usage message.
  * `--help` prints what the Launcher takes and exits with status 0; a usage
  * error prints one line naming the mistake, then a pointer to `--help`, and
@@ -46,6 +47,7 @@ static void usage(FILE *out)
 		LG_MEMORY_MIN_MB, LG_MEMORY_MAX_MB, LG_MEMORY_DEFAULT_MB);
 }
 /*:*/
+
 static u64 parse_memory(const char *arg)
 {
 	char *end;
@@ -60,6 +62,7 @@ static u64 parse_memory(const char *arg)
 		     arg, LG_MEMORY_MIN_MB, LG_MEMORY_MAX_MB);
 	return mb;
 }
+
 /*L:150 Reading the command line.
  * `getopt_long` does the work; the `+` at the start of the short options stops
  * it at the first non-option, which is the Guest image. We switch off its own
@@ -116,6 +119,7 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 	opt->guest_argv = argv + optind;
 }
 /*:*/
+
 bool lg_verbose;
 static struct timespec start_time;
 
@@ -150,6 +154,8 @@ int main(int argc, char *argv[])
 	struct options opt;
 	struct image host, guest;
 	char *cmdline;
+	u32 entry, start_info;
+	u64 module;
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &start_time);
@@ -166,13 +172,10 @@ int main(int argc, char *argv[])
 	kvm_create_vm(opt.memory_mb << 20);
 	serial_init();
 	control_init();
-	{
-		u32 entry = pvh_load_host(&host);
-		u64 module = pvh_load_module(&guest);
-		u32 start_info = pvh_write_start_info(cmdline, module, guest.size);
-
-		kvm_create_vcpu(entry, start_info);
-	}
+	entry = pvh_load_host(&host);
+	module = pvh_load_module(&guest);
+	start_info = pvh_write_start_info(cmdline, module, guest.size);
+	kvm_create_vcpu(entry, start_info);
 	lg_say("set-up done: %.3f ms", lg_elapsed_ms());
 	status = kvm_run_vcpu();
 	lg_say("the machine stopped with status %d after %.3f ms", status, lg_elapsed_ms());

@@ -37,7 +37,14 @@ struct pvh_memmap_entry {
  * of low memory, and the command line has the two pages after it. We keep them
  * off page 0 (a null pointer in the Host should fault, not find data) and below
  * the 640 KiB line, where nothing else of ours lives. One structure describes
- * the page, so `offsetof` gives each part's physical address. :*/
+ * the page, so `offsetof` gives each part's physical address.
+ *
+ * ```{.dot caption="The machine's physical memory as the Launcher leaves it, before the Host's first instruction (addresses for --memory=256)."}
+ * digraph ram {
+ *   node [shape=record, fontname="DejaVu Sans"];
+ *   ram [label="{0x0000 \l unused page \l|0x7000 \l start_info, module list, memory map \l|0x8000 \l Host command line (8 KiB) \l|0xa0000 \l (not RAM in the memory map) \l|0x100000 (1 MiB) \l Host image, from its PT_LOAD segments \l|free: the Host chooses the Guest window here \l|0xfffe000 (top, page aligned) \l module 0: the Guest image \l|0x10000000 \l end of RAM \l}"];
+ * }
+ * ``` :*/
 #define LG_BOOT_PAGE 0x7000ULL
 #define LG_CMDLINE_ADDR 0x8000ULL
 #define LG_BOOT_END 0xa000ULL
@@ -78,6 +85,7 @@ char *pvh_host_cmdline(int guest_argc, char **guest_argv)
 	return line;
 }
 /*:*/
+
 /*L:440 The Host's ELF header.
  * The Host must be a 64-bit x86 ELF file (ours is linked from 64-bit objects
  * even though its first instructions run in 32-bit mode), and its program
@@ -96,6 +104,7 @@ static const Elf64_Ehdr *host_header(const struct image *img)
 	return eh;
 }
 /*:*/
+
 /*L:450 The PVH note.
  * An ELF note is a small record: the lengths of a name and a descriptor, a
  * type, then the name and the descriptor, each padded to four bytes. A
@@ -132,6 +141,7 @@ static u32 note_entry(const struct image *img, const Elf64_Phdr *ph)
 	return 0;
 }
 /*:*/
+
 static u32 host_entry(const struct image *img, const Elf64_Ehdr *eh)
 {
 	const Elf64_Phdr *ph = (const void *)(img->data + eh->e_phoff);
@@ -145,6 +155,7 @@ static u32 host_entry(const struct image *img, const Elf64_Ehdr *eh)
 	errx(1, "Host image '%s' has no PVH entry note (owner \"Xen\", type 18, "
 	     "XEN_ELFNOTE_PHYS32_ENTRY); it is not a PVH kernel", img->name);
 }
+
 /*L:460 Loading the segments.
  * Each `PT_LOAD` segment is `p_filesz` bytes from the file, copied to physical
  * address `p_paddr`, followed by zeros up to `p_memsz` (the `.bss`). Our RAM is
@@ -172,6 +183,7 @@ static void host_load_segment(const struct image *img, const Elf64_Phdr *ph)
 	       start, end, (unsigned long long)ph->p_filesz);
 }
 /*:*/
+
 u32 pvh_load_host(const struct image *img)
 {
 	const Elf64_Ehdr *eh = host_header(img);
@@ -186,6 +198,13 @@ u32 pvh_load_host(const struct image *img)
 	lg_say("Host '%s': %zu bytes, PVH entry %#x", img->name, img->size, entry);
 	return entry;
 }
+
+/*M:310 32-bit PVH kernels.
+ * PVH allows a 32-bit ELF file too, and many small kernels are built that way.
+ * Our loader takes only 64-bit ones, because that is what our Host is. Reading
+ * both classes means two header layouts; `<elf.h>` has both, and a pair of
+ * functions that return a program header's type, offset, address and sizes,
+ * whatever the class, would keep the rest of this chapter unchanged. */
 /*L:470 The Guest module.
  * Where does the Guest go? QEMU puts a module as high in RAM as it can, page
  * aligned, and so do we: the Host then meets the module at the same kind of
@@ -205,6 +224,7 @@ u64 pvh_load_module(const struct image *img)
 	return addr;
 }
 /*:*/
+
 /*L:480 The memory map.
  * Our machine's RAM is one run from 0, but we describe it as a PC would: the
  * first 640 KiB, then everything from 1 MiB. The 384 KiB between are where a
@@ -219,11 +239,13 @@ static void write_memmap(struct boot_page *bp)
 	bp->info.memmap_paddr = LG_BOOT_PAGE + offsetof(struct boot_page, memmap);
 }
 /*:*/
+
 /*L:490 The start information.
  * Last, the structure `%ebx` will point to: the magic number that proves it is
  * one, version 1, one module (the Guest, with no command line of its own: the
  * Guest's arguments travel in the Host's), and the command line copied to its
- * pages. :*/
+ * pages. There are no ACPI tables in our machine, so `rsdp_paddr` stays 0,
+ * which PVH defines as "none". :*/
 u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size)
 {
 	struct boot_page *bp = (void *)(vm.ram + LG_BOOT_PAGE);

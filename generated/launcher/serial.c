@@ -10,6 +10,7 @@ enum { UART_THR, UART_IER, UART_IIR, UART_LCR, UART_MCR, UART_LSR, UART_MSR, UAR
 #define UART_IIR_NO_INTERRUPT 0x01
 
 static u8 uart_regs[8];
+
 /*L:710 Sending a byte.
  * Each byte the Host sends costs a VM exit already, so one `write` per byte
  * adds little, and it means nothing sits in a buffer when the machine stops
@@ -21,6 +22,7 @@ static void uart_send(u8 c)
 		;
 }
 /*:*/
+
 static void uart_access(struct io_region *r, u64 offset, u8 *data, u32 size, bool write)
 {
 	bool dlab = uart_regs[UART_LCR] & UART_LCR_DLAB;
@@ -37,6 +39,7 @@ static void uart_access(struct io_region *r, u64 offset, u8 *data, u32 size, boo
 	else if (!write)
 		data[0] = offset == UART_THR && !dlab ? 0 : uart_regs[offset];
 }
+
 static struct io_region uart = {
 	IO_PORT, LG_PORT_SERIAL, 8, "serial port", uart_access, NULL,
 };

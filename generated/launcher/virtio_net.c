@@ -1,0 +1,259 @@
+/* Tangled from chapters/35-launcher-net.nw by `make tangle`: edit the chapter, not this file. */
+/*L:950 The network card.
+ * A virtio network card has (at least) two queues: queue 0 receives, queue 1
+ * transmits. Every frame, in both directions, is preceded by a 12-byte header
+ * that describes checksum and segmentation offloads; we offer none of those
+ * features, so the header we send is zeros but for `num_buffers`, which says
+ * the frame fits in one buffer, and the header we receive is ignored. The
+ * configuration carries the card's MAC address, offered with
+ * `VIRTIO_NET_F_MAC`. :*/
+/* The network card: Ethernet frames between the Guest and a tap or a switch. */
+#include "virtio.h"
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define VIRTIO_NET_F_MAC 5
+
+struct virtio_net_config {
+	u8 mac[6];
+	u16 status;
+};
+
+struct virtio_net_hdr {
+	u8 flags, gso_type;
+	u16 hdr_len, gso_size, csum_start, csum_offset;
+	u16 num_buffers;
+};
+
+enum { NET_RX, NET_TX };
+
+struct net {
+	struct virtio_dev dev;		/* first: a virtio_dev * is a net * */
+	struct virtio_net_config config;
+	int fd;				/* one frame per read or write */
+	struct iovec frame[VQ_MAX_SEGS];
+	unsigned long dropped;
+};
+/*L:955 Transmitting.
+ * A transmit chain is the header and the frame, all readable. We cut the frame
+ * out of it (*L:860*) and hand it to `writev`, which for both our ends sends
+ * exactly one frame. A frame the other end will not take (the tap's queue is
+ * full, the switch is gone) is dropped, as a real wire drops it: networks
+ * lose packets, and the protocols above expect it. :*/
+static u32 net_transmit(void *ctx, struct vq_chain *c)
+{
+	struct net *n = ctx;
+	u64 hdr = sizeof(struct virtio_net_hdr);
+	unsigned k;
+
+	if (c->out_len < hdr)
+		kill_guest("%s: frame without its header", n->dev.name);
+	k = iov_slice(c->iov, c->nr_out, hdr, c->out_len - hdr, n->frame);
+	if (writev(n->fd, n->frame, k) < 0)
+		n->dropped++;
+	return 0;
+}
+/*:*/
+/*L:960 Receiving.
+ * Receiving runs the other way round from the disk: the frame arrives when
+ * it likes, and we need an empty buffer from the Guest to put it in. So we pop
+ * a buffer first and read the frame straight into it, after room for the
+ * header. Our descriptor is non-blocking: when no frame is waiting, `readv`
+ * says `EAGAIN` and we give the buffer back unused (`vq_unpop`, *L:848*).
+ * When the Guest has no buffers left, we stop listening to the descriptor and
+ * ask for a kick (*L:855*); the frames wait in the kernel's queue meanwhile,
+ * and the kernel drops them if it fills, as a switch with a slow port would. :*/
+static void net_receive(struct net *n)
+{
+	struct virtqueue *rx = &n->dev.vq[NET_RX];
+	struct vq_chain *c = n->dev.chain;
+	bool pushed = false;
+
+	for (;;) {
+		if (!vq_pop(rx, c, n->dev.name)) {
+			if (!rx->ready || vq_enable_notify(rx)) {
+				n->dev.poll_fd = -1;
+				break;
+			}
+			continue;
+		}
+		struct virtio_net_hdr h = { .num_buffers = 1 };
+		u64 hdr = sizeof(h);
+		ssize_t len;
+		unsigned k;
+
+		if (c->in_len < hdr)
+			kill_guest("%s: receive buffer of %llu bytes, too small for the header",
+				   n->dev.name, c->in_len);
+		k = iov_slice(c->iov + c->nr_out, c->nr_in, hdr, c->in_len - hdr, n->frame);
+		len = readv(n->fd, n->frame, k);
+		if (len <= 0) {
+			vq_unpop(rx);
+			if (len < 0)
+				break;
+			continue;
+		}
+		iov_copy_to(c->iov + c->nr_out, c->nr_in, 0, &h, hdr);
+		vq_push(rx, c, hdr + len);
+		pushed = true;
+	}
+	if (pushed)
+		virtio_queue_done(&n->dev, rx);
+}
+/*:*/
+/*L:965 The card's handlers.
+ * A kick means frames to send or new receive buffers, so `notify` drains the
+ * transmit queue and then tries to receive, listening to the descriptor again
+ * in case it had stopped. A readable descriptor means frames for the Guest. :*/
+static void net_notify(struct virtio_dev *d)
+{
+	struct net *n = (struct net *)d;
+
+	if (vq_drain(&d->vq[NET_TX], d->chain, d->name, net_transmit, n))
+		virtio_queue_done(d, &d->vq[NET_TX]);
+	d->poll_fd = n->fd;
+	net_receive(n);
+}
+
+static void net_fd_ready(struct virtio_dev *d)
+{
+	net_receive((struct net *)d);
+}
+
+static void net_reset(struct virtio_dev *d)
+{
+	d->poll_fd = ((struct net *)d)->fd;
+}
+
+static const struct virtio_ops net_ops = {
+	.name = "virtio-net", .device_id = VIRTIO_ID_NET, .nr_queues = 2,
+	.notify = net_notify, .fd_ready = net_fd_ready,
+	.reset = net_reset, .start = net_reset,
+};
+/*:*/
+/*L:970 Unique MAC addresses.
+ * Two cards on one LAN with the same MAC address would steal each other's
+ * frames, so every card needs its own, and we cannot ask the other Launchers
+ * which they have taken. We build the address from what is already unique:
+ * the process id, unique among the Launchers running on this machine, and the
+ * device's number, unique within one Launcher. The first byte is 0x02: the
+ * "locally administered" bit set and the multicast bit clear, the range the
+ * IEEE leaves to people who make up their own addresses. Process ids fit in
+ * the four remaining bytes on Linux (at most 2^22). :*/
+static void net_mac(struct net *n)
+{
+	u32 pid = getpid();
+
+	n->config.mac[0] = 0x02;
+	n->config.mac[1] = (n->dev.base - VIRTIO_MMIO_BASE) / VIRTIO_MMIO_WINDOW;
+	n->config.mac[2] = pid >> 24;
+	n->config.mac[3] = pid >> 16;
+	n->config.mac[4] = pid >> 8;
+	n->config.mac[5] = pid;
+}
+/*:*/
+static void net_add(int fd, const char *what)
+{
+	struct net *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		err(1, "%s", what);
+	n->fd = fd;
+	virtio_register(&n->dev, &net_ops, &n->config, sizeof(n->config),
+			VIRTIO_BIT(VIRTIO_NET_F_MAC));
+	net_mac(n);
+	lg_say("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x", n->dev.name, what,
+	       n->config.mac[0], n->config.mac[1], n->config.mac[2],
+	       n->config.mac[3], n->config.mac[4], n->config.mac[5]);
+}
+/*L:975 A tap device.
+ * A tap device is made by opening `/dev/net/tun` and naming the kind of
+ * interface we want with `TUNSETIFF`: a tap (Ethernet frames, where a *tun*
+ * would carry bare IP packets), without the 4-byte packet information prefix
+ * (`IFF_NO_PI`). The kernel picks the name from our pattern, `lguest0`,
+ * `lguest1` and so on. The interface vanishes when we exit and the descriptor
+ * closes. Then we give it its address and bring it up, through the
+ * traditional `ioctl`s on any socket. Both steps need `CAP_NET_ADMIN`, so
+ * the messages say so. :*/
+static void net_set_addr(int s, struct ifreq *ifr, unsigned long req, struct in_addr a)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr->ifr_addr;
+
+	*sin = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr = a };
+	if (ioctl(s, req, ifr) < 0)
+		err(1, "--tunnet: cannot configure %s", ifr->ifr_name);
+}
+
+static void net_configure_tap(const char ifname[IFNAMSIZ], struct in_addr ip)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memcpy(ifr.ifr_name, ifname, IFNAMSIZ);
+	net_set_addr(s, &ifr, SIOCSIFADDR, ip);
+	net_set_addr(s, &ifr, SIOCSIFNETMASK, (struct in_addr){ htonl(0xffffff00) });
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		err(1, "--tunnet: %s", ifname);
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		err(1, "--tunnet: cannot bring %s up", ifname);
+	close(s);
+}
+/*:*/
+void net_add_tap(const char *value)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct in_addr ip;
+	int fd;
+
+	if (inet_pton(AF_INET, value, &ip) != 1)
+		errx(LG_EXIT_USAGE, "--tunnet=%s: not an IPv4 address; write e.g. "
+		     "--tunnet=192.168.19.1", value);
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		err(1, "--tunnet: cannot open /dev/net/tun (modprobe tun; run as root)");
+	strcpy(ifr.ifr_name, "lguest%d");
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		err(1, "--tunnet: cannot create a tap device (it needs CAP_NET_ADMIN: run as root)");
+	net_configure_tap(ifr.ifr_name, ip);
+	lg_say("--tunnet: %s is %s/24", ifr.ifr_name, value);
+	net_add(fd, ifr.ifr_name);
+}
+/*L:980 Plugging into a switch.
+ * A Guest LAN is a UNIX datagram socket. We make our own socket and let the
+ * kernel give it an *abstract* address of its own (a `bind` with only the
+ * address family: "autobind"), so that the switch can answer us, and then
+ * `connect` it to the switch's path: a connected datagram socket sends to the
+ * switch with a plain `write` and accepts datagrams from the switch alone, so
+ * no other process can slip frames into our Guest. An empty datagram says
+ * hello, so the switch knows us before we send our first frame. :*/
+void net_add_switch(const char *value)
+{
+	struct sockaddr_un sw = { .sun_family = AF_UNIX };
+	sa_family_t autobind = AF_UNIX;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (strlen(value) >= sizeof(sw.sun_path))
+		errx(LG_EXIT_USAGE, "--net=%s: the path is too long for a UNIX socket", value);
+	strcpy(sw.sun_path, value);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&autobind, sizeof(autobind)) < 0)
+		err(1, "--net: socket");
+	if (connect(fd, (struct sockaddr *)&sw, sizeof(sw)) < 0)
+		err(LG_EXIT_USAGE, "--net=%s: no switch there; start one with 'lguest switch %s'",
+		    value, value);
+	if (send(fd, "", 0, 0) < 0)
+		err(1, "--net=%s: the switch does not answer", value);
+	net_add(fd, value);
+}
+/*:*/
+/*:*/

@@ -1,0 +1,323 @@
+/* Tangled from chapters/33-launcher-virtio.nw by `make tangle`: edit the chapter, not this file. */
+/* The split virtqueue walker: every ring field checked before use. */
+#include "virtio.h"
+#include <string.h>
+
+/*L:830 The threat model, once more.
+ * The Guest may lie about every field of every ring, and may change any of them
+ * while we read. Its driver runs at ring 3 in memory it owns; it can write the
+ * descriptor table, the available ring, even our used ring, at any moment,
+ * from any instruction. So the walker obeys three rules:
+ *
+ * 1. every value is read from Guest memory *once*, into a local variable, and
+ *    only the local copy is checked and used (a value read twice could change
+ *    between the check and the use);
+ * 2. every address and length goes through `guest_ptr`, which checks it against
+ *    the Guest's window and kills the Guest if it strays;
+ * 3. every walk is bounded: a chain can visit at most as many descriptors as its
+ *    table has, so a loop of `next` fields ends in a kill, not a hang.
+ *
+ * A Guest that breaks a rule is killed with a reason that names the device and
+ * the field: the Guest is broken or hostile, and either way it is done. Rule 1
+ * needs the compiler's help: a plain read may be done twice or torn by an
+ * optimizer, so we read through a `volatile` access, the kernel's `READ_ONCE`. :*/
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+/*:*/
+/*L:835 Mapping a queue.
+ * When the driver sets `QueueReady`, the three addresses are final, and we
+ * check them once: the size a power of two no bigger than we offered, each
+ * array aligned as the specification demands (16 bytes for descriptors, 2 for
+ * the available ring, 4 for the used ring), and each array whole inside the
+ * window. From then on the pointers are good: the window never moves, and it is
+ * the *contents* we must distrust, not the places. :*/
+void vq_map(struct virtqueue *vq, const char *name)
+{
+	u64 n = vq->num;
+
+	if (n == 0 || n > VQ_NUM_MAX || (n & (n - 1)))
+		kill_guest("%s: queue size %llu is not a power of two up to %d",
+			   name, n, VQ_NUM_MAX);
+	if ((vq->desc_addr & 15) || (vq->avail_addr & 1) || (vq->used_addr & 3))
+		kill_guest("%s: misaligned queue (desc %#llx, driver %#llx, device %#llx)",
+			   name, vq->desc_addr, vq->avail_addr, vq->used_addr);
+	vq->desc = guest_ptr(vq->desc_addr, n * sizeof(struct vring_desc));
+	vq->avail = guest_ptr(vq->avail_addr, sizeof(struct vring_avail) + (n + 1) * 2);
+	vq->used = guest_ptr(vq->used_addr,
+			     sizeof(struct vring_used) + n * sizeof(struct vring_used_elem) + 2);
+	vq->last_avail = vq->used_idx = 0;
+	vq->signalled_valid = false;
+}
+/*:*/
+/*L:840 What is new in the available ring.
+ * The driver's `idx` minus our `last_avail`, in 16-bit arithmetic, is how many
+ * chains wait for us. It can never honestly be more than the queue size: the
+ * driver cannot offer more chains than it has descriptors. A bigger jump means
+ * a lying Guest, and taking it at its word would make us process stale ring
+ * entries over and over. The acquire fence orders our later reads of the ring
+ * after our read of `idx`: the driver fills the ring entry before it bumps
+ * the index, and we must not see the new index with the old entry. :*/
+static u16 vq_avail_idx(struct virtqueue *vq, const char *name)
+{
+	u16 idx = READ_ONCE(vq->avail->idx);
+
+	if ((u16)(idx - vq->last_avail) > vq->num)
+		kill_guest("%s: available index jumped from %u to %u in a queue of %u",
+			   name, vq->last_avail, idx, vq->num);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return idx;
+}
+
+bool vq_has_buffers(struct virtqueue *vq)
+{
+	return vq->ready && READ_ONCE(vq->avail->idx) != vq->last_avail;
+}
+/*:*/
+static u16 vq_next_head(struct virtqueue *vq, const char *name)
+{
+	u16 head = READ_ONCE(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
+
+	if (head >= vq->num)
+		kill_guest("%s: chain head %u is outside a queue of %u", name, head, vq->num);
+	vq->last_avail++;
+	return head;
+}
+/*L:845 Walking a chain.
+ * A descriptor, copied out of the table whole, becomes one `iovec`. The
+ * specification puts all the buffers the device reads before all those it
+ * writes; a driver that mixes them is wrong, and we say so rather than guess
+ * which part of a request is which. The running totals are 64-bit, but a used
+ * length is only 32, so a chain that claims more than 4 GiB in either direction
+ * is refused too (the same memory can appear in many descriptors, so the window
+ * alone does not bound the sum). :*/
+static void vq_add_segment(struct vq_chain *c, const struct vring_desc *d, const char *name)
+{
+	bool writable = d->flags & VRING_DESC_F_WRITE;
+	struct iovec *iov = &c->iov[c->nr_out + c->nr_in];
+
+	if (c->nr_out + c->nr_in == VQ_MAX_SEGS)
+		kill_guest("%s: chain has more than %d buffers", name, VQ_MAX_SEGS);
+	if (!writable && c->nr_in)
+		kill_guest("%s: chain has a readable buffer after a writable one", name);
+	iov->iov_base = guest_ptr(d->addr, d->len);
+	iov->iov_len = d->len;
+	if (writable)
+		c->nr_in++, c->in_len += d->len;
+	else
+		c->nr_out++, c->out_len += d->len;
+	if (c->in_len > 0xffffffffULL || c->out_len > 0xffffffffULL)
+		kill_guest("%s: chain is longer than 4 GiB", name);
+}
+/*:*/
+static struct vring_desc *vq_indirect(struct virtqueue *vq, const struct vring_desc *d,
+				      bool nested, u32 *max, const char *name)
+{
+	if (!vq->indirect)
+		kill_guest("%s: indirect descriptor without the feature", name);
+	if (nested)
+		kill_guest("%s: indirect descriptor inside an indirect table", name);
+	if (d->flags & VRING_DESC_F_NEXT)
+		kill_guest("%s: indirect descriptor with NEXT set", name);
+	if (d->len == 0 || d->len % sizeof(struct vring_desc) ||
+	    d->len / sizeof(struct vring_desc) > VQ_MAX_SEGS)
+		kill_guest("%s: indirect table of %u bytes", name, d->len);
+	*max = d->len / sizeof(struct vring_desc);
+	return guest_ptr(d->addr, d->len);
+}
+static void vq_walk(struct virtqueue *vq, struct vq_chain *c, u16 head, const char *name)
+{
+	struct vring_desc *table = vq->desc, d;
+	u32 max = vq->num, steps = 0, i = head;
+	bool indirect = false;
+
+	for (;;) {
+		if (++steps > max)
+			kill_guest("%s: descriptor chain loops (more than %u steps)", name, max);
+		d.addr = READ_ONCE(table[i].addr);
+		d.len = READ_ONCE(table[i].len);
+		d.flags = READ_ONCE(table[i].flags);
+		d.next = READ_ONCE(table[i].next);
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			table = vq_indirect(vq, &d, indirect, &max, name);
+			indirect = true, steps = 0, i = 0;
+			continue;
+		}
+		vq_add_segment(c, &d, name);
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			return;
+		i = d.next;
+		if (i >= max)
+			kill_guest("%s: descriptor chains to %u, outside a table of %u",
+				   name, i, max);
+	}
+}
+/*L:848 Popping and pushing.
+ * Popping a chain is the three steps in order: is there one, which is its
+ * head, walk it. `vq_unpop` gives the last chain back untouched, for a device
+ * that popped a buffer and then found it had nothing to put in it (the network
+ * card, *L:960*). Pushing writes the used entry, then, after a release fence
+ * so that the driver cannot see the new index before the entry, the new index. :*/
+bool vq_pop(struct virtqueue *vq, struct vq_chain *c, const char *name)
+{
+	if (!vq->ready || vq_avail_idx(vq, name) == vq->last_avail)
+		return false;
+	c->nr_out = c->nr_in = 0;
+	c->out_len = c->in_len = 0;
+	c->head = vq_next_head(vq, name);
+	vq_walk(vq, c, c->head, name);
+	return true;
+}
+
+void vq_unpop(struct virtqueue *vq)
+{
+	vq->last_avail--;
+}
+/*:*/
+void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written)
+{
+	struct vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->num - 1)];
+
+	WRITE_ONCE(e->id, c->head);
+	WRITE_ONCE(e->len, written);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	WRITE_ONCE(vq->used->idx, ++vq->used_idx);
+}
+/*L:850 Notifications, and EVENT_IDX.
+ * Every notification costs: a Guest's kick (a store to `QueueNotify`) is a VM
+ * exit, an interrupt is a trip through the Host into the Guest. Both sides
+ * therefore try to send as few as they can. The original scheme is a pair of
+ * flags: the driver sets `NO_INTERRUPT` in the available ring when it does
+ * not want interrupts (it is polling), and the device may set `NO_NOTIFY` in
+ * the used ring. Flags are all-or-nothing, though, and they race: between the
+ * driver clearing the flag and the device looking at it, work slips through.
+ *
+ * `VIRTIO_F_RING_EVENT_IDX` replaces the flags with *positions*. The driver
+ * writes into `used_event` (after the available ring) the used index at which
+ * it next wants an interrupt; the device writes into `avail_event` (after the
+ * used ring) the available index at which it next wants a kick. A side sends a
+ * notification only when the index it has just moved *crosses* the other's
+ * event position. "Crosses" is subtle with counters that wrap, and the
+ * specification gives the test: having moved our index from `old` to `new`, we
+ * notify if `event` lies in `[old, new)`, that is, if `new - event - 1 < new -
+ * old` in 16-bit arithmetic. So a driver that wants one interrupt per ten
+ * buffers sets `used_event` ten ahead, and we stay quiet for the first nine.
+ *
+ * The fence before reading `used_event` is a full one: our store of `used->idx`
+ * must be visible before we read the driver's position, or both sides could
+ * each believe the other will act, and the driver would sleep on a buffer it
+ * never hears about. :*/
+static bool vring_need_event(u16 event, u16 new, u16 old)
+{
+	return (u16)(new - event - 1) < (u16)(new - old);
+}
+
+bool vq_needs_interrupt(struct virtqueue *vq)
+{
+	u16 old = vq->signalled_used, new = vq->used_idx;
+	bool valid = vq->signalled_valid;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vq->signalled_used = new;
+	vq->signalled_valid = true;
+	if (!vq->event_idx)
+		return !(READ_ONCE(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+	if (!valid)
+		return true;
+	return vring_need_event(READ_ONCE(vq->avail->ring[vq->num]), new, old);
+}
+/*:*/
+/*L:855 Going to sleep without missing a kick.
+ * The other direction: when a device has emptied a queue it is about to wait
+ * for a kick, and it must tell the driver where to send it. With EVENT_IDX we
+ * write our `last_avail` into `avail_event` ("wake me at the very next
+ * buffer"); then, after a full fence, we look at the available index once more.
+ * A buffer added between our last look and our write would otherwise be
+ * missed: the driver read the old `avail_event`, saw no need to kick, and we
+ * went to sleep. If something did arrive, we say so, and the caller goes
+ * round again instead of sleeping. :*/
+bool vq_enable_notify(struct virtqueue *vq)
+{
+	u16 *avail_event = (u16 *)&vq->used->ring[vq->num];
+
+	if (vq->event_idx)
+		WRITE_ONCE(*avail_event, vq->last_avail);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return READ_ONCE(vq->avail->idx) == vq->last_avail;
+}
+/*:*/
+/*L:858 The loop every simple device runs.
+ * Put together, a device that answers requests (the disk, the random number
+ * generator, the console's output, the network's transmit side) runs one loop:
+ * pop a chain, handle it, push it back with the number of bytes written, and
+ * when the queue is empty, re-enable notifications and check once more. It
+ * tells its caller whether it pushed anything, so the caller can consider an
+ * interrupt once per batch rather than once per buffer. :*/
+bool vq_drain(struct virtqueue *vq, struct vq_chain *c, const char *name,
+	      u32 (*handle)(void *ctx, struct vq_chain *c), void *ctx)
+{
+	bool pushed = false;
+
+	do {
+		while (vq_pop(vq, c, name)) {
+			vq_push(vq, c, handle(ctx, c));
+			pushed = true;
+		}
+	} while (vq->ready && !vq_enable_notify(vq));
+	return pushed;
+}
+/*:*/
+/*L:860 Copying in and out of a chain.
+ * Devices see a request as a stream of bytes spread over segments: a block
+ * request's 16-byte header may in principle be split over two descriptors. Two
+ * helpers copy a range of that stream to or from a plain buffer, and a third
+ * cuts a range out as a new `iovec` array, for handing the data part of a
+ * request to `preadv` or `writev` without copying it. :*/
+static u64 iov_copy(const struct iovec *iov, unsigned n, u64 off, u8 *buf, u64 len,
+		    bool to_iov)
+{
+	u64 done = 0;
+
+	for (unsigned i = 0; i < n && done < len; i++) {
+		u64 seg = iov[i].iov_len, chunk;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		chunk = seg - off < len - done ? seg - off : len - done;
+		if (to_iov)
+			memcpy((u8 *)iov[i].iov_base + off, buf + done, chunk);
+		else
+			memcpy(buf + done, (u8 *)iov[i].iov_base + off, chunk);
+		done += chunk, off = 0;
+	}
+	return done;
+}
+/*:*/
+u64 iov_copy_from(const struct iovec *iov, unsigned n, u64 off, void *dst, u64 len)
+{
+	return iov_copy(iov, n, off, dst, len, false);
+}
+
+u64 iov_copy_to(const struct iovec *iov, unsigned n, u64 off, const void *src, u64 len)
+{
+	return iov_copy(iov, n, off, (u8 *)src, len, true);
+}
+
+unsigned iov_slice(const struct iovec *iov, unsigned n, u64 off, u64 len, struct iovec *out)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n && len; i++) {
+		u64 seg = iov[i].iov_len;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		out[k].iov_base = (u8 *)iov[i].iov_base + off;
+		out[k].iov_len = seg - off < len ? seg - off : len;
+		len -= out[k++].iov_len, off = 0;
+	}
+	return k;
+}
