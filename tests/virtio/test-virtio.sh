@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The Launcher's virtio devices, tested on the host without /dev/kvm: the
+# virtqueue walker against hostile rings, the block device on a temporary
+# image, and the virtio-mmio transport driven register by register
+# (tests/virtio/vqtest.c plays the rest of the Launcher and the Guest).
+source "$(dirname "$0")/../lib.sh"
+cd "$top" || exit 0
+
+# The tangled sources: build/src after `make tangle`, else generated/, or
+# another tangle named by VIRTIO_SRC.
+src=${VIRTIO_SRC:-build/src}
+[ -f "$src/launcher/virtqueue.c" ] || src=generated
+if [ ! -f "$src/launcher/virtqueue.c" ]; then
+	skip virtio "launcher/virtqueue.c is not tangled yet: run make tangle"; exit 0
+fi
+work=build/tests/virtio
+mkdir -p "$work"
+files=(virtqueue.c virtio_mmio.c virtio_blk.c virtio_rng.c virtio_console.c virtio_devices.c)
+stubs=$work/stubs.c
+# Device set-up functions of chapters not linked into the test.
+cat >"$stubs" <<'STUBS'
+#include <stdlib.h>
+void net_add_tap(const char *v) { (void)v; abort(); }
+void net_add_switch(const char *v) { (void)v; abort(); }
+STUBS
+if ! gcc -O2 -g -Wall -Wextra -std=gnu11 -pthread -I"$src/include" -I"$src/launcher" \
+	-o "$work/vqtest" tests/virtio/vqtest.c "$stubs" "${files[@]/#/$src/launcher/}" \
+	>"$work/cc.log" 2>&1; then
+	sed 's/^/    | /' "$work/cc.log" | head -30
+	fail virtio-build "cannot compile tests/virtio/vqtest.c with $src/launcher"; exit 0
+fi
+timeout 60 "$work/vqtest" </dev/null >"$work/out" 2>&1
+rc=$?
+cat "$work/out"
+[ "$rc" -eq 0 ] || fail virtio-run "vqtest exited with status $rc"
+grep -q '^ok mmio-reset' "$work/out" || fail virtio-complete "vqtest stopped before its last test"
+exit 0

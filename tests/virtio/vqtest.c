@@ -1,0 +1,634 @@
+/*
+ * Host-side tests of the Launcher's virtio code, without /dev/kvm.
+ *
+ * We link the tangled launcher/virtqueue.c, virtio_mmio.c, virtio_blk.c and
+ * virtio_rng.c with this driver, which plays the rest of the Launcher: a
+ * malloc'd "guest RAM" with a window, a guest_ptr() that checks it, and a
+ * kill_guest() that records the reason and longjmps back to the test instead
+ * of exiting.  ioctl() is interposed so that KVM_IRQ_LINE records the level
+ * of each interrupt line and KVM_IOEVENTFD fails (the MMIO fallback is used).
+ *
+ * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
+ */
+#include "virtio.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ the fake Launcher */
+struct vm vm;
+bool lg_verbose;
+#define RAM_SIZE   (4u << 20)
+#define WIN_START  0x100000ULL
+#define WIN_END    0x300000ULL
+
+static pthread_t main_thread;
+static jmp_buf kill_jmp;
+static volatile int armed;
+static char reason[512];
+static int failures;
+
+void lg_say(const char *fmt, ...) { (void)fmt; }
+
+void *guest_ptr(u64 addr, u64 len)
+{
+	if (addr < WIN_START || addr + len < addr || addr + len > WIN_END)
+		kill_guest("it used [%#llx, +%#llx), outside its window", addr, len);
+	return vm.ram + addr;
+}
+
+void *ram_ptr(u64 addr, u64 len)
+{
+	return addr + len >= addr && addr + len <= vm.ram_size ? vm.ram + addr : NULL;
+}
+
+void kill_guest(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (!armed || !pthread_equal(pthread_self(), main_thread)) {
+		printf("FAIL unexpected-kill: %s\n", reason);
+		fflush(stdout);
+		_exit(0);
+	}
+	armed = 0;
+	longjmp(kill_jmp, 1);
+}
+
+void io_register(struct io_region *r) { (void)r; }
+u64 io_get(const u8 *data, u32 size) { u64 v = 0; memcpy(&v, data, size); return v; }
+void io_put(u8 *data, u32 size, u64 value) { memcpy(data, &value, size); }
+
+/* ioctl(): KVM_IRQ_LINE is recorded; KVM_IOEVENTFD is refused; the rest is real. */
+#define FAKE_VM_FD 1000
+static pthread_mutex_t irq_lock = PTHREAD_MUTEX_INITIALIZER;
+static int irq_level[32], irq_changes;
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd == FAKE_VM_FD && req == KVM_IRQ_LINE) {
+		struct kvm_irq_level *l = arg;
+
+		pthread_mutex_lock(&irq_lock);
+		irq_level[l->irq & 31] = l->level;
+		irq_changes++;
+		pthread_mutex_unlock(&irq_lock);
+		return 0;
+	}
+	if (fd == FAKE_VM_FD) {
+		errno = ENOTTY;
+		return -1;
+	}
+	return syscall(SYS_ioctl, fd, req, arg);
+}
+
+static int line(int gsi)
+{
+	int v;
+
+	pthread_mutex_lock(&irq_lock);
+	v = irq_level[gsi];
+	pthread_mutex_unlock(&irq_lock);
+	return v;
+}
+
+/* ------------------------------------------------------------ reporting */
+static void ok(const char *name) { printf("ok %s\n", name); }
+
+static void fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	failures++;
+}
+
+static void check(const char *name, bool cond, const char *why)
+{
+	if (cond)
+		ok(name);
+	else
+		fail(name, "%s", why);
+}
+
+/* Run CODE, which must kill the Guest with a reason containing WANT. */
+#define EXPECT_KILL(name, want, code)						\
+	do {									\
+		if (setjmp(kill_jmp) == 0) {					\
+			armed = 1;						\
+			code;							\
+			armed = 0;						\
+			fail(name, "the Guest was not killed");			\
+		} else if (!strstr(reason, want)) {				\
+			fail(name, "killed for '%s', expected '%s'", reason, want); \
+		} else {							\
+			ok(name);						\
+		}								\
+	} while (0)
+
+/* ------------------------------------------------------------ building rings */
+#define DESC    0x100000ULL
+#define AVAIL   0x101000ULL
+#define USED    0x102000ULL
+#define ITABLE  0x103000ULL
+#define BUF     0x110000ULL
+
+static struct virtqueue vq;
+static struct vq_chain chain;
+
+static struct vring_desc *desc_at(u64 table, int i)
+{
+	return (struct vring_desc *)(vm.ram + table) + i;
+}
+
+static struct vring_avail *avail(void) { return (void *)(vm.ram + AVAIL); }
+static struct vring_used *used(void) { return (void *)(vm.ram + USED); }
+
+static void ring_reset(struct virtqueue *q, u16 num, bool event_idx, bool indirect)
+{
+	memset(vm.ram + DESC, 0, 0x4000);
+	*q = (struct virtqueue){ .num = num, .desc_addr = DESC, .avail_addr = AVAIL,
+				 .used_addr = USED, .event_idx = event_idx,
+				 .indirect = indirect };
+	vq_map(q, "test");
+	q->ready = true;
+}
+
+static void set_desc(u64 table, int i, u64 addr, u32 len, u16 flags, u16 next)
+{
+	*desc_at(table, i) = (struct vring_desc){ addr, len, flags, next };
+}
+
+static void offer(struct virtqueue *q, u16 head)
+{
+	avail()->ring[avail()->idx & (q->num - 1)] = head;
+	avail()->idx++;
+}
+
+/* ------------------------------------------------------------ the walker */
+static void test_good_chain(void)
+{
+	bool popped;
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 5);
+	set_desc(DESC, 5, BUF + 0x1000, 512, VRING_DESC_F_NEXT, 2);
+	set_desc(DESC, 2, BUF + 0x2000, 1, VRING_DESC_F_WRITE, 0);
+	offer(&vq, 0);
+	popped = vq_pop(&vq, &chain, "test");
+	check("walker-good-chain", popped && chain.head == 0 && chain.nr_out == 2 &&
+	      chain.nr_in == 1 && chain.out_len == 528 && chain.in_len == 1 &&
+	      chain.iov[1].iov_base == vm.ram + BUF + 0x1000 &&
+	      chain.iov[2].iov_base == vm.ram + BUF + 0x2000,
+	      "chain not described as 2 readable (528 bytes) + 1 writable");
+	check("walker-empty-after-pop", !vq_pop(&vq, &chain, "test"), "popped a second chain");
+	vq_push(&vq, &chain, 1);
+	check("walker-push", used()->idx == 1 && used()->ring[0].id == 0 &&
+	      used()->ring[0].len == 1, "used ring not updated");
+}
+
+static void test_bad_chains(void)
+{
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(DESC, 1, BUF, 16, VRING_DESC_F_NEXT, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("walker-loop", "loops", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, 0x1000, 16, 0, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("walker-outside-window", "outside its window", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, WIN_END - 0x10, 0x20, 0, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("walker-length-past-window", "outside its window", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, 0xffffffffffffff00ULL, 0x200, 0, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("walker-address-wraps", "outside its window", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	offer(&vq, 8);
+	EXPECT_KILL("walker-head-out-of-range", "chain head 8", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 8);
+	offer(&vq, 0);
+	EXPECT_KILL("walker-next-out-of-range", "chains to 8", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	avail()->idx = 9;
+	EXPECT_KILL("walker-avail-idx-jump", "jumped", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, BUF, 1, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+	set_desc(DESC, 1, BUF, 16, 0, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("walker-readable-after-writable", "readable buffer after",
+		    vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, BUF, 0x80000000u, VRING_DESC_F_NEXT, 1);
+	set_desc(DESC, 1, BUF, 0x80000000u, VRING_DESC_F_NEXT, 2);
+	set_desc(DESC, 2, BUF, 16, 0, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("walker-huge-lengths", "outside its window", vq_pop(&vq, &chain, "test"));
+}
+
+static void test_map(void)
+{
+	struct virtqueue q = { .num = 3, .desc_addr = DESC, .avail_addr = AVAIL, .used_addr = USED };
+
+	EXPECT_KILL("map-size-not-power-of-two", "power of two", vq_map(&q, "test"));
+	q.num = 8, q.desc_addr = DESC + 8;
+	EXPECT_KILL("map-misaligned", "misaligned", vq_map(&q, "test"));
+	q.desc_addr = WIN_END - 64;
+	EXPECT_KILL("map-outside-window", "outside its window", vq_map(&q, "test"));
+}
+
+static void test_indirect(void)
+{
+	bool popped;
+
+	ring_reset(&vq, 8, false, true);
+	set_desc(ITABLE, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(ITABLE, 1, BUF + 0x1000, 4096, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2);
+	set_desc(ITABLE, 2, BUF + 0x3000, 1, VRING_DESC_F_WRITE, 0);
+	set_desc(DESC, 3, ITABLE, 48, VRING_DESC_F_INDIRECT, 0);
+	offer(&vq, 3);
+	popped = vq_pop(&vq, &chain, "test");
+	check("indirect-good", popped && chain.head == 3 && chain.nr_out == 1 &&
+	      chain.nr_in == 2 && chain.in_len == 4097, "indirect chain misread");
+
+	ring_reset(&vq, 8, false, true);
+	set_desc(DESC, 0, ITABLE, 40, VRING_DESC_F_INDIRECT, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("indirect-bad-length", "indirect table of 40", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, true);
+	set_desc(ITABLE, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
+	set_desc(DESC, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("indirect-nested", "inside an indirect", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, false);
+	set_desc(DESC, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("indirect-without-feature", "without the feature", vq_pop(&vq, &chain, "test"));
+
+	ring_reset(&vq, 8, false, true);
+	set_desc(ITABLE, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(ITABLE, 1, BUF, 16, VRING_DESC_F_NEXT, 0);
+	set_desc(DESC, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(&vq, 0);
+	EXPECT_KILL("indirect-loop", "loops", vq_pop(&vq, &chain, "test"));
+}
+
+static u16 *used_event(struct virtqueue *q) { return &avail()->ring[q->num]; }
+static u16 *avail_event(struct virtqueue *q) { return (u16 *)&used()->ring[q->num]; }
+
+static void push_one(struct virtqueue *q)
+{
+	set_desc(DESC, 0, BUF, 1, VRING_DESC_F_WRITE, 0);
+	offer(q, 0);
+	if (!vq_pop(q, &chain, "test"))
+		fail("event-idx", "no chain to pop");
+	vq_push(q, &chain, 1);
+}
+
+static void test_event_idx(void)
+{
+	bool first, quiet, crossed, empty;
+
+	ring_reset(&vq, 8, true, false);
+	*used_event(&vq) = 0;
+	push_one(&vq);
+	first = vq_needs_interrupt(&vq);			/* used 0 -> 1 crosses 0 */
+	*used_event(&vq) = 4;
+	push_one(&vq), push_one(&vq);				/* 1 -> 3: not yet at 4 */
+	quiet = !vq_needs_interrupt(&vq);
+	push_one(&vq), push_one(&vq);				/* 3 -> 5: crosses 4 */
+	crossed = vq_needs_interrupt(&vq);
+	check("event-idx-first-interrupt", first, "no interrupt for the first buffer");
+	check("event-idx-suppressed", quiet, "interrupted before used_event was reached");
+	check("event-idx-crossed", crossed, "no interrupt when used_event was crossed");
+	empty = vq_enable_notify(&vq);
+	check("event-idx-avail-event", empty && *avail_event(&vq) == vq.last_avail &&
+	      vq.last_avail == 5, "avail_event not set to last_avail");
+	offer(&vq, 0);
+	check("event-idx-race-seen", !vq_enable_notify(&vq),
+	      "a buffer offered before sleeping was not noticed");
+
+	ring_reset(&vq, 8, false, false);
+	avail()->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	push_one(&vq);
+	quiet = !vq_needs_interrupt(&vq);
+	avail()->flags = 0;
+	push_one(&vq);
+	check("no-interrupt-flag", quiet && vq_needs_interrupt(&vq),
+	      "VRING_AVAIL_F_NO_INTERRUPT not obeyed");
+}
+
+/* ------------------------------------------------------------ the disk */
+#define IMAGE_SECTORS 128
+static char image[] = "/tmp/lguest-vqtest-XXXXXX";
+static u8 shadow[IMAGE_SECTORS * 512];	/* what the image should hold */
+
+static bool image_intact(void)
+{
+	u8 now[sizeof(shadow)];
+	int fd = open(image, O_RDONLY);
+	bool same = fd >= 0 && read(fd, now, sizeof(now)) == (ssize_t)sizeof(now) &&
+		    memcmp(now, shadow, sizeof(now)) == 0;
+
+	close(fd);
+	return same;
+}
+
+static struct virtio_dev *last_device(void)
+{
+	return virtio_device(virtio_nr_devices() - 1);
+}
+
+static void blk_queue(struct virtio_dev *d)
+{
+	memset(vm.ram + DESC, 0, 0x4000);
+	d->vq[0] = (struct virtqueue){ .num = 8, .desc_addr = DESC, .avail_addr = AVAIL,
+				       .used_addr = USED };
+	vq_map(&d->vq[0], d->name);
+	d->vq[0].ready = true;
+	if (!d->chain)
+		d->chain = malloc(sizeof(*d->chain));
+}
+
+/* A request: header (type, sector), data of LEN bytes at BUF+0x1000, status at BUF+0x3000. */
+static u8 blk_do(struct virtio_dev *d, u32 type, u64 sector, u32 len, bool data_writable,
+		 u32 *used_len)
+{
+	struct virtio_blk_outhdr { u32 type, reserved; u64 sector; } h = { type, 0, sector };
+	struct vring_used *u = used();
+	u16 before = u->idx;
+
+	memcpy(vm.ram + BUF, &h, sizeof(h));
+	vm.ram[BUF + 0x3000] = 0xee;
+	set_desc(DESC, 0, BUF, sizeof(h), VRING_DESC_F_NEXT, len ? 1 : 2);
+	set_desc(DESC, 1, BUF + 0x1000, len,
+		 VRING_DESC_F_NEXT | (data_writable ? VRING_DESC_F_WRITE : 0), 2);
+	set_desc(DESC, 2, BUF + 0x3000, 1, VRING_DESC_F_WRITE, 0);
+	offer(&d->vq[0], 0);
+	d->ops->notify(d);
+	if (u->idx != (u16)(before + 1))
+		return 0xdd;
+	*used_len = u->ring[before & 7].len;
+	return vm.ram[BUF + 0x3000];
+}
+
+static void test_blk(void)
+{
+	int fd = mkstemp(image);
+	struct virtio_dev *d;
+	char ro[64];
+	u32 ulen = 0;
+	u8 st;
+
+	if (fd < 0 || ftruncate(fd, sizeof(shadow)) < 0) {
+		fail("blk-setup", "cannot make a temporary image");
+		return;
+	}
+	close(fd);
+	blk_add(image);
+	d = last_device();
+	blk_queue(d);
+	check("blk-config", ((u64 *)d->config)[0] == IMAGE_SECTORS &&
+	      (d->features & VIRTIO_BIT(9)) && !(d->features & VIRTIO_BIT(5)),
+	      "capacity or FLUSH/RO features wrong");
+
+	for (int i = 0; i < 1024; i++)
+		vm.ram[BUF + 0x1000 + i] = shadow[1024 + i] = (u8)(i * 7 + 3);
+	st = blk_do(d, 1, 2, 1024, false, &ulen);
+	check("blk-write", st == 0 && ulen == 1 && image_intact(), "pattern not written at sector 2");
+	st = blk_do(d, 4, 0, 0, false, &ulen);
+	check("blk-flush", st == 0 && ulen == 1, "flush failed");
+	memset(vm.ram + BUF + 0x1000, 0, 1024);
+	st = blk_do(d, 0, 2, 1024, true, &ulen);
+	check("blk-read", st == 0 && ulen == 1025 &&
+	      memcmp(vm.ram + BUF + 0x1000, shadow + 1024, 1024) == 0, "pattern not read back");
+	st = blk_do(d, 8, 0, 20, true, &ulen);
+	check("blk-get-id", st == 0 && ulen == 21 &&
+	      memcmp(vm.ram + BUF + 0x1000, "lguest-vqtest-", 14) == 0, "wrong identity");
+	st = blk_do(d, 1, IMAGE_SECTORS - 1, 1024, false, &ulen);
+	check("blk-write-past-end", st == 1 && image_intact(), "write past the end not refused");
+	st = blk_do(d, 0, ~0ULL, 512, true, &ulen);
+	check("blk-read-huge-sector", st == 1, "sector 2^64-1 not refused");
+	st = blk_do(d, 99, 0, 0, false, &ulen);
+	check("blk-unsupported", st == 2, "unknown request type not UNSUPP");
+
+	/* A write whose status descriptor strays: killed before any byte is written. */
+	memset(vm.ram + BUF + 0x1000, 0x55, 1024);
+	set_desc(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(DESC, 1, BUF + 0x1000, 1024, VRING_DESC_F_NEXT, 2);
+	set_desc(DESC, 2, WIN_END, 1, VRING_DESC_F_WRITE, 0);
+	*(u32 *)(vm.ram + BUF) = 1, *(u64 *)(vm.ram + BUF + 8) = 0;
+	offer(&d->vq[0], 0);
+	EXPECT_KILL("blk-bad-chain-killed", "outside its window", d->ops->notify(d));
+	check("blk-image-intact-after-kill", image_intact(), "the image changed");
+
+	blk_queue(d);
+	set_desc(DESC, 0, BUF, 16, 0, 0);
+	offer(&d->vq[0], 0);
+	EXPECT_KILL("blk-no-status-byte", "status byte", d->ops->notify(d));
+
+	snprintf(ro, sizeof(ro), "%s,ro", image);
+	blk_add(ro);
+	d = last_device();
+	blk_queue(d);
+	check("blk-ro-feature", d->features & VIRTIO_BIT(5), "VIRTIO_BLK_F_RO not offered");
+	memset(vm.ram + BUF + 0x1000, 0xaa, 512);
+	st = blk_do(d, 1, 0, 512, false, &ulen);
+	check("blk-ro-write-refused", st == 1 && image_intact(), "read-only disk was written");
+	st = blk_do(d, 0, 2, 1024, true, &ulen);
+	check("blk-ro-read", st == 0 && memcmp(vm.ram + BUF + 0x1000, shadow + 1024, 1024) == 0,
+	      "read-only disk cannot be read");
+}
+
+/* ------------------------------------------------------------ the transport */
+#define MQ_DESC  0x200000ULL
+#define MQ_AVAIL 0x201000ULL
+#define MQ_USED  0x202000ULL
+#define MQ_BUF   0x210000ULL
+
+static u32 mmio_read(struct virtio_dev *d, u64 off)
+{
+	u8 data[4];
+
+	d->region.access(&d->region, off, data, 4, false);
+	return io_get(data, 4);
+}
+
+static void mmio_write(struct virtio_dev *d, u64 off, u32 v)
+{
+	u8 data[4];
+
+	io_put(data, 4, v);
+	d->region.access(&d->region, off, data, 4, true);
+}
+
+static bool wait_used(u16 idx)
+{
+	struct vring_used *u = (void *)(vm.ram + MQ_USED);
+
+	for (int i = 0; i < 2000; i++) {
+		if (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) == idx)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static void negotiate(struct virtio_dev *d, u32 high)
+{
+	mmio_write(d, VIRTIO_MMIO_STATUS, 0);
+	mmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES, 1u << VIRTIO_F_RING_EVENT_IDX);
+	mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES, high);
+	mmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		   VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void test_transport(struct virtio_dev *d)
+{
+	struct vring_avail *a = (void *)(vm.ram + MQ_AVAIL);
+	struct vring_desc *t = (void *)(vm.ram + MQ_DESC);
+	bool random = false;
+
+	check("mmio-identity", mmio_read(d, VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976 &&
+	      mmio_read(d, VIRTIO_MMIO_VERSION) == 2 && mmio_read(d, VIRTIO_MMIO_DEVICE_ID) == 4,
+	      "magic, version or device id wrong");
+	mmio_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	check("mmio-features-high", mmio_read(d, VIRTIO_MMIO_DEVICE_FEATURES) == 1,
+	      "VERSION_1 not offered");
+	mmio_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	check("mmio-features-low", mmio_read(d, VIRTIO_MMIO_DEVICE_FEATURES) == 0x30000000,
+	      "INDIRECT_DESC and EVENT_IDX not offered");
+	negotiate(d, 0);
+	check("mmio-legacy-driver-refused",
+	      !(mmio_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK),
+	      "FEATURES_OK kept without VERSION_1");
+	negotiate(d, 1 | 2);
+	check("mmio-unknown-feature-refused",
+	      !(mmio_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK),
+	      "FEATURES_OK kept with a feature never offered");
+	negotiate(d, 1);
+	check("mmio-features-ok", mmio_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK,
+	      "FEATURES_OK refused for a good driver");
+
+	mmio_write(d, VIRTIO_MMIO_QUEUE_SEL, 1);
+	check("mmio-no-second-queue", mmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0,
+	      "rng has a queue 1");
+	mmio_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
+	check("mmio-queue-num-max", mmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX) == VQ_NUM_MAX,
+	      "wrong QueueNumMax");
+	memset(vm.ram + MQ_DESC, 0, 0x4000);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_NUM, 8);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, MQ_DESC);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, MQ_AVAIL);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, 0);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, MQ_USED);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, 0);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	check("mmio-queue-ready", mmio_read(d, VIRTIO_MMIO_QUEUE_READY) == 1, "queue not ready");
+	mmio_write(d, VIRTIO_MMIO_STATUS, 15);
+
+	memset(vm.ram + MQ_BUF, 0, 64);
+	t[0] = (struct vring_desc){ MQ_BUF, 64, VRING_DESC_F_WRITE, 0 };
+	a->ring[0] = 0;
+	__atomic_store_n(&a->idx, 1, __ATOMIC_RELEASE);
+	mmio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (int i = 0; i < 64; i++)
+		random |= vm.ram[MQ_BUF + i] != 0;
+	if (!wait_used(1)) {
+		fail("mmio-rng-fills", "no used buffer within 2 s");
+		return;
+	}
+	for (int i = 0; i < 64; i++)
+		random |= vm.ram[MQ_BUF + i] != 0;
+	check("mmio-rng-fills", random && ((struct vring_used *)(vm.ram + MQ_USED))->ring[0].len == 64,
+	      "64 random bytes not delivered");
+	for (int i = 0; i < 200 && !line(d->gsi); i++)
+		usleep(1000);
+	check("mmio-irq-raised", line(d->gsi) == 1 &&
+	      mmio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_INT_USED,
+	      "line not up, or InterruptStatus not 1");
+	mmio_write(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED);
+	check("mmio-irq-lowered-on-ack", line(d->gsi) == 0 &&
+	      mmio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS) == 0, "line still up after the ACK");
+	mmio_write(d, VIRTIO_MMIO_STATUS, 0);
+	check("mmio-reset", mmio_read(d, VIRTIO_MMIO_QUEUE_READY) == 0 &&
+	      mmio_read(d, VIRTIO_MMIO_STATUS) == 0, "reset left state behind");
+}
+
+static void test_cmdline(void)
+{
+	char *line = virtio_cmdline();
+
+	const char *want = "virtio_mmio.device=0x200@0xd0000000:5 "
+			   "virtio_mmio.device=0x200@0xd0000200:6 ";
+
+	check("cmdline-devices", strncmp(line, want, strlen(want)) == 0, line);
+}
+
+int main(void)
+{
+	struct virtio_dev *rng;
+
+	main_thread = pthread_self();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	vm.ram = aligned_alloc(4096, RAM_SIZE);
+	vm.ram_size = RAM_SIZE;
+	vm.vm_fd = FAKE_VM_FD;
+	memset(vm.ram, 0, RAM_SIZE);
+
+	/* The console is always device 0; --rng makes device 1. */
+	check("option-rng", virtio_parse_option("--rng"), "--rng not recognised");
+	check("option-unknown", !virtio_parse_option("--rngs"), "--rngs taken for a device option");
+	rng = virtio_device(1);
+
+	test_good_chain();
+	test_bad_chains();
+	test_map();
+	test_indirect();
+	test_event_idx();
+	test_blk();
+	unlink(image);
+
+	virtio_start_all();
+	test_transport(rng);
+	test_cmdline();
+	return 0;
+}
