@@ -474,6 +474,186 @@ static void test_blk(void)
 	      "read-only disk cannot be read");
 }
 
+
+/* ------------------------------------------------------------ the network */
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* Queue Q of device D gets its three rings at BASE, BASE+0x1000, BASE+0x2000. */
+static void queue_at(struct virtio_dev *d, int q, u64 base)
+{
+	memset(vm.ram + base, 0, 0x3000);
+	d->vq[q] = (struct virtqueue){ .num = 8, .desc_addr = base, .avail_addr = base + 0x1000,
+				       .used_addr = base + 0x2000 };
+	vq_map(&d->vq[q], d->name);
+	d->vq[q].ready = true;
+}
+
+static void offer_buf(struct virtio_dev *d, int q, u64 buf, u32 len, bool writable)
+{
+	struct virtqueue *v = &d->vq[q];
+	struct vring_desc *t = (void *)(vm.ram + v->desc_addr);
+	struct vring_avail *a = (void *)(vm.ram + v->avail_addr);
+	u16 head = a->idx & 7;
+
+	t[head] = (struct vring_desc){ buf, len, writable ? VRING_DESC_F_WRITE : 0, 0 };
+	a->ring[a->idx & 7] = head;
+	a->idx++;
+}
+
+static struct vring_used *used_of(struct virtio_dev *d, int q)
+{
+	return (void *)(vm.ram + d->vq[q].used_addr);
+}
+
+/* Send FRAME (LEN bytes) from D: a 12-byte zero header and the frame, at BUF. */
+static void net_send(struct virtio_dev *d, u64 buf, const u8 *frame, u32 len)
+{
+	memset(vm.ram + buf, 0, 12);
+	memcpy(vm.ram + buf + 12, frame, len);
+	offer_buf(d, 1, buf, 12 + len, false);
+	d->ops->notify(d);
+}
+
+/* Wait up to MS for D's receive queue to pass used index BEFORE. */
+static bool net_wait_past(struct virtio_dev *d, u16 before, int ms)
+{
+	for (int t = 0; t < ms && used_of(d, 0)->idx == before; t += 10) {
+		struct pollfd p = { d->poll_fd, POLLIN, 0 };
+
+		if (d->poll_fd >= 0 && poll(&p, 1, 10) > 0)
+			d->ops->fd_ready(d);
+	}
+	return used_of(d, 0)->idx != before;
+}
+
+static bool net_wait(struct virtio_dev *d, int ms)
+{
+	return net_wait_past(d, used_of(d, 0)->idx, ms);
+}
+
+static const u8 *net_mac_of(struct virtio_dev *d)
+{
+	return d->config;
+}
+
+static void frame_from(u8 *f, const u8 *dst, const u8 *src, const char *text)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88, f[13] = 0xb5;		/* the IEEE's local experimental type */
+	strcpy((char *)f + 14, text);
+}
+
+static void test_switch(void)
+{
+	char path[] = "/tmp/lguest-switch-XXXXXX";
+	static const u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct virtio_dev *a, *b, *c;
+	struct stat st;
+	u8 f[64];
+	pid_t pid;
+	bool got;
+	u32 rlen;
+
+	close(mkstemp(path));
+	unlink(path);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "switch", path, NULL };
+
+		freopen("/dev/null", "w", stdout);
+		switch_main(2, argv);
+		_exit(1);
+	}
+	for (int i = 0; i < 200 && stat(path, &st) < 0; i++)
+		usleep(5000);
+	net_add_switch(path), a = last_device();
+	net_add_switch(path), b = last_device();
+	net_add_switch(path), c = last_device();
+	check("net-unique-macs", memcmp(net_mac_of(a), net_mac_of(b), 6) &&
+	      memcmp(net_mac_of(b), net_mac_of(c), 6) && (net_mac_of(a)[0] & 3) == 2,
+	      "two cards share a MAC, or it is not local unicast");
+	for (int i = 0; i < 3; i++) {
+		struct virtio_dev *d = i == 0 ? a : i == 1 ? b : c;
+		u64 base = 0x220000 + 0x10000 * i;
+
+		d->chain = malloc(sizeof(*d->chain));
+		d->ops->start(d);
+		queue_at(d, 0, base);
+		queue_at(d, 1, base + 0x4000);
+		offer_buf(d, 0, base + 0x8000, 2048, true);
+		offer_buf(d, 0, base + 0x9000, 2048, true);
+	}
+	frame_from(f, bcast, net_mac_of(a), "hello, LAN");
+	net_send(a, 0x2f0000, f, 40);
+	got = net_wait(b, 1000) && net_wait(c, 1000);
+	rlen = used_of(b, 0)->ring[0].len;
+	check("switch-broadcast", got && rlen == 52 &&
+	      memcmp(vm.ram + 0x230000 + 0x8000 + 12, f, 40) == 0 &&
+	      used_of(a, 0)->idx == 0, "a broadcast did not reach the others (only)");
+	frame_from(f, net_mac_of(a), net_mac_of(b), "unicast to a");
+	net_send(b, 0x2f1000, f, 40);
+	got = net_wait(a, 1000);
+	check("switch-unicast", got && memcmp(vm.ram + 0x220000 + 0x8000 + 12, f, 40) == 0 &&
+	      !net_wait(c, 200), "a unicast frame went astray");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	unlink(path);
+}
+
+static bool tap_possible(void)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd = open("/dev/net/tun", O_RDWR);
+	bool ok = fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) == 0;
+
+	close(fd);
+	return ok;
+}
+
+static void test_tap(void)
+{
+	static const u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const u8 ip_host[4] = { 10, 213, 77, 1 }, ip_guest[4] = { 10, 213, 77, 2 };
+	struct virtio_dev *d;
+	u8 f[42] = { 0 };
+	bool replied = false;
+
+	if (!tap_possible()) {
+		printf("skip net-tap-arp: cannot create a tap device here (needs root and /dev/net/tun)\n");
+		return;
+	}
+	net_add_tap("10.213.77.1");
+	d = last_device();
+	d->chain = malloc(sizeof(*d->chain));
+	d->ops->start(d);
+	queue_at(d, 0, 0x280000);
+	queue_at(d, 1, 0x284000);
+	/* An ARP request from the Guest: who has 10.213.77.1? tell 10.213.77.2. */
+	memcpy(f, bcast, 6), memcpy(f + 6, net_mac_of(d), 6);
+	f[12] = 0x08, f[13] = 0x06;
+	f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0, f[18] = 6, f[19] = 4, f[21] = 1;
+	memcpy(f + 22, net_mac_of(d), 6), memcpy(f + 28, ip_guest, 4), memcpy(f + 38, ip_host, 4);
+	/* The host may send other frames first (IPv6 neighbour discovery): look at 8. */
+	for (int i = 0; i < 8 && !replied; i++) {
+		u64 buf = 0x290000 + 0x1000 * i;
+		u8 *r = vm.ram + buf + 12;
+
+		offer_buf(d, 0, buf, 2048, true);
+		if (i == 0)
+			net_send(d, 0x2f2000, f, sizeof(f));
+		if (net_wait_past(d, i, 2000))
+			replied = r[12] == 0x08 && r[13] == 0x06 && r[21] == 2 &&
+				  memcmp(r, net_mac_of(d), 6) == 0;
+	}
+	check("net-tap-arp", replied, "the host did not answer an ARP request through the tap");
+}
+
 /* ------------------------------------------------------------ the transport */
 #define MQ_DESC  0x200000ULL
 #define MQ_AVAIL 0x201000ULL
@@ -626,6 +806,8 @@ int main(void)
 	test_event_idx();
 	test_blk();
 	unlink(image);
+	test_switch();
+	test_tap();
 
 	virtio_start_all();
 	test_transport(rng);
