@@ -1512,15 +1512,18 @@ static void write_identifiers(const char *dir)
 		latex_text(&l, r->what, 0, 0);
 		bprintf(&l, "}{%s}{%s}{", r->kind, lid(d->id));
 		html_chunk_ref(&h, r->where, "", 1);
-		const char *sep = "; used in ";
+		const char *sep = "; used in ", *last_label = "";
 		for (int k = 0; k < niuses; k++) {
 			if (strcmp(iuses[k].what, r->what) || again)
 				continue;
+			bprintf(&l, "\\lgpref{%s}", lid(defs[iuses[k].where].id));
+			if (!strcmp(last_label, defs[iuses[k].where].label))
+				continue;       /* one link per step is enough */
+			last_label = defs[iuses[k].where].label;
 			bprintf(&h, "%s<a href=\"%s#%s\">", sep, defs[iuses[k].where].page,
 			        defs[iuses[k].where].id);
 			html_text(&h, defs[iuses[k].where].label, 0);
 			bputs(&h, "</a>");
-			bprintf(&l, "\\lgpref{%s}", lid(defs[iuses[k].where].id));
 			sep = ", ";
 		}
 		bputs(&h, "</dd>\n");
