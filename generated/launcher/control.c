@@ -85,7 +85,7 @@ int control_exit_status(void)
 
 /*L:680 The kill reason.
  * The Host's reason is a string in its own memory; it writes the string's
- * physical address to port 0x502. We copy at most 256 bytes, through
+ * physical address to port 0x504. We copy at most 256 bytes, through
  * `ram_ptr` one byte at a time, so the copy stops at the end of RAM, and we
  * replace anything unprintable, so a corrupted string cannot send escape
  * sequences to the user's terminal. :*/
