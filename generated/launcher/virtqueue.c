@@ -67,11 +67,6 @@ static u16 vq_avail_idx(struct virtqueue *vq, const char *name)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return idx;
 }
-
-bool vq_has_buffers(struct virtqueue *vq)
-{
-	return vq->ready && READ_ONCE(vq->avail->idx) != vq->last_avail;
-}
 /*:*/
 static u16 vq_next_head(struct virtqueue *vq, const char *name)
 {
