@@ -21,7 +21,8 @@ fi
 # The Launcher under test is build/lguest. While the Host or the Guest cannot
 # be built yet, there is none; we then build one from build/src/launcher with
 # the fixture as both built-in images, so everything but the real boot is tested.
-lg=build/lguest
+lg=${LGUEST:-build/lguest}	# LGUEST=path tests another Launcher
+standin=
 if [ ! -x "$lg" ]; then
 	if [ ! -f $src/launcher/main.c ]; then
 		skip launcher "$src/launcher is missing: run make tangle"; exit 0
@@ -36,7 +37,7 @@ if [ ! -x "$lg" ]; then
 		objs+=("$o")
 	done
 	gcc -o "$work/lguest" "${objs[@]}" -lz || { fail launcher "cannot link"; exit 0; }
-	lg=$work/lguest
+	lg=$work/lguest standin=yes
 	echo "# build/lguest does not exist yet: testing $lg (fixture built in)"
 fi
 
@@ -120,8 +121,10 @@ boots fixture-args 3 "-- a -b 3" --host="$fx" "$fx" a -b 3
 boots fixture-module 0 ELF --host="$fx" "$fx" 0
 boots fixture-gzip-guest 5 ELF --host="$fx" "$work/fx.gz" 5
 boots fixture-gzip-host 6 hi --host="$work/fx.gz" "$fx" 6
+boots fixture-cmdline-devices-first 7 "virtio_mmio.device=0x200@0xd0000000:5 virtio_mmio.device=0x200@0xd0000200:6 -- 7" \
+	--rng --host="$fx" "$fx" 7
 boots fixture-small-memory 4 hi --memory=32 --host="$fx" "$fx" 4
-if [ "$lg" != build/lguest ]; then boots builtin-images 42 hi; fi
+if [ "$standin" ]; then boots builtin-images 42 hi; fi
 if run 125 --host="$fx" "$fx" kill && grep -qx 'lguest: guest killed: the fixture asked to be killed' "$err"
 then ok fixture-kill; else fail fixture-kill "status $rc: $(head -c 300 "$err")"; fi
 if run 126 --host="$fx" "$fx" crash && grep -qF 'lguest: the Host crashed (triple fault)' "$err" &&
@@ -155,9 +158,9 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ "$(stat -c %a /dev/k
 else skip kvm-permission "needs root, setpriv and a /dev/kvm only root may open"; fi
 
 # ---------------------------------------------------------------- the real Host and Guest
-if [ ! -f build/guest.elf ] || [ "$lg" != build/lguest ]; then
+if [ ! -f build/guest.elf ] || [ "$standin" ]; then
 	for t in boot-default guest-poweroff-status guest-killed; do
-		skip $t "build/guest.elf or build/lguest does not exist yet"; done
+		skip $t "build/guest.elf or the Launcher that embeds it does not exist yet"; done
 	exit 0
 fi
 boots boot-default 0 "Guest running at CPL 3"
