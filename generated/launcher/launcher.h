@@ -124,7 +124,7 @@ void image_builtin(struct image *img, enum lg_builtin which);
 
 /*:*/
 #define LG_CMDLINE_MAX 8191
-char *pvh_host_cmdline(int guest_argc, char **guest_argv);
+char *pvh_host_cmdline(const char *devices, int guest_argc, char **guest_argv);
 u32 pvh_load_host(const struct image *host);
 u64 pvh_load_module(const struct image *guest);
 u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size);

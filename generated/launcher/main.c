@@ -5,7 +5,7 @@
  * own arguments (which may well start with a dash) reach it untouched. What the
  * options decide fits in one structure. :*/
 /* The Launcher's entry: options, usage, and the order of events. */
-#include "launcher.h"
+#include "virtio.h"
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -27,23 +27,32 @@ struct options {
  * `--help` prints what the Launcher takes and exits with status 0; a usage
  * error prints one line naming the mistake, then a pointer to `--help`, and
  * exits with status 1. The limits on memory appear in the message itself, so
- * they cannot drift from the code that enforces them. :*/
+ * they cannot drift from the code that enforces them. The device options and
+ * the switch belong to the chapters *Devices* and *The Guest LAN*, but the user
+ * reads one help text, so they are listed here. :*/
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: lguest [options] [guest-image [guest args...]]\n"
 		"Boot the lguest Host in a KVM virtual machine and run a Guest on it.\n"
 		"\n"
-		"  -m, --memory=MB  RAM for the whole machine, in MiB (%d..%d, default %d)\n"
-		"      --host=FILE  boot this Host image instead of the built-in one\n"
-		"  -v, --verbose    say what is loaded where, the Guest window, timings\n"
-		"  -h, --help       print this help and exit\n"
+		"  -m, --memory=MB     RAM for the whole machine, in MiB (%d..%d, default %d)\n"
+		"      --host=FILE     boot this Host image instead of the built-in one\n"
+		"      --block=FILE[,ro]  add a virtio disk backed by FILE (,ro: read-only)\n"
+		"      --rng           add a virtio entropy source\n"
+		"      --tunnet=IP     add a virtio network card, a tap to this host at IP\n"
+		"      --net=PATH      add a virtio network card on the switch at PATH\n"
+		"  -v, --verbose       say what is loaded where, the Guest window, timings\n"
+		"  -h, --help          print this help and exit\n"
 		"\n"
 		"guest-image is an ELF file, or a gzip'd one; without it the built-in\n"
 		"Guest runs. Words after it are the Guest's arguments, e.g.\n"
 		"  lguest build/guest.elf poweroff=7\n"
 		"The exit status is the Guest's; 125 means the Host killed the Guest,\n"
-		"126 that the Host crashed, 1 a usage or set-up error.\n",
+		"126 that the Host crashed, 1 a usage or set-up error.\n"
+		"\n"
+		"Usage: lguest switch PATH\n"
+		"Run a switch on the UNIX socket PATH, joining the Guests started with --net=PATH.\n",
 		LG_MEMORY_MIN_MB, LG_MEMORY_MAX_MB, LG_MEMORY_DEFAULT_MB);
 }
 /*:*/
@@ -85,10 +94,12 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:m:vh", long_options, NULL)) != -1) {
 		/*L:160 Each option, and the mistakes.
-		 * A bad option is reported by the word the user typed. `getopt_long` leaves it
-		 * in `argv[optind - 1]` for an unknown long option, but for an unknown short
-		 * option it keeps only the letter, in `optopt`; a missing argument is reported
-		 * the same way. :*/
+		 * A long option we do not know may be a device's (`--block=disk.img`), so
+		 * before calling it a mistake we offer it to the device list (*L:900*), which
+		 * says whether it took it. Otherwise a bad option is reported by the word the
+		 * user typed. `getopt_long` leaves it in `argv[optind - 1]` for an unknown long
+		 * option, but for an unknown short option it keeps only the letter, in
+		 * `optopt`; a missing argument is reported the same way. :*/
 		switch (c) {
 		case 'm':
 			opt->memory_mb = parse_memory(optarg);
@@ -105,6 +116,8 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 		case ':':
 			errx(LG_EXIT_USAGE, "option '%s' needs a value; try 'lguest --help'", argv[optind - 1]);
 		default:
+			if (!optopt && virtio_parse_option(argv[optind - 1]))
+				break;
 			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
 				errx(LG_EXIT_USAGE, "option '%s' takes no value; try 'lguest --help'", argv[optind - 1]);
 			if (optopt)
@@ -146,9 +159,12 @@ void lg_say(const char *fmt, ...)
 }
 /*L:180 The order of events.
  * `main` is the list from this chapter's opening, in code. The Host's command
- * line is built from the Guest's arguments before anything is loaded, so that
- * a command line too long for its page is a usage error, reported before KVM is
- * even opened. :*/
+ * line is built from the devices and the Guest's arguments before anything is
+ * loaded, so that a command line too long for its page is a usage error,
+ * reported before KVM is even opened. The devices start last, once the VM they
+ * signal exists and just before it runs. One word is not an option but a
+ * different program: `lguest switch PATH` runs the Guest LAN's switch
+ * (*The Guest LAN*), which needs no VM at all. :*/
 int main(int argc, char *argv[])
 {
 	struct options opt;
@@ -159,8 +175,10 @@ int main(int argc, char *argv[])
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &start_time);
+	if (argc > 1 && strcmp(argv[1], "switch") == 0)
+		return switch_main(argc - 1, argv + 1);
 	parse_options(argc, argv, &opt);
-	cmdline = pvh_host_cmdline(opt.guest_argc, opt.guest_argv);
+	cmdline = pvh_host_cmdline(virtio_cmdline(), opt.guest_argc, opt.guest_argv);
 	if (opt.host_file)
 		image_from_file(&host, opt.host_file, "Host image");
 	else
@@ -176,6 +194,7 @@ int main(int argc, char *argv[])
 	module = pvh_load_module(&guest);
 	start_info = pvh_write_start_info(cmdline, module, guest.size);
 	kvm_create_vcpu(entry, start_info);
+	virtio_devices_start();
 	lg_say("set-up done: %.3f ms", lg_elapsed_ms());
 	status = kvm_run_vcpu();
 	lg_say("the machine stopped with status %d after %.3f ms", status, lg_elapsed_ms());

@@ -61,16 +61,19 @@ static u64 host_end;	/* the end of the Host's highest segment */
 
 /*L:430 The Host's command line.
  * The Host's command line is a line of words, Linux's way. Devices announce
- * themselves there in Linux's `virtio_mmio.device=<size>@<addr>:<irq>`
- * convention, which QEMU also follows; we have no devices yet, so for now the
- * line holds only the Guest's arguments, after a `--` that tells the Host where
- * its own words end. Words are split at spaces, so a Guest argument may not
- * contain one. :*/
-char *pvh_host_cmdline(int guest_argc, char **guest_argv)
+ * themselves first, in Linux's `virtio_mmio.device=<size>@<addr>:<irq>`
+ * convention, which QEMU also follows; the device list writes those words
+ * (*L:904*) and hands them to us as `devices`. Then come the Guest's arguments,
+ * after a `--` that tells the Host where its own words end. Words are split at
+ * spaces, so a Guest argument may not contain one. :*/
+char *pvh_host_cmdline(const char *devices, int guest_argc, char **guest_argv)
 {
 	char *line = calloc(1, LG_CMDLINE_MAX + 1);
-	size_t len = 0;
+	size_t len = strlen(devices);
 
+	if (len > LG_CMDLINE_MAX / 2)
+		errx(LG_EXIT_USAGE, "too many devices for the Host's command line");
+	memcpy(line, devices, len);
 	for (int i = 0; i < guest_argc; i++) {
 		const char *word = guest_argv[i];
 
