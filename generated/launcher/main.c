@@ -164,7 +164,8 @@ void lg_say(const char *fmt, ...)
  * reported before KVM is even opened. The devices start last, once the VM they
  * signal exists and just before it runs. One word is not an option but a
  * different program: `lguest switch PATH` runs the Guest LAN's switch
- * (*The Guest LAN*), which needs no VM at all.
+ * (*The Guest LAN*), which needs no VM at all. (A Guest image that really is
+ * called `switch` can still be booted as `./switch`.)
  * With `--verbose` the milliseconds tell where a boot's time goes. On this
  * machine, booting the default Guest and running it to its exit takes about
  * 35 ms from the Launcher's start: 8 ms of set-up (most of it the memory slot,
