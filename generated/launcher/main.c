@@ -167,12 +167,12 @@ void lg_say(const char *fmt, ...)
  * (*The Guest LAN*), which needs no VM at all. (A Guest image that really is
  * called `switch` can still be booted as `./switch`.)
  * With `--verbose` the milliseconds tell where a boot's time goes. On this
- * machine, booting the default Guest and running it to its exit takes about
- * 35 ms from the Launcher's start: 8 ms of set-up (most of it the memory slot,
- * *L:240*), 4 ms of the Host's start until it announces the Guest window, and
- * the rest the Host building the Guest's world and the Guest running. QEMU
- * boots the same two images, to the same exit, in about 63 ms (the medians of
- * 20 runs each; `make bench` measures both). :*/
+ * machine the Launcher's own part, from its start to the Host's first
+ * instruction, is about 8 ms, most of it the memory slot (*L:240*); the Host
+ * announces the Guest window some 4 ms later, and the rest belongs to the Host
+ * and the Guest. QEMU, booting the same two images to the same exit, spends
+ * some 30 to 100 ms more than we do on its own start-up (`make bench` measures
+ * both side by side). :*/
 int main(int argc, char *argv[])
 {
 	struct options opt;
