@@ -64,6 +64,55 @@ u64 probe_int3(void);
 u64 probe_cli(void);
 u64 probe_outb(void);
 int regs_survive_hypercall(void);
+/*G:630 The Guest's memory header.
+ * The Guest's memory code shares a few constants with the rest of the Guest:
+ * the page sizes, the bits of a page-table entry that it sets, and the helpers
+ * that turn a Guest-physical address back into a pointer. The Guest's kernel
+ * tables keep the window one to one, so `guest_va` is as simple as `guest_pa`
+ * and, like it, is the one place to change if that ever stops being true. :*/
+#define PAGE_SIZE   4096ULL
+#define LARGE_PAGE  0x200000ULL
+#define PTE_P       0x001ULL
+#define PTE_W       0x002ULL
+#define PTE_U       0x004ULL
+#define PTE_A       0x020ULL
+#define PTE_D       0x040ULL
+#define PTE_PS      0x080ULL
+#define PTE_NX      (1ULL << 63)
+#define PTE_ADDR    0x000ffffffffff000ULL
+#define GUEST_ALIAS 0x00007f8000000000ULL
+
+static inline void *guest_va(u64 pa)
+{
+	return (void *)pa;
+}
+
+static inline u64 guest_rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+/*:*/
+void page_alloc_init(const struct lg_boot_info *bi);
+void *page_alloc(void);
+void page_free(void *page);
+u64 page_free_count(void);
+void *kmalloc(u64 size);
+void kfree(void *p);
+void paging_init(const struct lg_boot_info *bi);
+extern u64 *kernel_root;
+void hcall_async(u64 nr, u64 a1, u64 a2, u64 a3);
+void lazy_begin(void);
+void lazy_end(void);
+u64 *pt_entry(u64 *root, u64 va, int level, int make);
+void pt_set(u64 *entry, u64 va, u64 value, int level);
+int pt_map(u64 *root, u64 va, u64 pa, u64 flags);
+void pt_unmap(u64 *root, u64 va);
+u64 *pt_new_root(void);
+void pt_switch(u64 *root);
+void hostile_memory(int n);
 
 #endif
 /*:*/

@@ -117,6 +117,14 @@ void guest_main(const struct lg_boot_info *bi)
 	hcall(LHCALL_INIT, guest_pa(&shared), 0, 0);
 	printk("Guest running at CPL %u, RAM 0x%llx-0x%llx\n", guest_cpl(),
 	       bi->ram_start, bi->ram_start + bi->ram_size);
+	/*G:640 Setting up memory.
+	 * At boot, right after it has said hello, the Guest takes charge of its memory
+	 * in three steps: the page allocator learns what is free, the heap needs nothing
+	 * until its first request, and the kernel's page tables are built and loaded.
+	 * From then on the Guest runs on shadows of its own tables. :*/
+	page_alloc_init(bi);
+	paging_init(bi);
+	/*:*/
 	parse_options(bi->cmdline, &opt);
 	if (opt.hostile >= 0)
 		guest_hostile(opt.hostile);

@@ -48,7 +48,9 @@ void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
  * it when it exits; QEMU ignores the port and leaves the console to speak), and
  * end the machine with `LG_EXIT_KILLED`. lguest's Host marked the Guest dead
  * and went on serving other Guests; ours has only this one, so the machine ends
- * with it.
+ * with it. A Guest that ran on page tables of its own leaves one more line,
+ * the Host's audit of its shadows (H:680), the evidence that the Guest reached
+ * nothing of the Host's before it died.
  *
  * The kill-reason port sits at `0x504`, not next door at `0x502`: QEMU's
  * `isa-debug-exit` with `iosize=2` answers at both 0x501 and 0x502, and a write
@@ -65,6 +67,8 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
 	vsnprintf(kill_reason, sizeof(kill_reason), fmt, ap);
 	va_end(ap);
 	host_printf("lguest: guest killed: %s\n", kill_reason);
+	if (lg->gpgdir)
+		shadow_audit(lg);
 	outl(host_image_phys(kill_reason), LG_PORT_KILL_REASON);
 	host_exit(LG_EXIT_KILLED);
 }

@@ -82,7 +82,8 @@ void pvh_guest_args(const char *cmdline, char *out, u64 size);
  * The Host runs exactly one Guest, and everything it knows about it is in one
  * structure. We keep lguest's name for it. The Guest's registers are not in
  * it: they live where the Switcher saves them, on the trap stack, and
- * `struct lguest` only points there. :*/
+ * `struct lguest` only points there. Later chapters add their fields to the
+ * family *struct lguest fields*. :*/
 struct lguest {
 	struct lg_regs *regs;
 	u64 mem_start, mem_end;
@@ -91,6 +92,17 @@ struct lguest {
 	u64 trap_entry;
 	u64 cr2;
 	u64 hcall_rip, hcall_pa;
+	/*H:555 What the Host knows of the Guest's tables.
+	 * Three fields join `struct lguest`: the Guest-physical address of the root the
+	 * Guest runs on now (zero while it still runs on the first-boot table), the
+	 * shadow of that root, and how many queued hypercalls the Host has run. That
+	 * last count is the Host's own, kept here and only *copied* to the shared page:
+	 * the Guest can scribble on the shared page, but not on this. :*/
+	u64 gpgdir;		/* the Guest's current root, Guest-physical; 0 before it has one */
+	struct shadow *shadow;	/* the shadow of that root */
+	u32 async_done;		/* queued hypercalls run so far */
+	u64 fill_va, fill_error;	/* the last fault we filled, and its error code */
+	/*:*/
 };
 /*:*/
 void window_choose(struct lguest *lg, const struct pvh_boot *boot);
@@ -123,7 +135,17 @@ struct lg_regs {
 };
 /*:*/
 void do_hypercall(struct lguest *lg, struct lg_regs *r);
+void run_hypercall(struct lguest *lg, struct lg_regs *r);
 void host_trap_panic(const u64 *frame) __attribute__((noreturn));
+struct shadow;
+void shadow_new_root(struct lguest *lg, u64 gpgdir);
+void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level);
+void shadow_flush_one(struct lguest *lg, u64 va);
+void shadow_flush_all(struct lguest *lg);
+int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code);
+int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa);
+void shadow_audit(const struct lguest *lg);
+void async_run_queue(struct lguest *lg, const struct lg_regs *r);
 
 #endif
 /*:*/

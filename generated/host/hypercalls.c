@@ -8,7 +8,10 @@
  * dispatcher is a flat switch, one line per call, and an unknown number is not
  * ignored: a Guest that sends one is confused or probing, and either way it is
  * killed. So is one that calls anything before `LHCALL_INIT`, since until then
- * we have no shared page to talk through. :*/
+ * we have no shared page to talk through. Later chapters add their calls to the
+ * family *hypercall cases*, and *Shadow page tables* explains why the switch
+ * lives in `run_hypercall`, apart from the checks: the calls a Guest queued in
+ * its shared page run through it first. :*/
 /* The hypercalls: the Guest's requests to the Host. */
 #include "host.h"
 
@@ -72,11 +75,46 @@ void do_hypercall(struct lguest *lg, struct lg_regs *r)
 {
 	if (!lg->shared && r->rax != LHCALL_INIT)
 		kill_guest(lg, "hypercall %llu before LHCALL_INIT", r->rax);
+	/*H:670 The ring of queued hypercalls.
+	 * The Guest queues hypercalls in its shared page (G:620) and traps once; here
+	 * is the other end. The ring is Guest memory, so everything in it is suspect.
+	 * We read the Guest's count once, and compare it with *our* count of the calls
+	 * we have run, not with the copy in the shared page, which the Guest could
+	 * rewrite. More than a ring's worth waiting (rule 6) means the Guest's count is
+	 * garbage: a Guest that claims a thousand calls in a ring of 64 is killed, not
+	 * believed. Each call is copied out of the ring into a scratch set of
+	 * registers and dispatched exactly as a direct one, through `run_hypercall`,
+	 * so a queued call meets every check a direct one does, and an unknown number
+	 * in the ring kills the Guest just as it would in `%rax`. A call that changes
+	 * the Guest's registers makes no sense queued; none of ours does. :*/
+	async_run_queue(lg, r);
+	/*:*/
+	run_hypercall(lg, r);
+}
+
+void run_hypercall(struct lguest *lg, struct lg_regs *r)
+{
 	switch (r->rax) {
 	case LHCALL_INIT:		hcall_init(lg, r->rdi); break;
 	case LHCALL_CONSOLE_WRITE:	hcall_console_write(lg, r->rdi, r->rsi); break;
 	case LHCALL_SET_TRAP_ENTRY:	hcall_set_trap_entry(lg, r->rdi); break;
 	case LHCALL_SHUTDOWN:		hcall_shutdown(lg, r->rdi); break;
+	/*H:660 The page-table hypercalls.
+	 * Each call is one line of the dispatcher. The four set-entry calls share one:
+	 * their numbers are consecutive, so the level is the distance from
+	 * `LHCALL_SET_PTE`. `LHCALL_FLUSH_ASYNC` has nothing left to do by the time
+	 * it is dispatched, because every hypercall first runs the ring (H:670). :*/
+	case LHCALL_NEW_PGTABLE:	shadow_new_root(lg, r->rdi); break;
+	case LHCALL_SET_PTE:
+	case LHCALL_SET_PDE:
+	case LHCALL_SET_PDPTE:
+	case LHCALL_SET_PML4E:
+		shadow_set_entry(lg, r->rdi, r->rsi, r->rax - LHCALL_SET_PTE);
+		break;
+	case LHCALL_FLUSH_ONE:		shadow_flush_one(lg, r->rdi); break;
+	case LHCALL_FLUSH_ALL:		shadow_flush_all(lg); break;
+	case LHCALL_FLUSH_ASYNC:	break;
+	/*:*/
 	default:
 		kill_guest(lg, "unknown hypercall %llu at rip 0x%llx", r->rax, r->rip);
 	}

@@ -57,6 +57,20 @@
 #define X86_FLAGS_FIXED  0x002
 #define X86_FLAGS_TF     0x100
 #define X86_FLAGS_IF     0x200
+/*H:550 The bits we need.
+ * Besides present, writable, user and page-size, the Host reads and writes the
+ * accessed (`A`) and dirty (`D`) bits of the Guest's entries, and carries the
+ * no-execute bit (`NX`, bit 63) over into the shadow; the Host turned on
+ * no-execute in `EFER` at its first instruction for exactly this. A page
+ * fault's error code says, in its low bits, whether the page was present,
+ * whether the access was a write, and whether it was an instruction fetch. :*/
+#define PTE_A    0x020
+#define PTE_D    0x040
+#define PTE_NX   0x8000000000000000
+#define PF_PRESENT 0x01
+#define PF_WRITE   0x02
+#define PF_FETCH   0x10
+/*:*/
 
 #endif
 /*:*/

@@ -57,12 +57,16 @@ void guest_pagetable_init(struct lguest *lg)
  * leads outside the window does not translate. Since the first-boot table is
  * the Host's own, the tables it walks are trusted; the shadow tables will
  * keep that property, which is why we can follow their addresses through the
- * direct map. :*/
+ * direct map. Once the Guest has page tables of its own and has told us where
+ * they are (`gpgdir`), the question is the Guest's to answer, so we walk *its*
+ * tables instead, as *Shadow page tables* explains. :*/
 int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa)
 {
 	const u64 *table = lg->pgdir;
 	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0);
 
+	if (lg->gpgdir)
+		return shadow_guest_walk(lg, va, write, pa);
 	for (int level = 3; level >= 0; level--) {
 		int shift = 12 + 9 * level;
 		u64 e = table[(va >> shift) & (PT_ENTRIES - 1)];

@@ -129,8 +129,11 @@ void lg_handle_trap(struct lguest *lg)
 {
 	struct lg_regs *r = lg->regs;
 
-	if (r->vector == VECTOR_PF)
+	if (r->vector == VECTOR_PF) {
 		asm volatile("mov %%cr2, %0" : "=r"(lg->cr2));
+		if (shadow_page_fault(lg, lg->cr2, &r->error_code))
+			return;
+	}
 	if (r->vector == LG_HCALL_VECTOR) {
 		do_hypercall(lg, r);
 	} else if (r->vector == VECTOR_UD && is_hypercall(lg, r->rip)) {

@@ -88,6 +88,54 @@ typedef signed long long s64;
 #define LHCALL_SHUTDOWN        3  /* rdi: exit status, 0..124 */
 #define LHCALL_SET_TRAP_ENTRY  4  /* rdi: exception entry, Guest-virtual */
 /*:*/
+/*G:610 The calls that manage page tables.
+ * Eight hypercalls make up the conversation. They take Guest-*virtual*
+ * addresses where they talk about mappings, and a Guest-physical one where they
+ * name a table, and they never carry more than one entry:
+ *
+ * - `LHCALL_NEW_PGTABLE` gives the Host the Guest-physical address of a PML4, a
+ *   page of the Guest's window, and makes it the Guest's current address space,
+ *   as a `mov` to `%cr3` would.
+ * - `LHCALL_SET_PTE`, `LHCALL_SET_PDE`, `LHCALL_SET_PDPTE` and
+ *   `LHCALL_SET_PML4E` announce an entry the Guest has just written at one of
+ *   the four levels, with the virtual address the entry helps translate. The
+ *   four numbers are consecutive, lowest level first, so a level is a number
+ *   away from `LHCALL_SET_PTE`.
+ * - `LHCALL_FLUSH_ONE` and `LHCALL_FLUSH_ALL` are the Guest's `invlpg` and
+ *   full TLB flush.
+ * - `LHCALL_FLUSH_ASYNC` does nothing itself: it is the trap that makes the
+ *   Host run the calls queued in the shared page (G:620).
+ *
+ * The numbers start at 32, leaving the first few dozen to the calls of other
+ * chapters. :*/
+#define LHCALL_NEW_PGTABLE    32  /* rdi: a PML4, Guest-physical, page-aligned */
+#define LHCALL_SET_PTE        33  /* rdi: Guest-virtual address; rsi: the entry */
+#define LHCALL_SET_PDE        34  /* the same, one level up */
+#define LHCALL_SET_PDPTE      35
+#define LHCALL_SET_PML4E      36
+#define LHCALL_FLUSH_ONE      37  /* rdi: Guest-virtual address */
+#define LHCALL_FLUSH_ALL      38
+#define LHCALL_FLUSH_ASYNC    39  /* run the calls queued in the shared page */
+/*:*/
+/*G:620 A ring of queued hypercalls.
+ * lguest called it *lazy mode*: between two points the Guest does not make its
+ * page-table hypercalls, it writes them into a ring in the shared page, and
+ * at the end one hypercall hands the whole batch over. We keep two counters,
+ * never reduced: how many calls the Guest has queued, and how many the Host
+ * has run. Their difference is how many wait; a call's slot is its count modulo
+ * the ring's size. The Guest writes the first counter and the Host the second,
+ * so neither ever writes what the other writes. The Host also runs the ring at
+ * the start of *every* hypercall, so a queued call can never be overtaken by a
+ * later direct one. The ring's size and the shape of a queued call come with
+ * the hypercall numbers, since the shared page that holds them is declared
+ * just after those in the header. :*/
+#define LG_ASYNC_RING_SIZE 64
+#ifndef __ASSEMBLER__
+struct lg_async_call {
+	u64 nr, arg1, arg2, arg3;
+};
+#endif
+/*:*/
 /*G:210 The shared page.
  * Some conversations with the Host are too frequent or too awkward for a
  * hypercall. The Guest therefore gives the Host one page of its memory that both
@@ -99,6 +147,9 @@ typedef signed long long s64;
 #ifndef __ASSEMBLER__
 struct lg_shared_page {
 	u64 cr2;	/* the address of the last page fault the Host reflected */
+	u32 async_queued;	/* calls the Guest has queued, ever (the Guest writes it) */
+	u32 async_done;		/* calls the Host has run, ever (the Host writes it) */
+	struct lg_async_call async[LG_ASYNC_RING_SIZE];
 };
 #endif
 /*:*/
