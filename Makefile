@@ -115,7 +115,7 @@ HOST_SRCS := $(wildcard $(SRC)/host/*.c $(SRC)/host/*.S $(SRC)/lib/*.c)
 HOST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/host/%.o,$(HOST_SRCS))
 
 # The Guest: ring 3 code, native speed.
-GUEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -ffreestanding -fno-pie -fno-pic \
+GUEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-omit-frame-pointer \
   -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
   -fno-asynchronous-unwind-tables -fcf-protection=none -nostdinc -I$(SRC)/include
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments

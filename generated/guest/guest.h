@@ -113,6 +113,57 @@ void pt_unmap(u64 *root, u64 va);
 u64 *pt_new_root(void);
 void pt_switch(u64 *root);
 void hostile_memory(int n);
+void irq_disable(void);
+void irq_enable(void);
+u64 irq_save(void);
+void irq_restore(u64 flags);
+int irq_enabled(void);
+u64 irq_pending(void);
+void guest_irq_entry(void);
+void guest_irq(struct trap_frame *f);
+void irq_set_handler(unsigned irq, void (*fn)(struct trap_frame *));
+void guest_interrupts_init(void);
+int irq_on_stack(u64 addr);
+void guest_halt(void);
+u64 clock_tsc(void);
+void clock_init(void);
+u64 clock_tsc_to_ns(u64 cycles);
+u64 clock_ns_to_tsc(u64 ns);
+u64 clock_uptime_ns(void);
+void clock_event_at(u64 deadline);
+void clock_sleep_until(u64 deadline);
+void msleep(u64 ms);
+extern volatile u64 clock_events_fired, clock_last_event;
+extern void (*clock_event_hook)(void);
+/*G:850 Message levels.
+ * A kernel says things of very different weight: "panic", "this device is
+ * odd", "here is every step I took". Linux lets each message carry its level
+ * as a prefix, the byte `\001` and a digit from 0 (emergency) to 7 (debug),
+ * and prints only those more urgent than the console's *loglevel*. We do the
+ * same, with Linux's names, so a reader who knows `printk(KERN_ERR ...)` knows
+ * ours. A message without a prefix has the default level 4, a warning; the
+ * console loglevel defaults to 7, so everything but debug is shown, and
+ * `loglevel=N` on the command line shows only levels below `N`. :*/
+#define KERN_SOH     "\001"
+#define KERN_EMERG   KERN_SOH "0"
+#define KERN_ALERT   KERN_SOH "1"
+#define KERN_CRIT    KERN_SOH "2"
+#define KERN_ERR     KERN_SOH "3"
+#define KERN_WARNING KERN_SOH "4"
+#define KERN_NOTICE  KERN_SOH "5"
+#define KERN_INFO    KERN_SOH "6"
+#define KERN_DEBUG   KERN_SOH "7"
+extern int printk_loglevel;
+const char *printk_level(const char *msg, int *len);
+/*:*/
+int guest_backtrace(u64 *addrs, int max);
+void guest_print_backtrace(void);
+extern int guest_panic_test;
+void panic_on_purpose(void) __attribute__((noreturn));
+extern int guest_bench_trap;
+int guest_bench(void);
+void hostile_irq_stack_overflow(void);
+void hostile_lockup(void);
 
 #endif
 /*:*/

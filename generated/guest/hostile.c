@@ -48,6 +48,51 @@ void guest_hostile(int n)
 		hostile_memory(n);
 		break;
 	/*:*/
+	/*G:950 Hostile Guests: interrupts and time.
+	 * Eight more ways to break the rules, cases 12 to 19. Each aims at something a
+	 * careless Host would do for us: jump to our handler, push a frame onto our
+	 * stack, arm a timer, sleep. Three hand over an interrupt entry that is not
+	 * ours to have: an address outside the window (12), the Host's own code in its
+	 * slot (13), and a non-canonical address whose low 48 bits are the window's
+	 * start, which a walker that forgets canonical form would accept (14). One
+	 * hands over an interrupt stack on top of the Host's code (15). :*/
+	case 12:
+		hcall(LHCALL_SET_IRQ_ENTRY, 0x1000, 0, 0);
+		break;
+	case 13:
+		hcall(LHCALL_SET_IRQ_ENTRY, 0xffffffff80100000, 0, 0);
+		break;
+	case 14:
+		hcall(LHCALL_SET_IRQ_ENTRY, 0x8000000001000000, 0, 0);
+		break;
+	case 15:
+		hcall(LHCALL_SET_STACK, 0xffffffff80101000, 4096, 0);
+		break;
+	/*:*/
+	/*G:955 Hostile Guests: at delivery.
+	 * The next two pass registration and break the rules later, when the Host has
+	 * to act. Case 16 overflows its interrupt stack: it moves its stack pointer to
+	 * 16 bytes above the interrupt stack's bottom and asks for a clock event in the
+	 * past, so the interrupt comes at once, while it is "on" the interrupt stack
+	 * with no room for a frame. Case 17 disables interrupts, arms the clock, and
+	 * floods the Host with null hypercalls, never taking the interrupt the Host
+	 * holds for it. Case 18 asks for a clock event at the end of time, case 19
+	 * halts with nothing that could ever wake it. :*/
+	case 16:
+		hostile_irq_stack_overflow();
+		break;
+	case 17:
+		hostile_lockup();
+		break;
+	case 18:
+		hcall(LHCALL_SET_CLOCKEVENT, ~0ULL, 0, 0);
+		break;
+	case 19:
+		guest_interrupts_init();
+		irq_disable();
+		guest_halt();
+		break;
+	/*:*/
 	default:
 		printk("unknown hostile case %d\n", n);
 		guest_poweroff(2);

@@ -15,10 +15,13 @@ const struct lg_boot_info *guest_boot;
 
 /*G:330 printk.
  * The early console: format into a buffer, then one hypercall with the buffer's
- * physical address. A line too long for the buffer is cut, not lost. :*/
+ * physical address. A line too long for the buffer is cut, not lost. A message
+ * may start with a level, as Linux's do; `printk_level` (G:850) strips it and
+ * says whether the message is urgent enough to print. :*/
 void printk(const char *fmt, ...)
 {
 	char buf[256];
+	const char *msg;
 	va_list ap;
 	int n;
 
@@ -27,14 +30,17 @@ void printk(const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof(buf))
 		n = sizeof(buf) - 1;
-	hcall(LHCALL_CONSOLE_WRITE, guest_pa(buf), n, 0);
+	msg = printk_level(buf, &n);
+	if (msg)
+		hcall(LHCALL_CONSOLE_WRITE, guest_pa(msg), n, 0);
 }
 /*:*/
 /*G:340 The end.
  * Powering off is a hypercall that does not return. A Guest kernel that finds
  * its own invariants broken *panics*: it says so and powers off with status 1,
  * the same status a failed self-test gives, so a script sees "something is
- * wrong" either way and the console says what. :*/
+ * wrong" either way and the console says what, followed by the chain of
+ * return addresses that led to the panic (G:855). :*/
 void guest_poweroff(u64 status)
 {
 	hcall(LHCALL_SHUTDOWN, status, 0, 0);
@@ -51,6 +57,7 @@ void guest_panic(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	printk("Guest panic: %s\n", buf);
+	guest_print_backtrace();
 	guest_poweroff(1);
 }
 /*:*/
@@ -58,7 +65,8 @@ void guest_panic(const char *fmt, ...)
  * The Guest understands three words: `poweroff=N` (power off with status N,
  * default 0), `selftest` (run the test table and power off with its verdict),
  * and `hostile=N` (misbehave in way N, to test the Host). Anything else is
- * reported and ignored, so a typo shows on the console instead of vanishing. :*/
+ * reported and ignored, so a typo shows on the console instead of vanishing.
+ * Later chapters add their words to *more of the Guest's options*. :*/
 struct options {
 	int selftest;
 	int hostile;
@@ -82,6 +90,16 @@ static void parse_word(const char *w, struct options *opt)
 		opt->hostile = parse_decimal(w + 8);
 	else if (!strcmp(w, "selftest"))
 		opt->selftest = 1;
+	/*G:870 The new options.
+	 * Three more words on the Guest's command line: `loglevel=N`, `panic`, and
+	 * `bench=trap`, which runs the measurements of G:900 and powers off. :*/
+	else if (str_starts(w, "loglevel="))
+		printk_loglevel = parse_decimal(w + 9);
+	else if (!strcmp(w, "panic"))
+		guest_panic_test = 1;
+	else if (!strcmp(w, "bench=trap"))
+		guest_bench_trap = 1;
+	/*:*/
 	else
 		printk("Guest: ignoring argument %s\n", w);
 }
@@ -129,6 +147,12 @@ void guest_main(const struct lg_boot_info *bi)
 	if (opt.hostile >= 0)
 		guest_hostile(opt.hostile);
 	hcall(LHCALL_SET_TRAP_ENTRY, (u64)guest_trap_entry, 0, 0);
+	guest_interrupts_init();
+	clock_init();
+	if (guest_panic_test)
+		panic_on_purpose();
+	if (guest_bench_trap)
+		guest_poweroff(guest_bench());
 	if (opt.selftest)
 		guest_poweroff(guest_selftest());
 	guest_poweroff(opt.status);

@@ -262,6 +262,170 @@ static int test_measure_batching(void)
 	       one, batched, one / batched, one * 10 / batched % 10);
 	return ok && batched < one;
 }
+/*G:910 Tests: the clock's frequency.
+ * The self-tests of this chapter check each promise above. First, that the
+ * Host told us a frequency at all, and a believable one: between 100 MHz and
+ * 10 GHz. We print it, which is how a reader learns what the Host found. :*/
+#define MS(n) clock_ns_to_tsc((n) * 1000000ULL)
+
+static int test_tsc_frequency(void)
+{
+	u64 hz = guest_boot->tsc_hz;
+
+	printk(KERN_INFO "selftest: the TSC runs at %llu kHz\n", hz / 1000);
+	return hz >= 100000000ULL && hz <= 10000000000ULL;
+}
+/*:*/
+/*G:915 Tests: a clock event comes on time.
+ * We ask for an event 2 ms ahead, with interrupts disabled while we ask (an
+ * event that came before we halted would otherwise be handled before the halt,
+ * and the halt would then wait for nothing), sleep until the clock interrupt
+ * has been counted, and check when its handler ran: not before the deadline,
+ * and not more than 50 ms after (generous: on this machine every Host
+ * instruction on the way is emulated, and a loaded host adds its own delays).
+ * The lateness is printed, for the curious. :*/
+static void event_and_wait(u64 deadline)
+{
+	u64 fired = clock_events_fired;
+
+	irq_disable();
+	clock_event_at(deadline);
+	while (clock_events_fired == fired) {
+		guest_halt();
+		irq_disable();
+	}
+	irq_enable();
+}
+
+static int test_clock_event(void)
+{
+	u64 want = clock_tsc() + MS(2);
+
+	event_and_wait(want);
+	printk(KERN_INFO "selftest: a 2 ms clock event came %llu us late\n",
+	       clock_tsc_to_ns(clock_last_event - want) / 1000);
+	return clock_last_event >= want && clock_last_event - want < MS(50);
+}
+/*:*/
+/*G:920 Tests: sleeping.
+ * `msleep(5)` must take at least 5 ms of uptime, and not absurdly more. :*/
+static int test_msleep(void)
+{
+	u64 t0 = clock_uptime_ns(), took;
+
+	msleep(5);
+	took = clock_uptime_ns() - t0;
+	return took >= 5000000 && took < 100000000;
+}
+/*:*/
+/*G:925 Tests: pending while disabled.
+ * The central promise. With interrupts disabled we ask for an event *now*,
+ * then spin at ring 3 watching the pending word. The real timer interrupt
+ * traps to the Host, which must mark interrupt 0 pending and *not* deliver it:
+ * the handler's count must not move. Then `irq_enable` must find the bit and
+ * make its hypercall, and by the time it returns the handler must have run
+ * exactly once and the bit must be clear. :*/
+static int test_pending_while_disabled(void)
+{
+	u64 fired = clock_events_fired, give_up;
+	int held;
+
+	irq_disable();
+	clock_event_at(clock_tsc());
+	give_up = clock_tsc() + MS(500);
+	while (!(irq_pending() & 1) && clock_tsc() < give_up)
+		;
+	held = (irq_pending() & 1) && clock_events_fired == fired;
+	irq_enable();
+	return held && clock_events_fired == fired + 1 && !(irq_pending() & 1);
+}
+/*:*/
+/*G:930 Tests: halt wakes on the clock.
+ * Disable, arm an event 5 ms ahead, halt. The halt must return only after the
+ * clock interrupt was handled, with interrupts enabled again, and no sooner
+ * than the event. :*/
+static int test_halt_wakes(void)
+{
+	u64 fired = clock_events_fired, t0 = clock_tsc();
+
+	irq_disable();
+	clock_event_at(t0 + MS(5));
+	guest_halt();
+	return clock_events_fired == fired + 1 && irq_enabled() &&
+	       clock_tsc() >= t0 + MS(5);
+}
+/*:*/
+/*G:935 Tests: an exception inside an interrupt handler.
+ * A handler is Guest code like any other and may fault. Through the clock's
+ * hook we run an `ud2` probe inside the handler: the Host must reflect the
+ * invalid-opcode fault to our exception entry, on the interrupt stack, and the
+ * probe must return its vector, 6, to the handler, which then returns normally.
+ * The hook also records where its stack was, for the next test. :*/
+static u64 nested_vector, handler_stack;
+
+static void fault_in_handler(void)
+{
+	handler_stack = (u64)__builtin_frame_address(0);
+	nested_vector = probe_ud2();
+}
+
+static int test_nested_exception(void)
+{
+	nested_vector = 0;
+	clock_event_hook = fault_in_handler;
+	event_and_wait(clock_tsc());
+	clock_event_hook = NULL;
+	return nested_vector == 6;
+}
+
+static int test_interrupt_stack(void)
+{
+	return irq_on_stack(handler_stack);
+}
+/*:*/
+/*G:940 Tests: message levels and the backtrace.
+ * At loglevel 4 an error passes with its prefix removed and its length
+ * corrected, and an informational message is dropped. The backtrace, taken
+ * three calls deep, must name those calls' return addresses in order: each
+ * just after the start of the function that made the call. :*/
+static int test_printk_levels(void)
+{
+	int saved = printk_loglevel, n_err = 5, n_info = 5, ok;
+	const char *err;
+
+	printk_loglevel = 4;
+	err = printk_level(KERN_ERR "abc", &n_err);
+	ok = err && !strcmp(err, "abc") && n_err == 3 &&
+	     !printk_level(KERN_INFO "abc", &n_info);
+	printk_loglevel = saved;
+	return ok;
+}
+
+static __attribute__((noinline)) int backtrace_c(u64 *a)
+{
+	int n = guest_backtrace(a, 4);
+
+	asm volatile("");
+	return n;
+}
+
+static __attribute__((noinline)) int backtrace_b(u64 *a)
+{
+	int n = backtrace_c(a);
+
+	asm volatile("");
+	return n;
+}
+
+static int test_backtrace(void)
+{
+	u64 a[4];
+	int n = backtrace_b(a);
+
+	return n >= 3 && a[0] - (u64)backtrace_c < 64 &&
+	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
+}
+/*:*/
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -307,6 +471,15 @@ static const struct {
 	{ "six address spaces, switched and switched back", test_roots },
 	{ "a page-fault fill costs more than a filled page", test_measure_fill },
 	{ "512 entries batched cost less than one trap each", test_measure_batching },
+	{ "the Host gives a plausible TSC frequency", test_tsc_frequency },
+	{ "a clock event fires after the time asked, within 50 ms", test_clock_event },
+	{ "msleep(5) sleeps at least 5 ms", test_msleep },
+	{ "interrupts wait while disabled, arrive on enable", test_pending_while_disabled },
+	{ "halt sleeps until the clock event and wakes in its handler", test_halt_wakes },
+	{ "an exception inside an interrupt handler reaches the Guest", test_nested_exception },
+	{ "interrupt handlers run on the interrupt stack", test_interrupt_stack },
+	{ "printk keeps messages above the loglevel and drops the rest", test_printk_levels },
+	{ "a backtrace walks the frame pointers", test_backtrace },
 };
 
 int guest_selftest(void)

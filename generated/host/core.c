@@ -14,6 +14,7 @@ static struct lg_regs guest_regs __attribute__((aligned(16)));
 void run_guest(struct lguest *lg)
 {
 	for (;;) {
+		irq_deliver(lg);
 		lg_switch_to_guest(lg->regs);
 		lg_handle_trap(lg);
 	}
@@ -70,6 +71,7 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
 	if (lg->gpgdir)
 		shadow_audit(lg);
 	outl(host_image_phys(kill_reason), LG_PORT_KILL_REASON);
+	host_image_report();
 	host_exit(LG_EXIT_KILLED);
 }
 /*:*/

@@ -103,6 +103,18 @@ struct lguest {
 	u32 async_done;		/* queued hypercalls run so far */
 	u64 fill_va, fill_error;	/* the last fault we filled, and its error code */
 	/*:*/
+	/*H:765 What the Host remembers.
+	 * For each Guest: where its interrupts go, the stack they run on, the TSC
+	 * deadline of its clock event (0 for none), which device interrupts have been
+	 * routed to it (so that a halt can tell whether anything could ever wake it),
+	 * and since when an interrupt has been waiting for a Guest that keeps its
+	 * interrupts disabled (0 when none is). :*/
+	u64 irq_entry;
+	u64 stack_top, stack_size;
+	u64 clock_deadline;
+	u64 irq_sources;
+	u64 lockup_since;
+	/*:*/
 };
 /*:*/
 void window_choose(struct lguest *lg, const struct pvh_boot *boot);
@@ -146,6 +158,58 @@ int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code);
 int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa);
 void shadow_audit(const struct lguest *lg);
 void async_run_queue(struct lguest *lg, const struct lg_regs *r);
+/*H:770 Privileged instructions the Host needs.
+ * The LAPIC, the TSC deadline and KVM's clock are all reached through
+ * model-specific registers; the TSC through `rdtsc`; what the CPU offers through
+ * `cpuid`. We wrap each once. Every one of these is emulated on this book's
+ * machine at about half a microsecond, which is cheap next to what they do for
+ * us. :*/
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (u64)hi << 32 | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
+static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+/*:*/
+void apic_init(u64 tsc_hz, int force_count_mode);
+void apic_eoi(void);
+void apic_timer_arm(u64 deadline);
+void irq_route(struct lguest *lg, u32 gsi, u32 irq);
+extern u64 host_tsc_hz;
+void clock_init(void);
+void clock_program(struct lguest *lg);
+void clock_set_event(struct lguest *lg, u64 deadline);
+void clock_tick(struct lguest *lg);
+void idt_set_gate(int v, const void *handler, int user);
+void interrupts_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info);
+void irq_deliver(struct lguest *lg);
+void irq_host_interrupt(struct lguest *lg, u64 vector);
+u64 irq_lockup_limit(void);
+void irq_set_entry(struct lguest *lg, u64 entry);
+void irq_set_stack(struct lguest *lg, u64 top, u64 size);
+void irq_halt(struct lguest *lg);
+void irq_bare_trap(struct lguest *lg, u64 on);
+void host_image_seal(void);
+void host_image_report(void);
 
 #endif
 /*:*/

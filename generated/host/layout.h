@@ -37,6 +37,9 @@
 #define HOST_GDT_ENTRIES 7
 /*:*/
 #define LG_TRAP_STUB_SIZE 16
+#define LG_IRQ_STUB_SIZE   32
+#define LG_VECTOR_TIMER    32     /* LG_IRQ_VECTOR_BASE + LG_IRQ_TIMER */
+#define LG_VECTOR_SPURIOUS 0xff
 /*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. A page-table entry
  * is present (`P`), writable (`W`), reachable from ring 3 (`U`) and, in a

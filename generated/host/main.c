@@ -22,6 +22,8 @@ void host_main(u32 start_info_pa)
 	entry = guest_load(lg, &boot, &image_end);
 	boot_info = guest_boot_info(lg, &boot, image_end);
 	guest_regs_init(lg, entry, boot_info);
+	interrupts_init(lg, &boot, boot_info);
+	host_image_seal();
 	host_printf("lguest: Host ready; Guest RAM 0x%llx-0x%llx, entry 0x%llx\n",
 		    lg->mem_start, lg->mem_end, entry);
 	run_guest(lg);

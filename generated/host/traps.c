@@ -141,6 +141,8 @@ void lg_handle_trap(struct lguest *lg)
 		do_hypercall(lg, r);
 	} else if (r->vector < 32) {
 		reflect_trap(lg);
+	} else {
+		irq_host_interrupt(lg, r->vector);
 	}
 }
 /*:*/

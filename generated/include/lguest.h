@@ -136,6 +136,35 @@ struct lg_async_call {
 };
 #endif
 /*:*/
+/*H:750 The interrupt numbers.
+ * A Guest has up to 64 interrupts, numbered 0 to 63, one bit each in a 64-bit
+ * word. Interrupt 0 is the clock. The rest are for devices, which later chapters
+ * route here. The Guest sees interrupt `n` arrive as vector `32 + n`, right after
+ * the 32 vectors Intel reserves for exceptions, so that one frame layout serves
+ * both and the vector says which it was. The Host's own interrupt vectors are
+ * the same numbers: the LAPIC timer raises vector 32, and the device whose Guest
+ * interrupt is `n` is programmed to raise vector `32 + n`. There is no table to
+ * translate through, and none to get wrong. :*/
+#define LG_IRQ_VECTOR_BASE     32   /* Guest interrupt n arrives as vector 32 + n */
+#define LG_NR_IRQS             64   /* one bit each in irq_pending */
+#define LG_IRQ_TIMER           0    /* the clock event */
+/*:*/
+/*H:755 The hypercalls of interrupts and time.
+ * Seven calls. Two register where interrupts go: the handler's entry point and
+ * the stack they run on. One asks for pending interrupts after the Guest
+ * re-enables (it needs no arguments: delivery happens on the way out of *every*
+ * trap, so the call itself only has to be a trap). One arms the clock, one halts.
+ * The last two exist to be measured: a hypercall that does nothing, and a switch
+ * that sends the Guest's `int3` to a Host handler of two instructions, the floor
+ * under every trap. :*/
+#define LHCALL_SET_IRQ_ENTRY   20  /* rdi: interrupt entry, Guest-virtual */
+#define LHCALL_SET_STACK       21  /* rdi: interrupt stack top; rsi: its size */
+#define LHCALL_SEND_INTERRUPTS 22  /* deliver what is pending, if enabled */
+#define LHCALL_SET_CLOCKEVENT  23  /* rdi: TSC deadline of interrupt 0; 0: none */
+#define LHCALL_HALT            24  /* enable interrupts, sleep until one arrives */
+#define LHCALL_NOP             25  /* nothing at all: for measuring */
+#define LHCALL_BARE_TRAP       26  /* rdi: 1 sends int3 to a bare iretq, 0 back */
+/*:*/
 /*G:210 The shared page.
  * Some conversations with the Host are too frequent or too awkward for a
  * hypercall. The Guest therefore gives the Host one page of its memory that both
@@ -150,6 +179,21 @@ struct lg_shared_page {
 	u32 async_queued;	/* calls the Guest has queued, ever (the Guest writes it) */
 	u32 async_done;		/* calls the Host has run, ever (the Host writes it) */
 	struct lg_async_call async[LG_ASYNC_RING_SIZE];
+	/*H:760 The flag and the pending word.
+	 * Two words of the shared page carry the whole protocol. `irq_enabled` is the
+	 * Guest's interrupt flag: nonzero means "interrupts may come". `irq_pending` has
+	 * bit `n` set while Guest interrupt `n` waits. The Guest writes the first; the
+	 * Host sets bits in the second and clears a bit when it delivers that
+	 * interrupt. Both live in Guest memory, so the Guest can also scribble on them:
+	 * it can clear its own pending bits or invent new ones. Nothing it writes there
+	 * hurts anyone but itself, and the Host reads them as numbers, never as
+	 * addresses.
+	 *
+	 * The time-stamp counter's frequency goes in the boot information: the Guest
+	 * reads the counter itself and needs only to know how fast it runs. :*/
+	u64 irq_enabled;	/* the Guest's interrupt flag: 0 after its cli */
+	u64 irq_pending;	/* bit n: Guest interrupt n waits for delivery */
+	/*:*/
 };
 #endif
 /*:*/
@@ -165,6 +209,7 @@ struct lg_boot_info {
 	u64 ram_start;			/* the Guest's RAM window, Guest-physical */
 	u64 ram_size;
 	char cmdline[LG_GUEST_CMDLINE_MAX];	/* the Guest's arguments, NUL-terminated */
+	u64 tsc_hz;			/* how fast the TSC runs, in cycles per second */
 };
 #endif
 /*:*/

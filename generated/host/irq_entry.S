@@ -1,0 +1,96 @@
+/* Tangled from chapters/42-host-interrupts.nw by `make tangle`: edit the chapter, not this file. */
+/*H:835 Interrupt gates of our own.
+ * The Switcher's 256 stubs send every trap to `lg_trap_common`, which assumes
+ * the Guest was running: a trap taken at ring 0 is a Host bug and panics. That
+ * was true until now. But a halted Host (H:870) sleeps with interrupts enabled
+ * at ring 0, and the interrupt that wakes it arrives at ring 0, on the Host's
+ * own stack, in the middle of a C function. So the interrupt vectors, 32 to 95,
+ * get stubs of their own. Each looks at the saved `%cs`, 8 bytes up the frame
+ * the CPU pushed (interrupts push no error code). From ring 3 it jumps
+ * straight to the Switcher's stub for the same vector, and the interrupt is
+ * handled exactly like any Guest trap. From ring 0 it pushes its vector and
+ * goes to `lg_irq_ring0` below.
+ *
+ * A stub is at most 18 bytes, so they are 32 apart. The spurious vector gets the
+ * shortest handler there is: a spurious interrupt needs no acknowledgement, so
+ * `iretq` alone, from either ring. :*/
+/* Interrupt gates: real interrupts from ring 3 and ring 0, and the bare trap. */
+#include "lguest.h"
+#include "layout.h"
+
+	.text
+	.balign LG_IRQ_STUB_SIZE
+	.globl lg_irq_stubs
+lg_irq_stubs:
+	.set vector, LG_IRQ_VECTOR_BASE
+	.rept LG_NR_IRQS
+	.balign LG_IRQ_STUB_SIZE
+	testb $3, 8(%rsp)
+	jnz lg_trap_stubs + vector * LG_TRAP_STUB_SIZE
+	push $vector
+	jmp irq_ring0_common
+	.set vector, vector + 1
+	.endr
+
+	.globl lg_irq_spurious
+lg_irq_spurious:
+	iretq
+
+/*H:840 At ring 0.
+ * The Host was in the middle of a C function, so this is an ordinary interrupt
+ * handler: save the registers a C call may clobber (the C code saves the rest),
+ * call `irq_at_ring0` with the vector, restore, drop the vector, `iretq`. On
+ * entry the CPU had aligned the stack to 16 bytes and pushed five words; with
+ * the vector and nine registers that is fifteen words, so one more word of
+ * padding makes the call aligned as C expects. The Host is compiled without a
+ * red zone, so the interrupted function kept nothing below its stack pointer. :*/
+irq_ring0_common:
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	mov 72(%rsp), %rdi
+	sub $8, %rsp
+	call irq_at_ring0
+	add $8, %rsp
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+	add $8, %rsp
+	iretq
+/*:*/
+/*H:900 The bare trap.
+ * How much of a hypercall is the Host's own work, and how much is the price of
+ * the trap itself? To answer, the Guest can send its `int3` to a handler that
+ * does as little as a handler can: count, and return. `int3` is the one
+ * software interrupt that arrives as itself on this machine's KVM (any other
+ * `int $n` from ring 3 arrives as an invalid opcode) and on hardware KVM alike,
+ * and its gate is open to ring 3 already. The handler runs on the trap stack the
+ * TSS names, the top of the Guest's saved registers; its frame lands on the
+ * saved `%rip` to `%ss`, which mean nothing while the Guest runs, and `iretq`
+ * takes it off again. Nothing else of the Host is involved. :*/
+	.globl lg_bare_trap
+lg_bare_trap:
+	incq lg_bare_traps(%rip)
+	iretq
+
+	.bss
+	.balign 8
+	.globl lg_bare_traps
+lg_bare_traps:
+	.quad 0
+	.text
+/*:*/
+	.section .note.GNU-stack, "", @progbits
+/*:*/
