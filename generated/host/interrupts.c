@@ -205,19 +205,7 @@ static void irq_check_lockup(struct lguest *lg)
 	}
 }
 /*:*/
-/*H:880 When to deliver.
- * `irq_deliver` runs every time the Host is about to return to the Guest,
- * after every trap of any kind, so it must be cheap when there is nothing to
- * do: one load and a test. With something pending, and a Guest that has both
- * registered where interrupts go and enabled them, we deliver the lowest
- * numbered interrupt; the rest wait for the next return, which comes at the
- * latest when the handler's `sti` asks for them. With interrupts disabled, the
- * interrupt waits, and the lockup watch (H:885) keeps an eye on the wait.
- *
- * This is also why `LHCALL_SEND_INTERRUPTS` does nothing at all in the
- * dispatcher: the Guest only needs to *trap*, and the delivery happens here on
- * the way out, as for every trap. :*/
-void irq_deliver(struct lguest *lg)
+void irq_deliver_pending(struct lguest *lg)
 {
 	struct lg_shared_page *s = lg->shared;
 
@@ -232,7 +220,6 @@ void irq_deliver(struct lguest *lg)
 	lg->lockup_since = 0;
 	deliver(lg, __builtin_ctzll(s->irq_pending));
 }
-/*:*/
 /*H:890 A real interrupt.
  * A real interrupt reaches `irq_host_interrupt` from `lg_handle_trap` when it
  * interrupted the Guest, or from `irq_at_ring0` when it woke a halted Host.
