@@ -55,7 +55,9 @@ __attribute__((noinline)) int guest_backtrace(u64 *addrs, int max)
  * The addresses go on one line, at the emergency level so no loglevel hides
  * them. Twelve addresses of up to eighteen characters fit the 256 bytes
  * `printk` formats into. To turn them into names, give them to
- * `addr2line -f -e build/guest.elf`, as the tests do. :*/
+ * `addr2line -f -e build/guest.elf`, as the tests do, less one each: a return
+ * address is the byte after its call, and after a call to a function that never
+ * returns, that byte is already the next function's. :*/
 #define BACKTRACE_MAX 12
 
 void guest_print_backtrace(void)

@@ -5,7 +5,8 @@
  * the CPU and the Switcher push its registers exactly into that structure, and
  * when we run the Guest, the Switcher pops them out of it. So "run the Guest"
  * is: switch to it, and when it comes back, handle whatever brought it back.
- * Forever, or until a hypercall or a kill ends the machine. :*/
+ * Before each switch, an interrupt the Guest is waiting for and may now take is
+ * delivered (H:880). Forever, or until a hypercall or a kill ends the machine. :*/
 /* The Host's core: the run loop and killing the Guest. */
 #include "host.h"
 
@@ -22,8 +23,9 @@ void run_guest(struct lguest *lg)
 /*H:460 The first entry.
  * The first time, nobody has pushed anything: we fill the structure as if the
  * Guest had trapped at its entry point. It will run at ring 3 with the user
- * selectors, interrupts enabled in its flags (so that later chapters' interrupts
- * reach the Host; for now none are sent), and the boot information in `%rdi`.
+ * selectors, interrupts enabled in its flags (so that real interrupts, the
+ * timer's and the devices', reach the Host whenever the Guest runs: see
+ * *Interrupts and time*), and the boot information in `%rdi`.
  * Its stack pointer starts at the top of its RAM, a place it may use for a
  * stack until it sets its own. Then we tell the TSS where the trap stack's top
  * is. :*/
@@ -51,7 +53,9 @@ void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
  * and went on serving other Guests; ours has only this one, so the machine ends
  * with it. A Guest that ran on page tables of its own leaves one more line,
  * the Host's audit of its shadows (H:680), the evidence that the Guest reached
- * nothing of the Host's before it died.
+ * nothing of the Host's before it died. And every kill ends with the Host's
+ * checksum of its own code and constants, compared with the one taken at boot
+ * (H:905).
  *
  * The kill-reason port sits at `0x504`, not next door at `0x502`: QEMU's
  * `isa-debug-exit` with `iosize=2` answers at both 0x501 and 0x502, and a write

@@ -2,8 +2,10 @@
 /*H:547 The boot, in order.
  * All the pieces are in place, and `host_main` tells the boot as a list: our
  * tables, what the VMM told us, the Guest's window and address space, its
- * image and boot information, one line on the console to say where it all
- * went, and into the loop that never returns. :*/
+ * image and boot information, the clock and the interrupt controller (which
+ * also tell the Guest how fast its TSC runs), a checksum of our own image for
+ * the kill path to compare against, one line on the console to say where it
+ * all went, and into the loop that never returns. :*/
 /* The Host's boot: from hvm_start_info to a running Guest. */
 #include "host.h"
 

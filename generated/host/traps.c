@@ -3,8 +3,9 @@
  * When the Switcher brings us back, the vector number says why. Three kinds of
  * reason arrive. A hypercall, by the vector we gave it. A fault or exception
  * of the Guest's own, vectors 0 to 31, which the Guest handles itself if it has
- * told us how. And interrupts, vectors 32 and up, of which there are none yet:
- * no device has been given one. Only the page fault needs attention before
+ * told us how. And interrupts, vectors 32 and up: the LAPIC timer's and,
+ * later, the devices', which *Interrupts and time* turns into the Guest's
+ * virtual interrupts. Only the page fault needs attention before
  * anything else runs, because the faulting address is in `%cr2`, and any page
  * fault the Host took later (there should be none, but) would overwrite it. :*/
 /* Guest traps: hypercalls, and exceptions reflected back to the Guest. */
