@@ -10,7 +10,8 @@ if [ ! -f "$SRC/host/traps.c" ]; then
 fi
 if ! gcc -O1 -g -w -fno-builtin -I"$SRC/include" -o "$BIN/t" tests/boot/hypercall_vector.c \
 	"$SRC/host/traps.c" "$SRC/host/hypercalls.c" "$SRC/host/memory.c" \
-	"$SRC/host/page_tables.c" "$SRC/lib/format.c" "$SRC/lib/string.c" 2>"$BIN/err"; then
+	"$SRC/host/page_tables.c" "$SRC/host/shadow.c" "$SRC/host/async.c" \
+	"$SRC/lib/format.c" "$SRC/lib/string.c" 2>"$BIN/err"; then
 	echo "FAIL host-hcall-vector: does not compile: $(head -n 3 "$BIN/err" | tr '\n' '|')"; exit 0
 fi
 "$BIN/t" || echo "FAIL host-hcall-vector: the test program crashed"
