@@ -27,7 +27,13 @@ typedef __builtin_va_list va_list;
  * compiler likes to replace with a call to `memcpy`, which would then call
  * itself forever. And the Host runs on a machine whose ring 0 is emulated one
  * instruction at a time (see *The Host*): there, one `rep movsb` is one
- * instruction to decode where a loop would be four per byte. :*/
+ * instruction to decode where a loop would be four per byte.
+ *
+ * The emulator, though, runs a `rep` prefix one iteration at a time, each
+ * iteration costing about as much as an instruction. Measured in the Host,
+ * zeroing a page with `rep stosb` costs about five million cycles, and with
+ * `rep stosq` about 0.7 million. So both helpers move eight bytes a step for
+ * the bulk of the work, and single bytes only for the tail. :*/
 void *memcpy(void *dst, const void *src, u64 len);
 void *memset(void *dst, int byte, u64 len);
 int memcmp(const void *a, const void *b, u64 len);

@@ -5,16 +5,21 @@
 void *memcpy(void *dst, const void *src, u64 len)
 {
 	void *d = dst;
+	u64 words = len / 8, tail = len % 8;
 
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(len) : : "memory");
+	asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
 	return dst;
 }
 
 void *memset(void *dst, int byte, u64 len)
 {
 	void *d = dst;
+	u64 words = len / 8, tail = len % 8;
+	u64 pattern = (u8)byte * 0x0101010101010101ULL;
 
-	asm volatile("rep stosb" : "+D"(d), "+c"(len) : "a"(byte) : "memory");
+	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+	asm volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
 	return dst;
 }
 /*G:120 Comparing and measuring.
