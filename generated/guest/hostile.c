@@ -75,8 +75,10 @@ void guest_hostile(int n)
 	 * 16 bytes above the interrupt stack's bottom and asks for a clock event in the
 	 * past, so the interrupt comes at once, while it is "on" the interrupt stack
 	 * with no room for a frame. Case 17 disables interrupts, arms the clock, and
-	 * floods the Host with null hypercalls, never taking the interrupt the Host
-	 * holds for it. Case 18 asks for a clock event at the end of time, case 19
+	 * never takes the interrupt the Host holds for it: for half a second it floods
+	 * the Host with null hypercalls, then it spins without a single trap, so the
+	 * Host's watch must catch it by its own timer, not by the Guest's next
+	 * hypercall. Case 18 asks for a clock event at the end of time, case 19
 	 * halts with nothing that could ever wake it. :*/
 	case 16:
 		hostile_irq_stack_overflow();

@@ -151,10 +151,15 @@ void hostile_irq_stack_overflow(void)
 
 void hostile_lockup(void)
 {
+	u64 until;
+
 	guest_interrupts_init();
 	irq_disable();
 	clock_event_at(1);
-	for (;;)
+	until = clock_tsc() + guest_boot->tsc_hz / 2;
+	while (clock_tsc() < until)
 		hcall(LHCALL_NOP, 0, 0, 0);
+	for (;;)
+		;
 }
 /*:*/
