@@ -122,6 +122,8 @@ u64 irq_pending(void);
 void guest_irq_entry(void);
 void guest_irq(struct trap_frame *f);
 void irq_set_handler(unsigned irq, void (*fn)(struct trap_frame *));
+extern void (*trap_handlers[32])(struct trap_frame *);
+void trap_set_handler(unsigned vector, void (*fn)(struct trap_frame *));
 void guest_interrupts_init(void);
 int irq_on_stack(u64 addr);
 void guest_halt(void);

@@ -111,6 +111,22 @@ void guest_irq(struct trap_frame *f)
 	irq_enable();
 }
 /*:*/
+/*G:818 A table for exceptions too.
+ * Exceptions have their table as well, for vectors 0 to 31: a handler set here
+ * gets the exception's frame and may change it (step past an instruction, say)
+ * before `iretq` resumes. `guest_trap` (G:420) consults it whenever no probe's
+ * fixup is armed; a fixup wins, because a probe is asking about that very
+ * instruction. :*/
+
+void (*trap_handlers[32])(struct trap_frame *);
+
+void trap_set_handler(unsigned vector, void (*fn)(struct trap_frame *))
+{
+	if (vector >= 32)
+		guest_panic("no exception %u to handle", vector);
+	trap_handlers[vector] = fn;
+}
+/*:*/
 /*G:820 Telling the Host.
  * At boot we register the entry and a 16 KiB interrupt stack of its own, then
  * enable interrupts for the first time: the shared page started zeroed, so

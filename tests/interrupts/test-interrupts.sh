@@ -51,6 +51,7 @@ mine=(
 	"interrupts wait while disabled, arrive on enable"
 	"halt sleeps until the clock event and wakes in its handler"
 	"an exception inside an interrupt handler reaches the Guest"
+	"an exception goes to the handler its vector has in the table"
 	"interrupt handlers run on the interrupt stack"
 	"printk keeps messages above the loglevel and drops the rest"
 	"a backtrace walks the frame pointers"
