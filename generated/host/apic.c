@@ -64,8 +64,9 @@ static void apic_write(u32 reg, u32 v)
  * bus or crystal clock). So we measure it against the TSC, whose frequency we
  * already know: start it counting down from the top with its interrupt masked,
  * let a millisecond of TSC go by, and see how far it got. We keep the ratio as
- * TSC cycles per tick in 16.16 fixed point, which keeps the fraction (2.6 cycles
- * per tick here) without floating point. The busy wait costs about two thousand
+ * TSC cycles per tick in 16.16 fixed point, which keeps the fraction without
+ * floating point: here it measures 2.594 cycles per tick, KVM's 1 GHz against
+ * a 2.596 GHz TSC. The busy wait costs about two thousand
  * emulated instructions; it happens only on a machine without TSC-deadline mode,
  * or when the command line asks for this mode with `lguest.timer=count` (which
  * is how we test it). :*/
@@ -92,8 +93,8 @@ static void apic_calibrate(u64 tsc_hz)
 /*H:785 Switching it on.
  * The order matters. An APIC whose software-enable bit, bit 8 of the
  * spurious-interrupt vector register, is clear ignores writes to its LVT
- * entries and keeps them masked: we learned on this machine that a timer
- * programmed before that bit is set never fires. So: enable the APIC in its base
+ * entries and keeps them masked (Intel's manual says so, and this machine's
+ * notes confirm it: a timer programmed before that bit is set never fires). So: enable the APIC in its base
  * MSR (and x2APIC mode, if we have it), then the spurious register with the
  * enable bit and the vector for spurious interrupts, then a task priority of 0
  * so every vector gets through, then the LVT entries.

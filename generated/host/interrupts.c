@@ -267,8 +267,8 @@ void irq_at_ring0(u64 vector)
  *
  * A halt with nothing that could ever wake it, no clock event armed and no
  * device routed, would sleep forever: the Launcher would wait for a VM that
- * never exits. We kill it instead. So we do a Guest that halts before it has
- * said where interrupts go. :*/
+ * never exits. We kill it instead, and the same for a Guest that halts before it
+ * has said where interrupts go, since nothing could be delivered to it. :*/
 void irq_halt(struct lguest *lg)
 {
 	struct lg_shared_page *s = lg->shared;
