@@ -18,6 +18,7 @@
 #define NSEC_PER_SEC 1000000000ULL
 
 static u64 tsc_hz, boot_tsc;
+u64 guest_sleep_ms;
 volatile u64 clock_events_fired, clock_last_event;
 void (*clock_event_hook)(void);
 

@@ -137,6 +137,7 @@ void clock_sleep_until(u64 deadline);
 void msleep(u64 ms);
 extern volatile u64 clock_events_fired, clock_last_event;
 extern void (*clock_event_hook)(void);
+extern u64 guest_sleep_ms;
 /*G:850 Message levels.
  * A kernel says things of very different weight: "panic", "this device is
  * odd", "here is every step I took". Linux lets each message carry its level

@@ -91,10 +91,14 @@ static void parse_word(const char *w, struct options *opt)
 	else if (!strcmp(w, "selftest"))
 		opt->selftest = 1;
 	/*G:870 The new options.
-	 * Three more words on the Guest's command line: `loglevel=N`, `panic`, and
-	 * `bench=trap`, which runs the measurements of G:900 and powers off. :*/
+	 * Four more words on the Guest's command line: `loglevel=N`, `panic`,
+	 * `sleep=MS`, which sleeps that long before going on (so a test can hold the
+	 * Guest's idea of a second against the wall clock's), and `bench=trap`, which
+	 * runs the measurements of G:900 and powers off. :*/
 	else if (str_starts(w, "loglevel="))
 		printk_loglevel = parse_decimal(w + 9);
+	else if (str_starts(w, "sleep="))
+		guest_sleep_ms = parse_decimal(w + 6);
 	else if (!strcmp(w, "panic"))
 		guest_panic_test = 1;
 	else if (!strcmp(w, "bench=trap"))
@@ -149,6 +153,8 @@ void guest_main(const struct lg_boot_info *bi)
 	hcall(LHCALL_SET_TRAP_ENTRY, (u64)guest_trap_entry, 0, 0);
 	guest_interrupts_init();
 	clock_init();
+	if (guest_sleep_ms)
+		msleep(guest_sleep_ms);
 	if (guest_panic_test)
 		panic_on_purpose();
 	if (guest_bench_trap)

@@ -100,6 +100,19 @@ else
 	fail interrupts-tsc-frequency-passed-on "Host said '$khz' kHz; Guest: $(grep 'TSC runs' "$out/selftest")"
 fi
 
+# The Guest's second against the wall clock's: sleep=1000 must take at least
+# a second, and not much more than a plain boot plus one second.  A wrong TSC
+# frequency from the Host would stretch or shrink it.
+run plain
+plain_ms=$ms
+run sleep sleep=1000
+extra=$((ms - plain_ms))
+if [ "$status" = 0 ] && [ "$ms" -ge 1000 ] && [ "$extra" -ge 900 ] && [ "$extra" -le 1300 ]; then
+	ok "interrupts-sleep-wall-clock: sleep=1000 took $ms ms, a plain boot $plain_ms ms"
+else
+	fail interrupts-sleep-wall-clock "sleep=1000 took $ms ms (status $status), a plain boot $plain_ms ms"
+fi
+
 # ---------------------------------------------------------------- hostile cases
 # hostile N REGEX: killed (125), the Launcher names the reason on stderr, the
 # console shows the same reason, and the Host's checksum of its own code and
