@@ -54,8 +54,7 @@ void guest_hostile(int n)
 	 * stack, arm a timer, sleep. Three hand over an interrupt entry that is not
 	 * ours to have: an address outside the window (12), the Host's own code in its
 	 * slot (13), and a non-canonical address whose low 48 bits are the window's
-	 * start, which a walker that forgets canonical form would accept (14). One
-	 * hands over an interrupt stack on top of the Host's code (15). :*/
+	 * start, which a walker that forgets canonical form would accept (14). :*/
 	case 12:
 		hcall(LHCALL_SET_IRQ_ENTRY, 0x1000, 0, 0);
 		break;
@@ -65,13 +64,14 @@ void guest_hostile(int n)
 	case 14:
 		hcall(LHCALL_SET_IRQ_ENTRY, 0x8000000001000000, 0, 0);
 		break;
-	case 15:
-		hcall(LHCALL_SET_STACK, 0xffffffff80101000, 4096, 0);
-		break;
 	/*:*/
 	/*G:955 Hostile Guests: at delivery.
 	 * The next two pass registration and break the rules later, when the Host has
-	 * to act. Case 16 overflows its interrupt stack: it moves its stack pointer to
+	 * to act, which is where a Host that trusted its earlier check would write
+	 * where it must not, at ring 0. Case 15 maps a page of its own, registers it as
+	 * its interrupt stack (every check passes: it is writable Guest memory), unmaps
+	 * it, and asks for a clock event at once: the Host can no longer push the
+	 * interrupt's frame. Case 16 overflows its interrupt stack: it moves its stack pointer to
 	 * 16 bytes above the interrupt stack's bottom and asks for a clock event in the
 	 * past, so the interrupt comes at once, while it is "on" the interrupt stack
 	 * with no room for a frame. Case 17 disables interrupts, arms the clock, and
@@ -80,6 +80,9 @@ void guest_hostile(int n)
 	 * Host's watch must catch it by its own timer, not by the Guest's next
 	 * hypercall. Case 18 asks for a clock event at the end of time, case 19
 	 * halts with nothing that could ever wake it. :*/
+	case 15:
+		hostile_irq_stack_unmapped();
+		break;
 	case 16:
 		hostile_irq_stack_overflow();
 		break;

@@ -157,6 +157,22 @@ void guest_halt(void)
 	hcall(LHCALL_HALT, 0, 0, 0);
 }
 /*:*/
+#define HOSTILE_STACK_VA 0x9000000000ULL
+
+void hostile_irq_stack_unmapped(void)
+{
+	void *page = page_alloc();
+
+	if (!page || !pt_map(kernel_root, HOSTILE_STACK_VA, guest_pa(page), PTE_W))
+		guest_panic("hostile case 15: cannot map its stack page");
+	guest_interrupts_init();
+	hcall(LHCALL_SET_STACK, HOSTILE_STACK_VA + 4096, 4096, 0);
+	pt_unmap(kernel_root, HOSTILE_STACK_VA);
+	clock_event_at(1);
+	for (;;)
+		;
+}
+
 void hostile_irq_stack_overflow(void)
 {
 	guest_interrupts_init();

@@ -137,7 +137,7 @@ hex='0x[0-9a-f]+'
 hostile 12 "interrupt entry 0x1000 is not mapped Guest memory"
 hostile 13 "interrupt entry 0xffffffff80100000 is not mapped Guest memory"
 hostile 14 "interrupt entry 0x8000000001000000 is not a canonical address"
-hostile 15 "interrupt stack page 0xffffffff80100000 is not writable Guest memory"
+hostile 15 "cannot deliver interrupt 0: its frame at 0x9000000fc8 is not writable Guest memory"
 hostile 16 "interrupt stack overflow: rsp $hex, stack $hex-$hex"
 hostile 17 "interrupts disabled for 1000 ms while interrupt 0 waited: a lockup"
 if [ "$status" = 125 ] && [ "$ms" -ge 1000 ]; then
