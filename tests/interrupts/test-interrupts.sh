@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interrupts and time (chapters 12-guest-interrupts.nw, 42-host-interrupts.nw):
-# the Guest's self-tests under our Launcher and under QEMU (TSC-deadline timer,
+# the Host's interrupt logic as a unit test, the Guest's self-tests under our Launcher and under QEMU (TSC-deadline timer,
 # the counting timer, xAPIC), the hostile cases 12..19 under our Launcher
 # (each killed with its reason, status 125, and the Host's image checksum
 # unchanged), the backtrace of a panic resolved to names, loglevel=, and the
@@ -14,6 +14,18 @@ guest=${GUEST_ELF:-build/guest.elf}
 qemu=${QEMU:-qemu-system-x86_64}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
+# ---------------------------------------------------------------- unit
+# host/interrupts.c as a Linux program (tests/interrupts/irq_unit.c): no KVM.
+src=${HOST_SRC:-build/src}
+if [ ! -f "$src/host/interrupts.c" ]; then
+	fail irq-unit "$src/host/interrupts.c missing (run make tangle)"
+elif ! gcc -O1 -g -w -fno-builtin -I"$src/include" -o "$out/irq_unit" tests/interrupts/irq_unit.c \
+	"$src/host/interrupts.c" "$src/lib/format.c" "$src/lib/string.c" 2>"$out/irq_unit.err"; then
+	fail irq-unit "does not compile: $(head -n 3 "$out/irq_unit.err" | tr '\n' '|')"
+else
+	"$out/irq_unit" || echo "FAIL irq-unit: a check failed or the program crashed"
+fi
 
 if [ ! -x "$lg" ] || [ ! -f "$host" ] || [ ! -f "$guest" ]; then
 	fail interrupts "$lg, $host or $guest missing (run make)"; exit 0
