@@ -217,9 +217,8 @@ void irq_bare_trap(struct lguest *lg, u64 on);
  * hypercall. So the test that almost always fails (nothing pending, no lockup
  * being watched) is an inline function in the Host's header, two loads and a
  * branch, and only when it passes do we call `irq_deliver_pending`. With
- * something pending, and a Guest that has both
- * registered where interrupts go and enabled them, we deliver the lowest
- * numbered interrupt; the rest wait for the next return, which comes at the
+ * something pending, and a Guest that has both registered where interrupts go
+ * and enabled them, we deliver the lowest numbered interrupt; the rest wait for the next return, which comes at the
  * latest when the handler's `sti` asks for them. With interrupts disabled, the
  * interrupt waits, and the lockup watch (H:885) keeps an eye on the wait.
  *

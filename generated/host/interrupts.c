@@ -6,7 +6,11 @@
  *
  * At boot we learn the TSC's frequency, switch on the APIC, aim the interrupt
  * vectors at our stubs, and write the frequency into the Guest's boot
- * information, where it waits for the Guest to read it. :*/
+ * information, where it waits for the Guest to read it. (Everything in this
+ * file after `interrupts_init` is plain logic over `struct lguest` and the
+ * shared page, so `tests/interrupts/irq_unit.c` compiles it as a Linux program
+ * and drives it by hand: registration, the frame, nesting, the overflow, the
+ * lockup watch, and halt's refusals.) :*/
 /* Virtual interrupts: registering, delivering, real interrupts, halt. */
 #include "host.h"
 
