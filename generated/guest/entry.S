@@ -41,6 +41,10 @@ guest_stack_top:
  * aligned for the call, as the C calling convention wants. :*/
 	.globl guest_trap_entry
 guest_trap_entry:
+	/*G:410 Pushing and popping them.
+	 * The pushes go `%rax` first, so `%r15` ends lowest, where `struct trap_frame`
+	 * begins; the pops undo them in reverse. Both sequences are chunks of their
+	 * own because the interrupt entry (G:810) needs exactly the same frame. :*/
 	push %rax
 	push %rbx
 	push %rcx
@@ -56,10 +60,9 @@ guest_trap_entry:
 	push %r13
 	push %r14
 	push %r15
+	/*:*/
 	mov %rsp, %rdi
 	call guest_trap
-	/*G:410 Popping them.
-	 * In the reverse order of the pushes. :*/
 	pop %r15
 	pop %r14
 	pop %r13
@@ -75,7 +78,6 @@ guest_trap_entry:
 	pop %rcx
 	pop %rbx
 	pop %rax
-	/*:*/
 	add $16, %rsp
 	iretq
 /*:*/
