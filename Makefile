@@ -117,7 +117,8 @@ HOST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/host/%.o,$(HOST_SRCS))
 # The Guest: ring 3 code, native speed.
 GUEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-omit-frame-pointer \
   -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
-  -fno-asynchronous-unwind-tables -fcf-protection=none -nostdinc -I$(SRC)/include
+  -fno-asynchronous-unwind-tables -fcf-protection=none -nostdinc -I$(SRC)/include \
+  -I$(SRC)/guest -I$(SRC)/drivers
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments
 GUEST_SRCS := $(wildcard $(SRC)/guest/*.c $(SRC)/guest/*.S $(SRC)/drivers/*.c $(SRC)/lib/*.c)
 GUEST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/guest/%.o,$(GUEST_SRCS))
