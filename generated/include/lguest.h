@@ -165,6 +165,15 @@ struct lg_async_call {
 #define LHCALL_NOP             25  /* nothing at all: for measuring */
 #define LHCALL_BARE_TRAP       26  /* rdi: 1 sends int3 to a bare iretq, 0 back */
 /*:*/
+/*H:915 Acknowledging a line.
+ * A level-triggered line that the Host merely passed on would come straight back:
+ * the Host acknowledges the interrupt controller, the line is still up (the
+ * Guest's driver has not yet told the device it has seen the interrupt), and
+ * the controller raises the interrupt again, forever. So the Host *masks* a device
+ * line when its interrupt arrives, and the Guest unmasks it when its driver has
+ * acknowledged the device. That takes one new hypercall. :*/
+#define LHCALL_IRQ_UNMASK      27  /* rdi: a device's Guest interrupt, now acknowledged */
+/*:*/
 /*G:210 The shared page.
  * Some conversations with the Host are too frequent or too awkward for a
  * hypercall. The Guest therefore gives the Host one page of its memory that both
@@ -210,6 +219,24 @@ struct lg_boot_info {
 	u64 ram_size;
 	char cmdline[LG_GUEST_CMDLINE_MAX];	/* the Guest's arguments, NUL-terminated */
 	u64 tsc_hz;			/* how fast the TSC runs, in cycles per second */
+	/*H:910 The device list in the boot information.
+	 * Each device is three numbers: where its register window starts, how long it is,
+	 * and which *Guest* interrupt it raises. The line number the Launcher gave is the
+	 * Host's business; the Guest sees device `i` (in command-line order) as Guest
+	 * interrupt `1 + i`, right after the clock's 0. Sixteen devices are plenty for a
+	 * teaching machine, and the list costs the boot information page 256 bytes.
+	 *
+	 * The structure is declared inside the boot information's own, which C allows;
+	 * the tag `struct lg_device` is visible to the whole file all the same. :*/
+	u32 nr_devices;			/* how many entries of devices[] are filled */
+	u32 reserved;
+	#define LG_MAX_DEVICES 16
+	struct lg_device {
+		u64 addr;		/* the register window, Guest-physical */
+		u32 size;		/* its length in bytes */
+		u32 irq;		/* the Guest interrupt it raises */
+	} devices[LG_MAX_DEVICES];
+	/*:*/
 };
 #endif
 /*:*/
