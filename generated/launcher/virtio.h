@@ -1,161 +1,24 @@
 /* Tangled from chapters/33-launcher-virtio.nw by `make tangle`: edit the chapter, not this file. */
 /*L:800 One header for the devices.
  * The devices share a header of their own, `virtio.h`, beside the Launcher's.
- * Its first half is the specification's numbers, which the Guest's drivers
- * know too; its second half is our framework: the state of a queue, the state
- * of a device, and the functions every device calls. Like the Launcher's header
- * it grows family by family as the chapter goes. :*/
-/* virtio 1.x over MMIO: the specification's numbers and our device framework. */
+ * The specification's numbers come first, from `include/virtio_spec.h`: the
+ * register offsets of a window, the status, feature and interrupt bits, the
+ * device types and the layout of a split virtqueue. The Guest's drivers include
+ * the same file, and the *Drivers* part of the book explains it, at *D:105*
+ * (the registers), *D:110* (the handshake, features and interrupts) and *D:115*
+ * (the three arrays of a queue, with a picture). The rest of `virtio.h` is our
+ * framework: the state of a queue, the state of a device, and the functions
+ * every device calls. Like the Launcher's header it grows family by family as
+ * the chapter goes. :*/
+/* virtio 1.x over MMIO: our device framework on the specification's numbers. */
 #ifndef VIRTIO_H
 #define VIRTIO_H
 
 #include <pthread.h>
 #include <sys/uio.h>
 #include "launcher.h"
+#include "virtio_spec.h"
 
-/*L:805 The register file.
- * A virtio-mmio window starts with fixed registers, all 32 bits wide, and ends
- * with the device's own configuration space from offset 0x100. The magic value
- * is "virt" in ASCII read as a little-endian word, and version 2 marks the
- * modern interface (version 1 was the legacy one, which placed the queues in a
- * single block by page number). Some registers select what others show:
- * `DeviceFeaturesSel` picks which 32 bits of the 64 feature bits appear in
- * `DeviceFeatures`, and `QueueSel` picks which queue the queue registers
- * describe. :*/
-#define VIRTIO_MMIO_MAGIC_VALUE		0x000
-#define VIRTIO_MMIO_VERSION		0x004
-#define VIRTIO_MMIO_DEVICE_ID		0x008
-#define VIRTIO_MMIO_VENDOR_ID		0x00c
-#define VIRTIO_MMIO_DEVICE_FEATURES	0x010
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL	0x014
-#define VIRTIO_MMIO_DRIVER_FEATURES	0x020
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL	0x024
-#define VIRTIO_MMIO_QUEUE_SEL		0x030
-#define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034
-#define VIRTIO_MMIO_QUEUE_NUM		0x038
-#define VIRTIO_MMIO_QUEUE_READY		0x044
-#define VIRTIO_MMIO_QUEUE_NOTIFY	0x050
-#define VIRTIO_MMIO_INTERRUPT_STATUS	0x060
-#define VIRTIO_MMIO_INTERRUPT_ACK	0x064
-#define VIRTIO_MMIO_STATUS		0x070
-#define VIRTIO_MMIO_QUEUE_DESC_LOW	0x080
-#define VIRTIO_MMIO_QUEUE_DESC_HIGH	0x084
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW	0x090
-#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH	0x094
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW	0x0a0
-#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH	0x0a4
-#define VIRTIO_MMIO_CONFIG_GENERATION	0x0fc
-#define VIRTIO_MMIO_CONFIG		0x100
-#define VIRTIO_MMIO_WINDOW		0x200
-
-#define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
-#define VIRTIO_MMIO_VERSION_2	2
-#define VIRTIO_VENDOR_LGUEST	0x5453474c	/* "LGST" */
-/*:*/
-/*L:810 Status, features, interrupts, devices.
- * The driver brings a device up by setting bits in `Status`, one stage at a
- * time: it has seen the device (ACKNOWLEDGE), knows how to drive it (DRIVER),
- * has chosen its features (FEATURES_OK, which the device may refuse by not
- * keeping the bit), and has set up its queues (DRIVER_OK). Writing 0 resets the
- * device.
- *
- * Features are 64 bits, offered by the device and accepted by the driver. The
- * bits from 0 to 23 belong to each kind of device; the others to virtio itself.
- * We always offer three: `VERSION_1`, which says we speak modern virtio and
- * which a modern driver must accept; `RING_INDIRECT_DESC`, which lets a driver
- * put a whole list of buffers in one queue entry; and `RING_EVENT_IDX`, the
- * finer way of suppressing notifications, explained at *L:850*.
- *
- * `InterruptStatus` says why the interrupt line is up: bit 0 for used buffers,
- * bit 1 for a change in the configuration space. Last, the device identifiers
- * for the four devices of this book. :*/
-#define VIRTIO_STATUS_ACKNOWLEDGE	1
-#define VIRTIO_STATUS_DRIVER		2
-#define VIRTIO_STATUS_DRIVER_OK		4
-#define VIRTIO_STATUS_FEATURES_OK	8
-#define VIRTIO_STATUS_FAILED		128
-
-#define VIRTIO_F_RING_INDIRECT_DESC	28
-#define VIRTIO_F_RING_EVENT_IDX		29
-#define VIRTIO_F_VERSION_1		32
-#define VIRTIO_BIT(n)			(1ULL << (n))
-
-#define VIRTIO_INT_USED		1
-#define VIRTIO_INT_CONFIG	2
-
-#define VIRTIO_ID_NET		1
-#define VIRTIO_ID_BLOCK		2
-#define VIRTIO_ID_CONSOLE	3
-#define VIRTIO_ID_RNG		4
-/*:*/
-/*L:815 The split virtqueue.
- * Now the queue itself, the heart of virtio. A *split* virtqueue is three
- * arrays in Guest memory, each written by one side only:
- *
- * - the **descriptor table**: `num` entries of 16 bytes, each an address, a
- *   length and flags; a flag `NEXT` chains a descriptor to the one named in its
- *   `next` field, and a flag `WRITE` says the device may write the buffer
- *   (otherwise it may only read it). A request is a *chain*: for a disk write,
- *   a header, the data and a status byte, three descriptors linked together.
- * - the **available ring** (the "driver area"), written by the driver: a
- *   free-running index `idx` and a ring of `num` descriptor numbers, the heads
- *   of chains it offers to the device;
- * - the **used ring** (the "device area"), written by us: its own `idx` and a
- *   ring of (head, length) pairs, the chains we have finished with and how many
- *   bytes we wrote into them.
- *
- * The indices are 16-bit counters that only ever grow, wrapping at 65536; an
- * entry's slot is the counter modulo `num`, which is why `num` must be a power
- * of two. The driver compares its counter with ours to know what we took; we
- * compare its counter with the position we have reached, `last_avail`, to know
- * what is new.
- *
- * ```{.dot caption="A split virtqueue: the driver offers chain heads in the available ring; the device returns them in the used ring"}
- * digraph vring {
- *   rankdir=LR; node [fontname="DejaVu Sans", shape=record];
- *   avail [label="{available ring (driver writes)|flags|idx = 7|<r0> ring[4] = 0|ring[5] = 3|ring[6] = ...|used_event}"];
- *   desc [label="{descriptor table|<d0> 0: header, NEXT -\> 1|<d1> 1: data, NEXT -\> 2|<d2> 2: status, WRITE|<d3> 3: INDIRECT -\> table|...}"];
- *   used [label="{used ring (device writes)|flags|idx = 5|<u4> ring[4] = (0, 1 byte)|avail_event}"];
- *   data [label="Guest buffers\n(anywhere in the window)", shape=box];
- *   avail:r0 -> desc:d0;
- *   desc:d0 -> desc:d1 [label="next"];
- *   desc:d1 -> desc:d2 [label="next"];
- *   desc:d1 -> data [style=dashed, label="addr, len"];
- *   used:u4 -> desc:d0 [style=dotted, label="head returned"];
- * }
- * ```
- *
- * The layouts are fixed by the specification, and all little-endian, like the
- * x86 we run on, so we use them as C structures with no conversion. The avail
- * ring is followed by one more 16-bit word, `used_event`, and the used ring by
- * `avail_event`: the two words of EVENT_IDX. :*/
-struct vring_desc {
-	u64 addr;
-	u32 len;
-	u16 flags;
-	u16 next;
-};
-#define VRING_DESC_F_NEXT	1
-#define VRING_DESC_F_WRITE	2
-#define VRING_DESC_F_INDIRECT	4
-
-struct vring_avail {
-	u16 flags;
-	u16 idx;
-	u16 ring[];		/* then u16 used_event */
-};
-#define VRING_AVAIL_F_NO_INTERRUPT 1
-
-struct vring_used_elem {
-	u32 id;
-	u32 len;
-};
-struct vring_used {
-	u16 flags;
-	u16 idx;
-	struct vring_used_elem ring[];	/* then u16 avail_event */
-};
-/*:*/
 /*L:820 Our side of a queue.
  * For each queue we keep what the driver told us through the registers (its
  * size and the three addresses), pointers to the three arrays once they are
