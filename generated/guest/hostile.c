@@ -98,6 +98,40 @@ void guest_hostile(int n)
 		guest_halt();
 		break;
 	/*:*/
+	/*M:950 An unmask without a trap.
+	 * Every device interrupt costs the Guest two visits to the Host: the interrupt
+	 * itself, and the unmask. The second could ride on the first of the next
+	 * visits instead: a bit per interrupt in the shared page ("unmask me"), which
+	 * the Host reads whenever it is entered anyway, as it does `irq_pending`. The
+	 * danger is a Guest that never enters the Host again; a halt, a timer or any
+	 * hypercall is an entry, so the line would come back at the latest when the
+	 * Guest next waits. Measure before and after with the block benchmark. */
+	/*H:960 Three Guests that reach too far.
+	 * Three hostile cases test the rules of this chapter from the Guest's side.
+	 * Case 20 maps the I/O APIC's page, which is outside its RAM and no device's,
+	 * and reads it: the Host must refuse the entry. Case 21 unmasks the clock's
+	 * interrupt, which is no device's. Case 22 is the subtle one: it names its own
+	 * console's page, which it may map, as a *page table*, hoping the Host will read
+	 * device registers as entries; the rule of H:595 allows a device page only at
+	 * the lowest level. Under our Launcher device 0 is always the console; a Guest
+	 * started with no devices at all has nothing to try, and says so. :*/
+	case 20:
+		pt_map(kernel_root, 0xfec00000, 0xfec00000, PTE_W);
+		(void)*(volatile u32 *)0xfec00000;
+		break;
+	case 21:
+		hcall(LHCALL_IRQ_UNMASK, LG_IRQ_TIMER, 0, 0);
+		break;
+	case 22:
+		if (!guest_boot->nr_devices) {
+			printk("hostile case 22 needs a device\n");
+			guest_poweroff(2);
+		}
+		*pt_entry(kernel_root, 0x9200000000ULL, 1, 1) =
+			(guest_boot->devices[0].addr & ~0xfffULL) | PTE_P | PTE_W | PTE_U;
+		(void)*(volatile u64 *)0x9200000000ULL;
+		break;
+	/*:*/
 	default:
 		printk("unknown hostile case %d\n", n);
 		guest_poweroff(2);

@@ -173,27 +173,37 @@ void apic_timer_arm(u64 deadline)
  * Devices do not talk to the local APIC directly. Their interrupt lines, which
  * ACPI calls GSIs, go to the I/O APIC at physical `0xfec00000`, and each of its
  * *redirection entries* says which vector to send to which CPU when that line
- * fires. Our Launcher signals its virtio devices' interrupts through KVM
- * `irqfd`s on GSIs, and QEMU's microvm wires its virtio-mmio devices to GSIs
- * too, so this is the one road every device interrupt takes to us.
+ * fires. Our Launcher raises its virtio devices' lines with KVM's `KVM_IRQ_LINE`,
+ * and QEMU's microvm wires its virtio-mmio devices to GSIs too, so this is the
+ * one road every device interrupt takes to us.
  *
- * We do not use any device yet, so the whole road is one function, ready for
- * the chapters that do: `irq_route(lg, gsi, irq)` makes line `gsi` raise vector
- * `32 + irq` at this CPU, after which it arrives like the timer does and becomes
- * Guest interrupt `irq`; and it records that the Guest now has a source of
- * interrupts, which matters to halt (H:895). The GSIs come from the
- * `virtio_mmio.device=...:GSI` words of the Host's command line, which a later
- * chapter reads. The I/O APIC is reached by two registers: write a register's
- * index to `IOREGSEL`, then read or write it through `IOWIN`. An entry is two
- * 32-bit registers; we write the destination half first, so the line is never
- * live with half an entry. The entry is edge-triggered: virtio-mmio's lines are
- * level-triggered on QEMU, and when a device arrives here we must either mask
- * the line until the Guest has acknowledged the device, or accept one
- * interrupt per edge; that choice belongs to the chapter with the device. :*/
+ * `irq_route(lg, gsi, irq)` makes line `gsi` raise vector `32 + irq` at this
+ * CPU, after which it arrives like the timer does and becomes Guest interrupt
+ * `irq`; it records which line that was, and that the Guest now has a source of
+ * interrupts, which matters to halt (H:895). The lines come from the
+ * `virtio_mmio.device=...:GSI` words of the Host's command line, which
+ * *Devices: windows and lines* reads. The I/O APIC is reached by two registers:
+ * write a register's index to `IOREGSEL`, then read or write it through `IOWIN`.
+ * An entry is two 32-bit registers; we write the destination half first, so the
+ * line is never live with half an entry.
+ *
+ * The entry is *level-triggered* (bit 15), because virtio-mmio's lines are: a
+ * device holds its line up for as long as it has an interrupt its driver has not
+ * acknowledged. An edge-triggered entry would fire once on the way up and then
+ * miss every interrupt that came while the line was still up from the last one.
+ * Level-triggering has the opposite danger: after our EOI the I/O APIC looks at
+ * the line again, finds it still up (the Guest has not run yet, so nobody has
+ * acknowledged the device), and fires again, forever. So `irq_line_mask` sets
+ * the entry's mask bit (bit 16) as the interrupt arrives, and the Guest's
+ * `LHCALL_IRQ_UNMASK` clears it once its driver has acknowledged the device. If
+ * the line is still up at that moment, because the device had more to say, the
+ * I/O APIC fires at once and nothing is lost. :*/
 #define IOAPIC_PHYS   0xfec00000
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WIN    0x10
 #define IOAPIC_REDIR  0x10
+#define IOAPIC_LEVEL  (1U << 15)
+#define IOAPIC_MASKED (1U << 16)
 
 static void ioapic_write(u32 reg, u32 v)
 {
@@ -210,8 +220,17 @@ void irq_route(struct lguest *lg, u32 gsi, u32 irq)
 	if (gsi >= 24 || irq == LG_IRQ_TIMER || irq >= LG_NR_IRQS)
 		host_panic("cannot route GSI %u to Guest interrupt %u", gsi, irq);
 	ioapic_write(IOAPIC_REDIR + 2 * gsi + 1, id << 24);
-	ioapic_write(IOAPIC_REDIR + 2 * gsi, LG_IRQ_VECTOR_BASE + irq);
+	ioapic_write(IOAPIC_REDIR + 2 * gsi, IOAPIC_LEVEL | (LG_IRQ_VECTOR_BASE + irq));
+	lg->irq_gsi[irq] = gsi;
 	lg->irq_sources |= 1ULL << irq;
+}
+
+void irq_line_mask(struct lguest *lg, u32 irq, int masked)
+{
+	if (irq < LG_NR_IRQS && (lg->irq_sources >> irq & 1))
+		ioapic_write(IOAPIC_REDIR + 2 * lg->irq_gsi[irq],
+			     IOAPIC_LEVEL | (masked ? IOAPIC_MASKED : 0) |
+			     (LG_IRQ_VECTOR_BASE + irq));
 }
 /*:*/
 /*:*/

@@ -63,6 +63,7 @@ void host_panic(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void segments_init(void);
 void segments_set_trap_stack(u64 top);
+#define HVM_MEMMAP_RAM  1
 struct hvm_memmap_entry {
 	u64 addr, size;
 	u32 type, reserved;
@@ -106,14 +107,23 @@ struct lguest {
 	/*H:765 What the Host remembers.
 	 * For each Guest: where its interrupts go, the stack they run on, the TSC
 	 * deadline of its clock event (0 for none), which device interrupts have been
-	 * routed to it (so that a halt can tell whether anything could ever wake it),
-	 * and since when an interrupt has been waiting for a Guest that keeps its
+	 * routed to it (so that a halt can tell whether anything could ever wake it)
+	 * and from which I/O APIC line each comes, and since when an interrupt has been waiting for a Guest that keeps its
 	 * interrupts disabled (0 when none is). :*/
 	u64 irq_entry;
 	u64 stack_top, stack_size;
 	u64 clock_deadline;
 	u64 irq_sources;
+	u8 irq_gsi[LG_NR_IRQS];	/* the I/O APIC line of each routed interrupt */
 	u64 lockup_since;
+	/*:*/
+	/*H:920 What the Host remembers of its devices.
+	 * The Host keeps its own copy of the list it gave the Guest, because the Guest
+	 * can write over the boot information as it likes, and every later decision
+	 * (may this page be mapped? may this line be unmasked?) must rest on what the
+	 * Host decided, not on what the Guest's memory says now. :*/
+	u32 nr_devices;
+	struct lg_device devices[LG_MAX_DEVICES];	/* the Host's copy of the list */
 	/*:*/
 };
 /*:*/
@@ -194,6 +204,7 @@ void apic_init(u64 tsc_hz, int force_count_mode);
 void apic_eoi(void);
 void apic_timer_arm(u64 deadline);
 void irq_route(struct lguest *lg, u32 gsi, u32 irq);
+void irq_line_mask(struct lguest *lg, u32 irq, int masked);
 extern u64 host_tsc_hz;
 void clock_init(void);
 void clock_program(struct lguest *lg);
@@ -233,6 +244,9 @@ static inline void irq_deliver(struct lguest *lg)
 /*:*/
 void host_image_seal(void);
 void host_image_report(void);
+int device_page_ok(const struct lguest *lg, u64 page);
+void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info);
+void devices_irq_unmask(struct lguest *lg, u64 irq);
 
 #endif
 /*:*/

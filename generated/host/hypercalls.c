@@ -122,6 +122,7 @@ void run_hypercall(struct lguest *lg, struct lg_regs *r)
 	case LHCALL_HALT:		irq_halt(lg); break;
 	case LHCALL_NOP:		break;
 	case LHCALL_BARE_TRAP:		irq_bare_trap(lg, r->rdi); break;
+	case LHCALL_IRQ_UNMASK:		devices_irq_unmask(lg, r->rdi); break;
 	default:
 		kill_guest(lg, "unknown hypercall %llu at rip 0x%llx", r->rax, r->rip);
 	}

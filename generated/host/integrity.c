@@ -4,14 +4,6 @@
  * (a per-device timeout, a second Guest) would want a small sorted list, as
  * Linux's `hrtimer`s are; with it, `clock_program` would arm the head and
  * `clock_tick` would pop what is due. */
-/*M:755 Level-triggered device lines.
- * `irq_route` programs edge-triggered entries. A level-triggered line, which
- * virtio-mmio's are under QEMU, stays asserted until the Guest's driver
- * acknowledges the device; the Host would see the same interrupt again right
- * after its EOI, over and over. The fix, when devices arrive: route such lines
- * as level-triggered and masked on delivery, and give the Guest a hypercall to
- * unmask a line once its driver has acknowledged the device (lguest's Guests
- * had none of this, because lguest's devices were all its own). */
 /*H:905 Proof that nothing of the Host was touched.
  * Each hostile Guest in this chapter aims at the Host: its handler or its stack
  * in the Host's own code, which a careless Host would jump to or push a frame

@@ -227,20 +227,26 @@ void irq_deliver_pending(struct lguest *lg)
 /*H:890 A real interrupt.
  * A real interrupt reaches `irq_host_interrupt` from `lg_handle_trap` when it
  * interrupted the Guest, or from `irq_at_ring0` when it woke a halted Host.
- * Spurious ones need nothing, not even an acknowledgement. Every other one is
- * acknowledged at once. The timer goes to the clock, which decides whether the
- * Guest's deadline has come; a device vector becomes that Guest interrupt's
- * pending bit. Anything else (no other vector is ever programmed) is dropped. :*/
+ * Spurious ones need nothing, not even an acknowledgement. A device's line is
+ * masked first (H:800), *then* every interrupt is acknowledged: the other order
+ * would let a level-triggered line that is still up fire again between the two.
+ * The timer goes to the clock, which decides whether the Guest's deadline has
+ * come; a device vector becomes that Guest interrupt's pending bit. Anything else
+ * (no other vector is ever programmed) is dropped. :*/
 void irq_host_interrupt(struct lguest *lg, u64 vector)
 {
+	int device = vector > LG_VECTOR_TIMER && vector < LG_IRQ_VECTOR_BASE + LG_NR_IRQS;
+
 	if (vector == LG_VECTOR_SPURIOUS)
 		return;
+	if (device)
+		irq_line_mask(lg, vector - LG_IRQ_VECTOR_BASE, 1);
 	apic_eoi();
 	if (!lg->shared)
 		return;
 	if (vector == LG_VECTOR_TIMER)
 		clock_tick(lg);
-	else if (vector > LG_VECTOR_TIMER && vector < LG_IRQ_VECTOR_BASE + LG_NR_IRQS)
+	else if (device)
 		lg->shared->irq_pending |= 1ULL << (vector - LG_IRQ_VECTOR_BASE);
 }
 
@@ -272,7 +278,9 @@ void irq_at_ring0(u64 vector)
  * A halt with nothing that could ever wake it, no clock event armed and no
  * device routed, would sleep forever: the Launcher would wait for a VM that
  * never exits. We kill it instead, and the same for a Guest that halts before it
- * has said where interrupts go, since nothing could be delivered to it. :*/
+ * has said where interrupts go, since nothing could be delivered to it. (Our
+ * Launcher always gives the Guest a console, whose line could wake it, so this
+ * kill needs a machine with no devices at all; the tests use QEMU's.) :*/
 void irq_halt(struct lguest *lg)
 {
 	struct lg_shared_page *s = lg->shared;

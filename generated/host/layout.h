@@ -64,9 +64,13 @@
  * Besides present, writable, user and page-size, the Host reads and writes the
  * accessed (`A`) and dirty (`D`) bits of the Guest's entries, and carries the
  * no-execute bit (`NX`, bit 63) over into the shadow; the Host turned on
- * no-execute in `EFER` at its first instruction for exactly this. A page
+ * no-execute in `EFER` at its first instruction for exactly this. Two
+ * cache-control bits, write-through (`PWT`) and cache-disable (`PCD`), mark the
+ * pages of device registers. A page
  * fault's error code says, in its low bits, whether the page was present,
  * whether the access was a write, and whether it was an instruction fetch. :*/
+#define PTE_PWT  0x008
+#define PTE_PCD  0x010
 #define PTE_A    0x020
 #define PTE_D    0x040
 #define PTE_NX   0x8000000000000000

@@ -3,7 +3,7 @@
  * All the pieces are in place, and `host_main` tells the boot as a list: our
  * tables, what the VMM told us, the Guest's window and address space, its
  * image and boot information, the clock and the interrupt controller (which
- * also tell the Guest how fast its TSC runs), a checksum of our own image for
+ * also tell the Guest how fast its TSC runs), its devices, a checksum of our own image for
  * the kill path to compare against, one line on the console to say where it
  * all went, and into the loop that never returns. :*/
 /* The Host's boot: from hvm_start_info to a running Guest. */
@@ -25,6 +25,7 @@ void host_main(u32 start_info_pa)
 	boot_info = guest_boot_info(lg, &boot, image_end);
 	guest_regs_init(lg, entry, boot_info);
 	interrupts_init(lg, &boot, boot_info);
+	devices_init(lg, &boot, boot_info);
 	host_image_seal();
 	host_printf("lguest: Host ready; Guest RAM 0x%llx-0x%llx, entry 0x%llx\n",
 		    lg->mem_start, lg->mem_end, entry);

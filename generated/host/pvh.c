@@ -10,7 +10,6 @@
 #include "host.h"
 
 #define HVM_START_MAGIC 0x336ec578
-#define HVM_MEMMAP_RAM  1
 
 struct hvm_start_info {
 	u32 magic, version, flags, nr_modules;

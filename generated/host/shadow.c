@@ -236,14 +236,20 @@ static const char *va_problem(u64 va)
  * book's machine the call saved is worth it: a fill checks four entries, and
  * calling out for each cost over a third of the walk's time.
  *
- * Device windows, the MMIO ranges of virtio devices, will be the second kind
- * of frame a Guest may map. The boot information lists none yet, and
- * `shadow_frame_ok` is where they will be allowed. :*/
+ * Device windows, the MMIO register pages of the Guest's own virtio devices,
+ * are the second kind of frame a Guest may map, and only as 4 KiB pages at the
+ * lowest level: a device page named as a *table* would have us read a device's
+ * registers as page-table entries, and a large page would reach past the
+ * window into whatever lies beside it. *Devices: windows and lines* says which
+ * pages those are (`device_page_ok`, H:925); a frame inside the RAM window never
+ * gets that far, so the common case costs nothing more. :*/
 static const char *const level_name[4] = { "PTE", "PDE", "PDPTE", "PML4E" };
 
-static int shadow_frame_ok(const struct lguest *lg, u64 pa, u64 size)
+static int shadow_frame_ok(const struct lguest *lg, u64 pa, u64 size, int level)
 {
-	return pa >= lg->mem_start && pa + size <= lg->mem_end;
+	if (pa >= lg->mem_start && pa + size <= lg->mem_end)
+		return 1;
+	return level == 0 && device_page_ok(lg, pa);
 }
 
 static const char *entry_problem(const struct lguest *lg, u64 e, int level, u64 *size)
@@ -251,7 +257,7 @@ static const char *entry_problem(const struct lguest *lg, u64 e, int level, u64 
 	*size = level == 1 && (e & PTE_PS) ? LARGE_PAGE : 4096;
 	if (level >= 2 && (e & PTE_PS))
 		return "maps a 1 GiB page, which the Host does not support";
-	if (!shadow_frame_ok(lg, e & PTE_ADDR_MASK & ~(*size - 1), *size))
+	if (!shadow_frame_ok(lg, e & PTE_ADDR_MASK & ~(*size - 1), *size, level))
 		return "reaches outside the Guest's window";
 	return NULL;
 }
@@ -349,7 +355,8 @@ static u64 *shadow_entry(struct lguest *lg, u64 va, int leaf)
  * The shadow's entry is the Guest's page, checked, with the bits we decide:
  * present and user always; writable only if every Guest level allows it *and*
  * the Guest's dirty bit is set; no-execute if any level asked for it; the page
- * size. Along the way we do for the Guest what the CPU would have done for a
+ * size; and for a device's page, caching off (`PCD` and `PWT`), whatever the
+ * Guest asked, because a cached register read would return yesterday's value. Along the way we do for the Guest what the CPU would have done for a
  * kernel on its own: set the accessed bit in its entry and, on a write, the
  * dirty bit. That is why a clean page is shadowed read-only: its first write
  * faults, we set `D`, and the shadow becomes writable. lguest tracked dirty
@@ -369,6 +376,8 @@ static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int wri
 		s |= PTE_NX;
 	if (w->size == LARGE_PAGE)
 		s |= PTE_PS;
+	if (w->frame < lg->mem_start || w->frame >= lg->mem_end)
+		s |= PTE_PCD | PTE_PWT;	/* a device's registers: never cached */
 	*e = s;
 }
 /*:*/
@@ -521,7 +530,8 @@ void shadow_flush_all(struct lguest *lg)
  * the Host's word that it broke nothing before. So when the Host kills a Guest
  * that had tables of its own, it audits every shadow it holds: each root's
  * slot 511 must still be the Host's entry, and every page the shadows map, at
- * any level, must lie inside the window. The audit walks every present entry
+ * any level, must lie inside the window, or be one of its device pages at the
+ * lowest level. The audit walks every present entry
  * of every shadow table, which on an emulated ring 0 costs a few milliseconds;
  * it runs once, at the end, and its one line on the console is what the tests
  * check. :*/
@@ -540,7 +550,8 @@ static u64 audit_table(const struct lguest *lg, const u64 *table, int level,
 			continue;
 		}
 		++*leaves;
-		bad += level > 1 || !lg_address_ok(lg, e & PTE_ADDR_MASK & ~(size - 1), size);
+		bad += level > 1 || !(lg_address_ok(lg, e & PTE_ADDR_MASK & ~(size - 1), size) ||
+				      (level == 0 && device_page_ok(lg, e & PTE_ADDR_MASK)));
 	}
 	return bad;
 }

@@ -62,6 +62,9 @@ void irq_set_entry(struct lguest *g, u64 entry) { (void)g, (void)entry; }
 void irq_set_stack(struct lguest *g, u64 top, u64 size) { (void)g, (void)top, (void)size; }
 void irq_halt(struct lguest *g) { (void)g; }
 void irq_bare_trap(struct lguest *g, u64 on) { (void)g, (void)on; }
+/* Devices (43-host-devices.nw): this Guest has none. */
+int device_page_ok(const struct lguest *g, u64 page) { (void)g, (void)page; return 0; }
+void devices_irq_unmask(struct lguest *g, u64 irq) { (void)g, (void)irq; }
 
 /* Shadow paging (41-host-paging.nw) is compiled in for real; only the
  * Host's boot page table, an assembler symbol, stands in here. */

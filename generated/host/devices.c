@@ -1,0 +1,182 @@
+/* Tangled from chapters/43-host-devices.nw by `make tangle`: edit the chapter, not this file. */
+/*H:925 A device's page.
+ * The Guest maps whole 4 KiB pages, and virtio-mmio windows are smaller: ours
+ * and QEMU's are 512 bytes each, eight to a page. So the question the shadow
+ * page tables ask (H:595) is whether a page holds any part of one of this
+ * Guest's windows. Every device on the page belongs to the same Guest, since
+ * the Host has only one; the Host also refused, when it read the list, any
+ * window whose page it must never hand out (H:935). :*/
+/* The Guest's devices: where they are, which pages it may map, their lines. */
+#include "host.h"
+
+int device_page_ok(const struct lguest *lg, u64 page)
+{
+	for (u32 i = 0; i < lg->nr_devices; i++) {
+		const struct lg_device *d = &lg->devices[i];
+
+		if (d->addr < page + 4096 && page < d->addr + d->size)
+			return 1;
+	}
+	return 0;
+}
+/*H:930 Reading a number as Linux does.
+ * The device words are Linux's, so their numbers are too: decimal, or
+ * hexadecimal after `0x`, and a size may end in `K`, `M` or `G` (Linux's
+ * `memparse`). QEMU writes `512@0xfeb00e00:12`; our Launcher writes
+ * `0x200@0xd0000000:5`. A number that does not fit in 64 bits is no number. :*/
+static const char *parse_number(const char *s, u64 *value)
+{
+	u64 n = 0, base = 10;
+	const char *digits;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	for (digits = s;; s++) {
+		u64 d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			d = (*s | 0x20) - 'a' + 10;
+		else
+			break;
+		if (n > (~0ULL - d) / base)
+			return NULL;
+		n = n * base + d;
+	}
+	if (s == digits)
+		return NULL;
+	for (const char *u = "KMG"; *u; u++) {
+		if ((*s | 0x20) == (*u | 0x20)) {
+			int shift = 10 * (int)(u - "KMG" + 1);
+
+			if (n >> (64 - shift))
+				return NULL;
+			n <<= shift, s++;
+			break;
+		}
+	}
+	*value = n;
+	return s;
+}
+/*:*/
+/*H:935 One device word.
+ * A word is `virtio_mmio.device=<size>@<address>:<line>`, perhaps with a fourth
+ * `:<id>` that Linux uses to name the platform device and we ignore. Being
+ * well-formed is not enough for us to hand the window to a Guest, so each word
+ * passes four rules, and a word that breaks one is refused with a line on the
+ * console and otherwise ignored; the Guest simply does not see that device.
+ *
+ * 1. The window is 1 to 4096 bytes, and does not wrap around.
+ * 2. No page it touches holds RAM, by the memory map. The Guest maps whole
+ *    pages, so a window beside RAM would hand the Guest RAM outside its window,
+ *    perhaps the Host's.
+ * 3. No page it touches is the local APIC's or the I/O APIC's. A Guest that could
+ *    program the interrupt controllers could aim any interrupt anywhere.
+ * 4. The line is one of the I/O APIC's 24, not 0 (the old timer) or 2 (the
+ *    cascade), and no other device has it, since a Guest interrupt is one
+ *    device's.
+ *
+ * The VMM that wrote these words is trusted: it built the whole machine. The
+ * rules are there because the words can come from a person, too: under QEMU
+ * anyone can add one to `-append`, and a mistake there should cost a device,
+ * not the isolation of the Guest. :*/
+#define LAPIC_PAGE  0xfee00000ULL
+#define IOAPIC_PAGE 0xfec00000ULL
+
+static const char *parse_device(const char *s, struct lg_device *d, u32 *gsi)
+{
+	u64 size, addr, line;
+
+	if (!(s = parse_number(s, &size)) || *s++ != '@' ||
+	    !(s = parse_number(s, &addr)) || *s++ != ':' ||
+	    !(s = parse_number(s, &line)) || (*s && *s != ' ' && *s != ':'))
+		return "is not <size>@<address>:<line>";
+	if (size == 0 || size > 4096 || addr + size < addr)
+		return "has a window that is not 1 to 4096 bytes";
+	d->addr = addr, d->size = size, *gsi = line;
+	return NULL;
+}
+
+static const char *device_problem(const struct lguest *lg, const struct pvh_boot *boot,
+				  const struct lg_device *d, u32 gsi)
+{
+	u64 first = d->addr & ~4095ULL, end = (d->addr + d->size + 4095) & ~4095ULL;
+
+	for (u32 i = 0; i < boot->memmap_entries; i++) {
+		const struct hvm_memmap_entry *e = &boot->memmap[i];
+
+		if (e->type == HVM_MEMMAP_RAM && e->addr < end && first < e->addr + e->size)
+			return "shares a page with RAM";
+	}
+	if ((first <= LAPIC_PAGE && LAPIC_PAGE < end) ||
+	    (first <= IOAPIC_PAGE && IOAPIC_PAGE < end))
+		return "shares a page with an interrupt controller";
+	if (gsi == 0 || gsi == 2 || gsi >= 24)
+		return "names an interrupt line other than 1 and 3 to 23";
+	for (u32 i = 0; i < lg->nr_devices; i++)
+		if (lg->irq_gsi[lg->devices[i].irq] == gsi)
+			return "shares its interrupt line with another device";
+	if (lg->nr_devices == LG_MAX_DEVICES)
+		return "is one device too many";
+	return NULL;
+}
+/*:*/
+/*H:940 The whole list.
+ * The Host reads every word of its command line, before and after `--`: QEMU
+ * appends its device words to whatever line it was given, so they may land on
+ * the Guest's side (H:270 keeps them from the Guest). Each accepted device gets
+ * the next Guest interrupt, its line is routed there, and it joins the list in
+ * both places, the Host's copy and the boot information. A line starts masked
+ * off by nothing: a device that has nothing to say keeps it down. :*/
+void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
+{
+	static const char key[] = "virtio_mmio.device=";
+	struct lg_boot_info *bi = from_guest_phys(lg, boot_info);
+
+	for (const char *w = boot->cmdline; *w; ) {
+		struct lg_device d;
+		const char *why;
+		u32 gsi, len;
+
+		while (*w == ' ')
+			w++;
+		for (len = 0; w[len] && w[len] != ' '; len++)
+			;
+		if (len > sizeof(key) - 1 && str_starts(w, key)) {
+			why = parse_device(w + sizeof(key) - 1, &d, &gsi);
+			if (!why)
+				why = device_problem(lg, boot, &d, gsi);
+			if (why) {
+				char word[96];
+
+				memcpy(word, w, len < sizeof(word) ? len : sizeof(word) - 1);
+				word[len < sizeof(word) ? len : sizeof(word) - 1] = '\0';
+				host_printf("lguest: ignoring %s: it %s\n", word, why);
+			} else {
+				d.irq = 1 + lg->nr_devices;
+				irq_route(lg, gsi, d.irq);
+				lg->devices[lg->nr_devices++] = d;
+			}
+		}
+		w += len;
+	}
+	bi->nr_devices = lg->nr_devices;
+	memcpy(bi->devices, lg->devices, sizeof(bi->devices));
+}
+/*:*/
+/*H:945 LHCALL_IRQ_UNMASK.
+ * The Guest's driver has told its device "I have seen your interrupt" (it wrote
+ * the device's `InterruptACK` register), and now asks for the line back. The
+ * interrupt must be one of its devices'; the clock's, or a number the Host never
+ * routed, is a Guest that does not know what it is doing, and it is killed. The
+ * call costs a trap, one per interrupt; *M:950* says how to save it. :*/
+void devices_irq_unmask(struct lguest *lg, u64 irq)
+{
+	if (irq == 0 || irq > lg->nr_devices)
+		kill_guest(lg, "unmask of interrupt %llu, which is not one of its %u devices'",
+			   irq, lg->nr_devices);
+	irq_line_mask(lg, irq, 0);
+}
+/*:*/
+/*:*/

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The Host's side of devices (chapter 43): which device words it accepts, and
+# three Guests that reach past their devices.  Every run is bounded by timeout.
+. "$(dirname "$0")/../lib.sh"
+cd "$top" || exit 0
+L=build/lguest G=build/guest.elf
+if [ ! -x "$L" ] || [ ! -f "$G" ]; then
+	fail host-devices "build/lguest or build/guest.elf missing (run make)"; exit 0
+fi
+if [ ! -w /dev/kvm ]; then
+	fail host-devices "/dev/kvm is not usable here"; exit 0
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# run NAME ARGS...: boot with Guest arguments, keep the output and the status.
+run() {
+	local name=$1; shift
+	timeout 20 "$L" "$G" "$@" </dev/null >"$out/$name" 2>&1
+	echo $? >"$out/$name.status"
+}
+
+# killed NAME REASON: the Guest was killed for REASON, the shadows held nothing
+# outside the window, and the Host's image is intact.
+killed() {
+	local name=$1 reason=$2 st
+	st=$(cat "$out/$name.status")
+	if [ "$st" != 125 ]; then
+		fail "$name" "exit status $st, expected 125 (killed)"; sed 's/^/    | /' "$out/$name" | tail -8
+	elif ! grep -qF -- "lguest: guest killed: $reason" "$out/$name"; then
+		fail "$name" "no 'guest killed: $reason'"; sed 's/^/    | /' "$out/$name" | tail -8
+	elif ! grep -q "shadow audit: .*, 0 outside the window" "$out/$name"; then
+		fail "$name" "the shadow audit found pages outside the window"
+	elif ! grep -q "Host image intact" "$out/$name"; then
+		fail "$name" "the Host's image changed"
+	else
+		ok "$name"
+	fi
+}
+
+run host-devices-ioapic-refused hostile=20
+killed host-devices-ioapic-refused "PTE 0xfec00003 for address 0xfec00000 reaches outside the Guest's window"
+run host-devices-unmask-clock-refused hostile=21
+killed host-devices-unmask-clock-refused "unmask of interrupt 0, which is not one of its 1 devices'"
+run host-devices-page-as-table-refused hostile=22
+killed host-devices-page-as-table-refused "PDE 0xd0000007 for address 0x9200000000 reaches outside the Guest's window"
+
+# Device words the Host must refuse, each with its reason; the Guest still runs
+# and powers off normally, since a refused device costs only that device.
+refused() {
+	local name=$1 word=$2 why=$3
+	run "$name" "$word" poweroff=4
+	if [ "$(cat "$out/$name.status")" != 4 ]; then
+		fail "$name" "status $(cat "$out/$name.status"), expected 4"; sed 's/^/    | /' "$out/$name" | tail -5
+	else
+		contains "$name" "$out/$name" "lguest: ignoring $word: it $why"
+	fi
+}
+refused host-devices-word-ram "virtio_mmio.device=0x200@0x1000e00:9" "shares a page with RAM"
+refused host-devices-word-ioapic "virtio_mmio.device=0x200@0xfec00200:9" "shares a page with an interrupt controller"
+refused host-devices-word-lapic "virtio_mmio.device=4K@0xfee00000:9" "shares a page with an interrupt controller"
+refused host-devices-word-line "virtio_mmio.device=0x200@0xd0001000:2" "names an interrupt line other than 1 and 3 to 23"
+refused host-devices-word-line24 "virtio_mmio.device=0x200@0xd0001000:24" "names an interrupt line other than 1 and 3 to 23"
+refused host-devices-word-shared "virtio_mmio.device=0x200@0xd0001000:5" "shares its interrupt line with another device"
+refused host-devices-word-size "virtio_mmio.device=8K@0xd0001000:9" "has a window that is not 1 to 4096 bytes"
+refused host-devices-word-form "virtio_mmio.device=0x200@0xd0001000" "is not <size>@<address>:<line>"
+refused host-devices-word-overflow "virtio_mmio.device=0x200@0x1ffffffffffffffff:9" "is not <size>@<address>:<line>"
+
+# A well-formed word is accepted silently, and never reaches the Guest.
+run accepted "virtio_mmio.device=0x200@0xd0001000:9" poweroff=4
+if [ "$(cat "$out/accepted.status")" = 4 ] && ! grep -q "ignoring\|virtio_mmio" "$out/accepted"; then
+	ok host-devices-word-accepted
+else
+	fail host-devices-word-accepted "status $(cat "$out/accepted.status") or a complaint:"; sed 's/^/    | /' "$out/accepted" | tail -5
+fi
