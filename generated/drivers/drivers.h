@@ -138,6 +138,62 @@ int cmd_uptime(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_rng(int argc, char **argv);
 int cmd_poweroff(int argc, char **argv);
+extern const struct virtio_driver virtio_console_driver;
+void console_flush(void);
+extern const struct virtio_driver virtio_rng_driver;
+/*D:505 What the rest of the Guest sees.
+ * A disk, for the shell and the file system, is a number (its place among
+ * the disks, in boot order), a size, two flags and a name. Requests are
+ * described by their data buffers, as the queue describes them, so a caller
+ * with a buffer made of scattered pages need not copy it into one. Most
+ * callers have one buffer and use `blk_read` and `blk_write`.
+ *
+ * Errors are small negative numbers, as the tar reader's are. Two of them the
+ * device gives us (`BLK_EIO`, `BLK_EUNSUPP`); the others are the driver's own
+ * refusals, made before anything reaches the device. :*/
+#define BLK_MAX_DISKS	8
+#define BLK_EIO		(-1)	/* the device said IOERR, or gave no status */
+#define BLK_EUNSUPP	(-2)	/* the device does not know the request */
+#define BLK_EROFS	(-3)	/* a write to a read-only disk */
+#define BLK_ERANGE	(-4)	/* sectors beyond the disk's end */
+#define BLK_EINVAL	(-5)	/* not whole sectors, or too many buffers */
+#define BLK_EBUSY	(-6)	/* no room in the queue */
+
+struct blk_disk {
+	struct virtio_device *dev;
+	struct virtqueue *vq;
+	int number;			/* 0 for the first disk */
+	u64 capacity;			/* in 512-byte sectors */
+	u32 blk_size, seg_max;
+	int read_only, can_flush;
+	char id[VIRTIO_BLK_ID_BYTES + 1];
+};
+
+extern const struct virtio_driver virtio_blk_driver;
+int blk_count(void);
+struct blk_disk *blk_disk_at(int n);
+int blk_io(struct blk_disk *d, u32 type, u64 sector, const struct vq_buf *data, unsigned n);
+int blk_read(struct blk_disk *d, u64 sector, void *buf, u32 len);
+int blk_write(struct blk_disk *d, u64 sector, const void *buf, u32 len);
+int blk_flush(struct blk_disk *d);
+const char *blk_strerror(int err);
+/*:*/
+int cmd_blk(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+struct net_if;
+extern const struct virtio_driver virtio_net_driver;
+int net_set_ip(const char *text);
+struct net_if *net_default(void);
+int net_tx_wait(struct net_if *nif, u64 deadline);
+void net_ping_reply(struct net_if *nif, u32 from, u16 id, u16 seq, u32 len);
+void net_udp_input(struct net_if *nif, u32 from, u16 sport, u16 dport,
+		   const u8 *data, u32 len);
+int cmd_ping(int argc, char **argv);
+int cmd_ip(int argc, char **argv);
+int cmd_netbench(int argc, char **argv);
+int net_bench_option(const char *word);
+void net_bench_boot(void);
 
 #endif
 /*:*/

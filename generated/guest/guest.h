@@ -168,6 +168,12 @@ int guest_bench(void);
 void hostile_irq_stack_unmapped(void);
 void hostile_irq_stack_overflow(void);
 void hostile_lockup(void);
+void virtio_init(void);
+void driver_boot_work(void);
+int driver_option(const char *word);
+int console_present(void);
+void shell_run(void) __attribute__((noreturn));
+void virtio_hostile(int n) __attribute__((noreturn));
 
 #endif
 /*:*/

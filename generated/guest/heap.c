@@ -56,18 +56,21 @@ void *kmalloc(u64 size)
 	int order = heap_order(size);
 	void *p;
 
+	u64 flags;
+
 	if (!size || order > HEAP_MAX_ORDER)
 		return NULL;
-	if (!heap_free[order] && !heap_grow(order))
-		return NULL;
-	p = heap_free[order];
-	heap_free[order] = *(void **)p;
+	flags = irq_save();
+	p = heap_free[order] || heap_grow(order) ? heap_free[order] : NULL;
+	if (p)
+		heap_free[order] = *(void **)p;
+	irq_restore(flags);
 	return p;
 }
 
 void kfree(void *p)
 {
-	u64 off = (u64)p & (PAGE_SIZE - 1), order;
+	u64 off = (u64)p & (PAGE_SIZE - 1), order, flags;
 
 	if (!p)
 		return;
@@ -75,8 +78,10 @@ void kfree(void *p)
 	if (order < HEAP_MIN_ORDER || order > HEAP_MAX_ORDER || off < (1ULL << order) ||
 	    off % (1ULL << order))
 		guest_panic("kfree(%p): not an object of the heap", p);
+	flags = irq_save();
 	*(void **)p = heap_free[order];
 	heap_free[order] = p;
+	irq_restore(flags);
 }
 /*:*/
 /*:*/

@@ -5,7 +5,9 @@
  * banner proves its claims from the CPU itself: the privilege level is the low
  * two bits of `%cs`, which no one can fake at ring 3, and the RAM window is what
  * the Host told us. Then, depending on the command line, we attack the Host,
- * test ourselves, or simply power off. :*/
+ * test ourselves, or simply power off; once the Guest has drivers (*D:300*),
+ * it brings up its devices first, and with no instruction on the command line
+ * it starts a shell on its console. :*/
 /* The Guest's boot: hello, options, and the end. */
 #include "guest.h"
 
@@ -71,6 +73,7 @@ struct options {
 	int selftest;
 	int hostile;
 	u64 status;
+	int poweroff;		/* poweroff=N was given */
 };
 
 static u64 parse_decimal(const char *s)
@@ -84,9 +87,10 @@ static u64 parse_decimal(const char *s)
 
 static void parse_word(const char *w, struct options *opt)
 {
-	if (str_starts(w, "poweroff="))
+	if (str_starts(w, "poweroff=")) {
 		opt->status = parse_decimal(w + 9);
-	else if (str_starts(w, "hostile="))
+		opt->poweroff = 1;
+	} else if (str_starts(w, "hostile="))
 		opt->hostile = parse_decimal(w + 8);
 	else if (!strcmp(w, "selftest"))
 		opt->selftest = 1;
@@ -103,6 +107,13 @@ static void parse_word(const char *w, struct options *opt)
 		guest_panic_test = 1;
 	else if (!strcmp(w, "bench=trap"))
 		guest_bench_trap = 1;
+	/*:*/
+	/*D:305 The drivers' words.
+	 * The Guest's parser asks the drivers about every word it does not know before
+	 * it calls the word a mistake. :*/
+	else if (driver_option(w)) {
+		/* a driver took it */
+	}
 	/*:*/
 	else
 		printk("Guest: ignoring argument %s\n", w);
@@ -133,7 +144,7 @@ static void parse_options(const char *cmdline, struct options *opt)
 
 void guest_main(const struct lg_boot_info *bi)
 {
-	struct options opt = { 0, -1, 0 };
+	struct options opt = { 0, -1, 0, 0 };
 
 	guest_boot = bi;
 	hcall(LHCALL_INIT, guest_pa(&shared), 0, 0);
@@ -159,8 +170,21 @@ void guest_main(const struct lg_boot_info *bi)
 		panic_on_purpose();
 	if (guest_bench_trap)
 		guest_poweroff(guest_bench());
+	/*D:300 Bringing up the devices at boot.
+	 * The devices come up right after the clock, so that everything after, the
+	 * self-tests included, finds them ready. A benchmark or another job asked for
+	 * on the command line runs next (*D:180*). Then the Guest's old rule still
+	 * holds for `selftest`, `hostile=N` and `poweroff=N`: each keeps its meaning
+	 * and ends the machine. Without any of them the Guest now starts its shell,
+	 * if it has a console; without a console there is nobody to talk to, and it
+	 * powers off with 0 as before. :*/
+	virtio_init();
+	driver_boot_work();
+	/*:*/
 	if (opt.selftest)
 		guest_poweroff(guest_selftest());
+	if (!opt.poweroff && console_present())
+		shell_run();
 	guest_poweroff(opt.status);
 }
 /*:*/

@@ -59,9 +59,15 @@ u64 page_free_count(void)
  * and take its lowest clear bit. A page is handed out zeroed: most of our pages
  * become page tables, where a stray old entry would be a mapping nobody made.
  * Zeroing costs nothing worth counting at ring 3. Running out is not a bug in
- * the Guest, so it returns `NULL` for the caller to handle. :*/
+ * the Guest, so it returns `NULL` for the caller to handle. Device drivers
+ * allocate and free from their interrupt handlers too (*D:215*), so the
+ * allocator, and the heap below, hold interrupts off while they change their
+ * lists: an interrupt in the middle of an allocation would otherwise find the
+ * bitmap half updated. :*/
 void *page_alloc(void)
 {
+	u64 flags = irq_save();
+
 	for (u64 n = 0; n < page_words; n++) {
 		u64 w = (page_next + n) % page_words;
 		u64 page;
@@ -72,8 +78,10 @@ void *page_alloc(void)
 		page_map[w] |= 1ULL << (page % 64);
 		page_next = w;
 		page_nfree--;
+		irq_restore(flags);
 		return memset(guest_va(page_base + page * PAGE_SIZE), 0, PAGE_SIZE);
 	}
+	irq_restore(flags);
 	return NULL;
 }
 /*:*/
@@ -83,13 +91,15 @@ void *page_alloc(void)
  * it panics at once. :*/
 void page_free(void *page)
 {
-	u64 pa = guest_pa(page), n = (pa - page_base) / PAGE_SIZE;
+	u64 pa = guest_pa(page), n = (pa - page_base) / PAGE_SIZE, flags;
 
 	if ((pa & (PAGE_SIZE - 1)) || pa < page_base || n >= page_count ||
 	    !(page_map[n / 64] & (1ULL << (n % 64))))
 		guest_panic("page_free(0x%llx): not an allocated page", pa);
+	flags = irq_save();
 	page_map[n / 64] &= ~(1ULL << (n % 64));
 	page_nfree++;
+	irq_restore(flags);
 }
 /*:*/
 /*:*/

@@ -1,0 +1,77 @@
+/* Tangled from chapters/21-drivers-console.nw by `make tangle`: edit the chapter, not this file. */
+/*D:350 The entropy device.
+ * The random number generator is the smallest virtio device there is: one
+ * queue, into which the driver puts empty buffers, and which the device gives
+ * back filled with random bytes, as many as it had, which may be fewer than
+ * asked. Our Launcher reads them from the host's `getrandom`; QEMU's
+ * `virtio-rng-device` from its own backend. `rng_read` asks for one buffer's
+ * worth and waits for it, which is all a shell command needs; it returns the
+ * number of bytes received, or -1 without a device. :*/
+/* The virtio entropy device: one queue of buffers to fill. */
+#include "drivers.h"
+
+static struct virtqueue *rng_vq;
+
+int rng_read(void *buf, u32 len)
+{
+	struct vq_buf b = { buf, len };
+	u64 flags;
+	int r;
+
+	if (!rng_vq || !len)
+		return -1;
+	flags = irq_save();
+	r = vq_add(rng_vq, NULL, 0, &b, 1, buf);
+	if (r == 0)
+		vq_kick(rng_vq);
+	irq_restore(flags);
+	return r < 0 ? -1 : (int)vq_wait_for(rng_vq, buf);
+}
+
+static int rng_probe(struct virtio_device *d)
+{
+	if (rng_vq || virtio_negotiate(d, 0) < 0)
+		return -1;
+	rng_vq = vq_setup(d, 0, 8, NULL);
+	if (!rng_vq)
+		return -1;
+	virtio_driver_ok(d);
+	return 0;
+}
+
+const struct virtio_driver virtio_rng_driver = {
+	VIRTIO_ID_RNG, "virtio-rng", rng_probe,
+};
+/*D:355 The rng command.
+ * `rng N` prints N random bytes in hexadecimal, 16 by default, at most 256,
+ * asking the device again until it has given them all, 32 bytes to a line. :*/
+int cmd_rng(int argc, char **argv)
+{
+	u8 buf[256];
+	u64 want = 16, got = 0;
+	int ok = 1, n;
+
+	if (argc > 1)
+		want = parse_u64(argv[1], &ok);
+	if (!ok || want == 0 || want > sizeof(buf)) {
+		console_printf("usage: rng [N], 1 <= N <= %d\n", (int)sizeof(buf));
+		return 1;
+	}
+	while (got < want && (n = rng_read(buf + got, want - got)) > 0)
+		got += n;
+	if (got < want) {
+		console_printf("rng: no random number generator\n");
+		return 1;
+	}
+	for (u64 i = 0; i < want; i += 32) {
+		char line[2 * 32 + 1];
+		int k = 0;
+
+		for (u64 j = i; j < want && j < i + 32; j++)
+			k += snprintf(line + k, sizeof(line) - k, "%02x", buf[j]);
+		console_printf("%s\n", line);
+	}
+	return 0;
+}
+/*:*/
+/*:*/
