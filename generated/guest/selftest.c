@@ -448,6 +448,10 @@ static int test_backtrace(void)
 	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
 }
 /*:*/
+int blk_test_config(void);
+int blk_test_read_twice(void);
+int blk_test_device_rules(void);
+int blk_test_read_only(void);
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -503,6 +507,10 @@ static const struct {
 	{ "an exception goes to the handler its vector has in the table", test_exception_table },
 	{ "printk keeps messages above the loglevel and drops the rest", test_printk_levels },
 	{ "a backtrace walks the frame pointers", test_backtrace },
+	{ "disk: the configuration is sane", blk_test_config },
+	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
+	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },
+	{ "disk: a read-only disk refuses a write", blk_test_read_only },
 };
 
 int guest_selftest(void)

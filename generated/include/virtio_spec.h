@@ -177,32 +177,55 @@ struct vring_used {
  * generator need nothing here: their buffers are plain bytes. :*/
 /* Request and configuration layouts, one family per kind of device. */
 /*:*/
-/*D:800 What the card puts before every frame.
- * In both directions a frame travels behind a header that tells of checksum
- * and segmentation offloads: "I left the TCP checksum for you to fill in",
- * "this 64 KiB buffer is really 45 frames". We offer and accept none of
- * those features, so the header we send is all zeros and the one we receive
- * says nothing we need. Its size, though, matters: with `VERSION_1` it is
- * always 12 bytes, because the last field, `num_buffers` (how many receive
- * buffers one large frame spilled over), is always present in virtio 1.x;
- * legacy devices left it out unless a feature asked for it, which is a
- * classic source of frames that arrive two bytes askew. The configuration
- * space begins with the card's MAC address, there when `VIRTIO_NET_F_MAC` is
- * offered.
+/*D:500 The disk's requests.
+ * A virtio disk is a queue of requests, and a request is three pieces in a
+ * fixed order: a header the device reads (what to do, and where), the data
+ * (read by the device for a write, written by it for a read), and one status
+ * byte the device writes last. The header's sector is always counted in units
+ * of 512 bytes, whatever the disk's real block size; the status says `OK`,
+ * `IOERR` (the device tried and failed, or refused), or `UNSUPP` (it does not
+ * know the request type). Four types are ours: `IN` reads, `OUT` writes,
+ * `FLUSH` asks that every completed write reach stable storage, and `GET_ID`
+ * asks for a serial number of up to 20 bytes, with no terminator when it fills
+ * them all.
  *
- * The Launcher's card (*L:950*) and this driver use the same definitions,
- * which is why they live in the shared specification header. :*/
-#define VIRTIO_NET_F_MAC	5
+ * The configuration window starts with the capacity, in those 512-byte
+ * sectors, and goes on with fields that mean something only when their
+ * feature bit was accepted: `seg_max`, the most data buffers one request may
+ * have (`SEG_MAX`), and `blk_size`, the block size the disk prefers
+ * (`BLK_SIZE`). Two more bits describe the disk itself: `RO`, it may not be
+ * written, and `FLUSH`, it has a write cache worth flushing.
+ *
+ * Both the Launcher's disk (*L:918*) and this driver need every one of these
+ * numbers and both structures, so they go into the specification's header,
+ * which the Launcher includes too: one definition, two users. :*/
+#define VIRTIO_BLK_F_SEG_MAX	2
+#define VIRTIO_BLK_F_RO		5
+#define VIRTIO_BLK_F_BLK_SIZE	6
+#define VIRTIO_BLK_F_FLUSH	9
 
-struct virtio_net_config {
-	u8 mac[6];
-	u16 status;
+#define VIRTIO_BLK_T_IN		0
+#define VIRTIO_BLK_T_OUT	1
+#define VIRTIO_BLK_T_FLUSH	4
+#define VIRTIO_BLK_T_GET_ID	8
+#define VIRTIO_BLK_S_OK		0
+#define VIRTIO_BLK_S_IOERR	1
+#define VIRTIO_BLK_S_UNSUPP	2
+#define VIRTIO_BLK_ID_BYTES	20
+#define VIRTIO_BLK_SECTOR	512
+
+struct virtio_blk_config {
+	u64 capacity;		/* in 512-byte sectors */
+	u32 size_max, seg_max;
+	u16 cylinders;
+	u8 heads, sectors;
+	u32 blk_size;
 };
 
-struct virtio_net_hdr {
-	u8 flags, gso_type;
-	u16 hdr_len, gso_size, csum_start, csum_offset;
-	u16 num_buffers;
+struct virtio_blk_outhdr {
+	u32 type;
+	u32 reserved;
+	u64 sector;
 };
 /*:*/
 

@@ -25,32 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define VIRTIO_BLK_F_SEG_MAX	2
-#define VIRTIO_BLK_F_RO		5
-#define VIRTIO_BLK_F_FLUSH	9
-
-#define VIRTIO_BLK_T_IN		0
-#define VIRTIO_BLK_T_OUT	1
-#define VIRTIO_BLK_T_FLUSH	4
-#define VIRTIO_BLK_T_GET_ID	8
-#define VIRTIO_BLK_S_OK		0
-#define VIRTIO_BLK_S_IOERR	1
-#define VIRTIO_BLK_S_UNSUPP	2
-#define VIRTIO_BLK_ID_BYTES	20
-#define SECTOR			512
-struct virtio_blk_config {
-	u64 capacity;		/* in 512-byte sectors */
-	u32 size_max, seg_max;
-	u16 cylinders;
-	u8 heads, sectors;
-	u32 blk_size;
-};
-
-struct virtio_blk_outhdr {
-	u32 type;
-	u32 reserved;
-	u64 sector;
-};
+#define SECTOR VIRTIO_BLK_SECTOR
 
 struct blk {
 	struct virtio_dev dev;		/* first: a virtio_dev * is a blk * */

@@ -1,0 +1,307 @@
+/* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
+/* The virtio disk: probe, requests, flush and identity; the disk's self-tests. */
+#include "drivers.h"
+
+static struct blk_disk *disks[BLK_MAX_DISKS];
+static int nr_disks;
+
+/*D:515 One request on the wire.
+ * The header and the status byte must be in memory the device can reach,
+ * which for us is any memory at all: the Guest's kernel addresses are its
+ * physical addresses (*G:240*). We keep them together in one small structure
+ * on the caller's stack. The status starts as a value no device sends, so a
+ * device that gives the request back without writing its status cannot be
+ * mistaken for one that said `OK`. :*/
+#define BLK_NO_STATUS 0xff
+
+struct blk_req {
+	struct virtio_blk_outhdr hdr;
+	u8 status;
+};
+/*:*/
+/*D:520 Submitting and waiting.
+ * A request is the header, the data buffers, and the status, in that order:
+ * the device reads the ones before the first it may write. For a write the
+ * data are the device's to read, so they go with the header; for a read and
+ * for `GET_ID` they are the device's to fill, so they go with the status.
+ * `vq_add` makes them one chain, or one indirect table when the request has
+ * several pieces and the device offered that (*D:215*), and `vq_wait_for`
+ * sleeps until this request, and no other, comes back.
+ *
+ * The length the device reports counts the bytes it wrote, and the status
+ * byte is the last of them: a length of zero means it never wrote one, and
+ * the request failed whatever our status byte says. :*/
+#define BLK_MAX_SEGS 64
+
+static int blk_submit(struct blk_disk *d, u32 type, u64 sector, const struct vq_buf *data,
+		      unsigned n)
+{
+	struct blk_req r = { { type, 0, sector }, BLK_NO_STATUS };
+	struct vq_buf out[1 + BLK_MAX_SEGS], in[BLK_MAX_SEGS + 1];
+	unsigned nout = 1, nin = 0;
+	int writes = type == VIRTIO_BLK_T_OUT;
+
+	out[0] = (struct vq_buf){ &r.hdr, sizeof(r.hdr) };
+	for (unsigned i = 0; i < n; i++) {
+		if (writes)
+			out[nout++] = data[i];
+		else
+			in[nin++] = data[i];
+	}
+	in[nin++] = (struct vq_buf){ &r.status, 1 };
+	if (vq_add(d->vq, out, nout, in, nin, &r) < 0)
+		return BLK_EBUSY;
+	vq_kick(d->vq);
+	if (vq_wait_for(d->vq, &r) == 0)
+		return BLK_EIO;
+	return r.status == VIRTIO_BLK_S_OK ? 0 :
+	       r.status == VIRTIO_BLK_S_UNSUPP ? BLK_EUNSUPP : BLK_EIO;
+}
+/*:*/
+/*D:525 The driver's own checks.
+ * A device must refuse a request that runs off the disk or writes a
+ * read-only one, and both the Launcher's and QEMU's do. We check anyway,
+ * before the request leaves, for two reasons: the error can then say what was
+ * wrong (`IOERR` says only that something was), and the rule is the driver's
+ * to keep, not just the device's to enforce. The self-tests send such
+ * requests past these checks on purpose, to hold the device to its side
+ * (*D:580*).
+ *
+ * The range test is written so that it cannot overflow: the sector must be
+ * within the disk, and the request no longer than what remains after it. :*/
+static int blk_check(struct blk_disk *d, u32 type, u64 sector, const struct vq_buf *data,
+		     unsigned n)
+{
+	u64 bytes = 0;
+
+	if (n > d->seg_max || n > BLK_MAX_SEGS)
+		return BLK_EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		bytes += data[i].len;
+	if (type == VIRTIO_BLK_T_OUT && d->read_only)
+		return BLK_EROFS;
+	if (type != VIRTIO_BLK_T_IN && type != VIRTIO_BLK_T_OUT)
+		return 0;
+	if (bytes % VIRTIO_BLK_SECTOR)
+		return BLK_EINVAL;
+	if (sector > d->capacity || bytes / VIRTIO_BLK_SECTOR > d->capacity - sector)
+		return BLK_ERANGE;
+	return 0;
+}
+/*:*/
+/*D:530 Read, write, flush.
+ * Everything the rest of the Guest asks of a disk goes through `blk_io`: the
+ * checks, then the request. A flush on a disk that offered no `FLUSH` has
+ * nothing to do: such a device has no write cache to empty, so a write is on
+ * stable storage once it completes. :*/
+int blk_io(struct blk_disk *d, u32 type, u64 sector, const struct vq_buf *data, unsigned n)
+{
+	int err = blk_check(d, type, sector, data, n);
+
+	return err ? err : blk_submit(d, type, sector, data, n);
+}
+
+int blk_read(struct blk_disk *d, u64 sector, void *buf, u32 len)
+{
+	struct vq_buf b = { buf, len };
+
+	return blk_io(d, VIRTIO_BLK_T_IN, sector, &b, 1);
+}
+
+int blk_write(struct blk_disk *d, u64 sector, const void *buf, u32 len)
+{
+	struct vq_buf b = { buf, len };
+
+	return blk_io(d, VIRTIO_BLK_T_OUT, sector, &b, 1);
+}
+
+int blk_flush(struct blk_disk *d)
+{
+	return d->can_flush ? blk_io(d, VIRTIO_BLK_T_FLUSH, 0, NULL, 0) : 0;
+}
+/*:*/
+/*D:535 The disk's name.
+ * `GET_ID` fills up to 20 bytes. We ask once, when the disk comes up, and keep
+ * the answer with a terminator of our own. The Launcher answers with the image
+ * file's name; QEMU with the drive's `serial=` property, or nothing. A disk
+ * that does not know the request simply has no name. :*/
+static void blk_ask_id(struct blk_disk *d)
+{
+	struct vq_buf b = { d->id, VIRTIO_BLK_ID_BYTES };
+
+	memset(d->id, 0, sizeof(d->id));
+	if (blk_io(d, VIRTIO_BLK_T_GET_ID, 0, &b, 1) < 0)
+		memset(d->id, 0, sizeof(d->id));
+}
+/*:*/
+/*D:540 Probing a disk.
+ * The probe is the pattern every driver follows: accept features, read the
+ * configuration, set up the queues, say `DRIVER_OK`. We ask for the four disk
+ * features we understand; the bus adds `VERSION_1` and the ring features
+ * (*D:165*). A feature the device did not offer leaves its configuration field
+ * meaningless, so each field is read only when its bit came back: without
+ * `BLK_SIZE` the block size is 512, and without `SEG_MAX` we may send one data
+ * buffer per request, which is what Linux assumes too. The queue needs no
+ * callback: every request is waited for by whoever made it. Sixty-four
+ * entries are more than enough for a driver that has one request in flight,
+ * and each entry holds a whole request however many pieces it has, since the
+ * bus takes indirect descriptors whenever the device offers them.
+ *
+ * Requests may be sent only after `DRIVER_OK`, so the name is asked for
+ * last. :*/
+#define BLK_CONFIG(field) __builtin_offsetof(struct virtio_blk_config, field)
+
+static int blk_has(struct virtio_device *vd, int bit)
+{
+	return (vd->features >> bit) & 1;
+}
+
+static int blk_probe(struct virtio_device *vd)
+{
+	struct blk_disk *d;
+	u64 want = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
+		   VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
+
+	if (nr_disks == BLK_MAX_DISKS) {
+		printk(KERN_ERR "virtio-blk: device %d: more than %d disks\n", vd->index,
+		       BLK_MAX_DISKS);
+		return -1;
+	}
+	if (virtio_negotiate(vd, want) < 0)
+		return -1;
+	d = kmalloc(sizeof(*d));
+	if (!d)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	d->capacity = virtio_config_read64(vd, BLK_CONFIG(capacity));
+	d->blk_size = blk_has(vd, VIRTIO_BLK_F_BLK_SIZE) ?
+		      virtio_config_read(vd, BLK_CONFIG(blk_size), 4) : 512;
+	d->seg_max = blk_has(vd, VIRTIO_BLK_F_SEG_MAX) ?
+		     virtio_config_read(vd, BLK_CONFIG(seg_max), 4) : 1;
+	d->read_only = blk_has(vd, VIRTIO_BLK_F_RO);
+	d->can_flush = blk_has(vd, VIRTIO_BLK_F_FLUSH);
+	d->vq = vq_setup(vd, 0, 64, NULL);
+	if (!d->vq) {
+		printk(KERN_ERR "virtio-blk: device %d: cannot set up its queue\n", vd->index);
+		kfree(d);
+		return -1;
+	}
+	d->dev = vd, d->number = nr_disks, vd->priv = d;
+	virtio_driver_ok(vd);
+	blk_ask_id(d);
+	disks[nr_disks++] = d;
+	printk(KERN_INFO "virtio-blk: disk %d: %llu sectors%s, id \"%s\"\n", d->number,
+	       d->capacity, d->read_only ? ", read-only" : "", d->id);
+	return 0;
+}
+
+const struct virtio_driver virtio_blk_driver = { VIRTIO_ID_BLOCK, "virtio-blk", blk_probe };
+/*:*/
+int blk_count(void)
+{
+	return nr_disks;
+}
+
+struct blk_disk *blk_disk_at(int n)
+{
+	return n >= 0 && n < nr_disks ? disks[n] : NULL;
+}
+
+const char *blk_strerror(int err)
+{
+	switch (err) {
+	case BLK_EIO:		return "I/O error";
+	case BLK_EUNSUPP:	return "the disk does not support that";
+	case BLK_EROFS:		return "the disk is read-only";
+	case BLK_ERANGE:	return "past the end of the disk";
+	case BLK_EINVAL:	return "not whole sectors, or too many pieces";
+	case BLK_EBUSY:		return "the disk's queue is full";
+	default:		return "unknown error";
+	}
+}
+/*D:580 The disk's self-tests.
+ * With `selftest`, the Guest tests its disks too, each test a promise a
+ * conforming disk keeps, whoever provides it: the same tests run against our
+ * Launcher and against QEMU (`tests/block/test-block.sh`). Without a disk
+ * they pass, and say that they tested nothing.
+ *
+ * The first two are about the data: the configuration makes sense (a
+ * capacity, a block size that is a power of two and at least a sector), and
+ * sector 0 read twice comes back the same, into buffers filled beforehand
+ * with different patterns, so that a read that wrote nothing cannot pass. :*/
+static int blk_untested(const char *why)
+{
+	printk("selftest: (disk: %s)\n", why);
+	return 1;
+}
+
+int blk_test_config(void)
+{
+	int ok = 1;
+
+	if (!nr_disks)
+		return blk_untested("no disk");
+	for (int i = 0; i < nr_disks; i++) {
+		struct blk_disk *d = disks[i];
+
+		ok &= d->capacity > 0 && d->blk_size >= VIRTIO_BLK_SECTOR &&
+		      !(d->blk_size & (d->blk_size - 1)) && d->seg_max >= 1;
+	}
+	return ok;
+}
+/*:*/
+int blk_test_read_twice(void)
+{
+	u8 *a = page_alloc(), *b = page_alloc();
+	int ok;
+
+	if (!nr_disks)
+		return blk_untested("no disk");
+	memset(a, 0x5a, VIRTIO_BLK_SECTOR);
+	memset(b, 0xa5, VIRTIO_BLK_SECTOR);
+	ok = blk_read(disks[0], 0, a, VIRTIO_BLK_SECTOR) == 0 &&
+	     blk_read(disks[0], 0, b, VIRTIO_BLK_SECTOR) == 0 &&
+	     !memcmp(a, b, VIRTIO_BLK_SECTOR);
+	page_free(a);
+	page_free(b);
+	return ok;
+}
+int blk_test_device_rules(void)
+{
+	struct blk_disk *d = blk_disk_at(0);
+	char id[VIRTIO_BLK_ID_BYTES + 1] = { 0 };
+	struct vq_buf b = { id, VIRTIO_BLK_ID_BYTES };
+	u8 *sector;
+	struct vq_buf s;
+	int ok;
+
+	if (!d)
+		return blk_untested("no disk");
+	sector = page_alloc(), s = (struct vq_buf){ sector, VIRTIO_BLK_SECTOR };
+	ok = blk_submit(d, VIRTIO_BLK_T_GET_ID, 0, &b, 1) == 0 && !strcmp(id, d->id);
+	ok &= blk_read(d, d->capacity, sector, VIRTIO_BLK_SECTOR) == BLK_ERANGE;
+	ok &= blk_submit(d, VIRTIO_BLK_T_IN, d->capacity, &s, 1) == BLK_EIO;
+	ok &= blk_submit(d, 99, 0, NULL, 0) == BLK_EUNSUPP;
+	page_free(sector);
+	return ok;
+}
+
+int blk_test_read_only(void)
+{
+	struct blk_disk *d = NULL;
+	u8 *sector;
+	struct vq_buf s;
+	int ok;
+
+	for (int i = nr_disks - 1; i >= 0; i--)
+		if (disks[i]->read_only)
+			d = disks[i];
+	if (!d)
+		return blk_untested("no read-only disk");
+	sector = page_alloc(), s = (struct vq_buf){ sector, VIRTIO_BLK_SECTOR };
+	ok = blk_read(d, 0, sector, VIRTIO_BLK_SECTOR) == 0 &&
+	     blk_write(d, 0, sector, VIRTIO_BLK_SECTOR) == BLK_EROFS &&
+	     blk_submit(d, VIRTIO_BLK_T_OUT, 0, &s, 1) == BLK_EIO;
+	page_free(sector);
+	return ok;
+}
