@@ -183,6 +183,19 @@ int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 extern int blk_bench_wanted;
 int blk_bench(void);
+struct net_if;
+extern const struct virtio_driver virtio_net_driver;
+int net_set_ip(const char *text);
+struct net_if *net_default(void);
+int net_tx_wait(struct net_if *nif, u64 deadline);
+void net_ping_reply(struct net_if *nif, u32 from, u16 id, u16 seq, u32 len);
+void net_udp_input(struct net_if *nif, u32 from, u16 sport, u16 dport,
+		   const u8 *data, u32 len);
+int cmd_ping(int argc, char **argv);
+int cmd_ip(int argc, char **argv);
+int cmd_netbench(int argc, char **argv);
+int net_bench_option(const char *word);
+void net_bench_boot(void);
 
 #endif
 /*:*/

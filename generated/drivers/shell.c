@@ -19,6 +19,11 @@ static const struct shell_command commands[] = {
 	{ "blk", "blk [read N | dump N | write N TEXT]: the disk's sectors", cmd_blk },
 	{ "ls", "ls [DIR]: list a directory of the tar archive on a disk", cmd_ls },
 	{ "cat", "cat FILE: print a file of the tar archive on a disk", cmd_cat },
+	/*D:892 The shell's table. :*/
+	{ "ping", "ping ADDR [COUNT]: ICMP echo to a neighbour, one a second", cmd_ping },
+	{ "ip", "ip [ADDR]: the network card's addresses and counters; set the address", cmd_ip },
+	{ "netbench", "netbench [ADDR SECONDS [SIZE]]: send UDP to ADDR's port 9, or report what ours got", cmd_netbench },
+	/*:*/
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -14,6 +14,13 @@ static const struct virtio_driver *const virtio_drivers[] = {
 	 * for each disk it finds, and joins it to the bus's table of drivers. :*/
 	&virtio_blk_driver,
 	/*:*/
+	/*D:848 Joining the bus and the command line.
+	 * The driver joins the bus's list, and the word `ip=` joins the Guest's
+	 * options. The declarations the rest of the Guest needs go into the drivers'
+	 * header: the shell's commands, the two callbacks the stack calls, and the
+	 * self-tests. :*/
+	&virtio_net_driver,
+	/*:*/
 	NULL
 };
 
@@ -317,6 +324,11 @@ int driver_option(const char *word)
 	if (!strcmp(word, "bench=blk"))
 		return blk_bench_wanted = 1;
 	/*:*/
+	if (str_starts(word, "ip="))
+		return net_set_ip(word + 3);
+	if (str_starts(word, "bench="))
+		if (net_bench_option(word + 6))
+			return 1;
 	return 0;
 }
 
@@ -324,6 +336,7 @@ void driver_boot_work(void)
 {
 	if (blk_bench_wanted)
 		guest_poweroff(blk_bench());
+	net_bench_boot();
 }
 
 u64 parse_u64(const char *s, int *ok)

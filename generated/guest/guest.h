@@ -174,6 +174,8 @@ int driver_option(const char *word);
 int console_present(void);
 void shell_run(void) __attribute__((noreturn));
 void virtio_hostile(int n) __attribute__((noreturn));
+int net_test_mac(void);
+int net_test_rx_buffers(void);
 
 #endif
 /*:*/

@@ -511,6 +511,8 @@ static const struct {
 	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
 	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },
 	{ "disk: a read-only disk refuses a write", blk_test_read_only },
+	{ "net-mac: the network card has a unicast MAC address", net_test_mac },
+	{ "net-rx: the network card's receive queue is full", net_test_rx_buffers },
 };
 
 int guest_selftest(void)

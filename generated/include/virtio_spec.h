@@ -228,6 +228,34 @@ struct virtio_blk_outhdr {
 	u64 sector;
 };
 /*:*/
+/*D:800 What the card puts before every frame.
+ * In both directions a frame travels behind a header that tells of checksum
+ * and segmentation offloads: "I left the TCP checksum for you to fill in",
+ * "this 64 KiB buffer is really 45 frames". We offer and accept none of
+ * those features, so the header we send is all zeros and the one we receive
+ * says nothing we need. Its size, though, matters: with `VERSION_1` it is
+ * always 12 bytes, because the last field, `num_buffers` (how many receive
+ * buffers one large frame spilled over), is always present in virtio 1.x;
+ * legacy devices left it out unless a feature asked for it, which is a
+ * classic source of frames that arrive two bytes askew. The configuration
+ * space begins with the card's MAC address, there when `VIRTIO_NET_F_MAC` is
+ * offered.
+ *
+ * The Launcher's card (*L:950*) and this driver use the same definitions,
+ * which is why they live in the shared specification header. :*/
+#define VIRTIO_NET_F_MAC	5
+
+struct virtio_net_config {
+	u8 mac[6];
+	u16 status;
+};
+
+struct virtio_net_hdr {
+	u8 flags, gso_type;
+	u16 hdr_len, gso_size, csum_start, csum_offset;
+	u16 num_buffers;
+};
+/*:*/
 
 #endif
 /*:*/

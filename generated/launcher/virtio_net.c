@@ -22,19 +22,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define VIRTIO_NET_F_MAC 5
-
-struct virtio_net_config {
-	u8 mac[6];
-	u16 status;
-};
-
-struct virtio_net_hdr {
-	u8 flags, gso_type;
-	u16 hdr_len, gso_size, csum_start, csum_offset;
-	u16 num_buffers;
-};
-
 enum { NET_RX, NET_TX };
 
 struct net {
