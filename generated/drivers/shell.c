@@ -31,8 +31,8 @@ static const struct shell_command commands[] = {
  * The line being edited is its bytes, its length and the cursor's place, which
  * the arrow keys move. Escape sequences arrive one byte at a time, so a small
  * state says how far into one we are: nothing, after `ESC`, or after `ESC [`
- * (collecting a number, as in `ESC [ 3 ~`, the Delete key). `last` is the
- * previous byte, for one purpose: a terminal's Enter may send `\r`, `\n` or
+ * (collecting a number, as in `ESC [ 3 ~`, the Delete key). `shell_last_key` is
+ * the previous byte, kept from one line to the next, for one purpose: a terminal's Enter may send `\r`, `\n` or
  * both, and a `\n` straight after a `\r` is the same line's end, not an empty
  * line. :*/
 enum { ESC_NONE, ESC_START, ESC_CSI };
@@ -41,8 +41,9 @@ struct line {
 	char buf[SHELL_LINE];
 	unsigned len, pos;
 	int esc, esc_num;
-	int last;
 };
+
+static int shell_last_key;
 
 static void shell_echo(const char *s, u64 n)
 {
@@ -75,12 +76,15 @@ static void shell_redraw(struct line *l, unsigned gone)
  * Backspace (sent as DEL, 0x7f, by most terminals, or as Ctrl-H) deletes before
  * it; Ctrl-U erases the whole line; Ctrl-A and Ctrl-E jump to its start and
  * end; the arrows move by one. Everything else, a stray control key, is
- * ignored rather than echoed as garbage. :*/
+ * ignored rather than echoed as garbage. Moving the tail of the line by one
+ * byte is a loop of its own in each direction, not `memcpy`: the source and
+ * the destination overlap, and our `memcpy` moves eight bytes a step. :*/
 static void shell_insert(struct line *l, char c)
 {
 	if (l->len + 1 >= SHELL_LINE)
 		return;
-	memcpy(l->buf + l->pos + 1, l->buf + l->pos, l->len - l->pos);
+	for (unsigned i = l->len; i > l->pos; i--)
+		l->buf[i] = l->buf[i - 1];
 	l->buf[l->pos] = c;
 	l->len++;
 	shell_echo(&c, 1);
@@ -92,7 +96,8 @@ static void shell_delete(struct line *l)
 {
 	if (l->pos == l->len)
 		return;
-	memcpy(l->buf + l->pos, l->buf + l->pos + 1, l->len - l->pos - 1);
+	for (unsigned i = l->pos; i + 1 < l->len; i++)
+		l->buf[i] = l->buf[i + 1];
 	l->len--;
 	shell_redraw(l, 1);
 }
@@ -173,9 +178,9 @@ static int shell_read_line(struct line *l)
 {
 	memset(l, 0, sizeof(*l));
 	for (;;) {
-		int c = console_getc(), last = l->last;
+		int c = console_getc(), last = shell_last_key;
 
-		l->last = c;
+		shell_last_key = c;
 		if (c < 0 || (c == 0x04 && l->len == 0)) {
 			shell_echo("\n", 1);
 			cmd_poweroff(1, NULL);

@@ -361,3 +361,18 @@ u64 parse_u64(const char *s, int *ok)
 }
 /*:*/
 /*:*/
+int virtio_test_bus(void)
+{
+	for (int i = 0; i < nr_devices; i++) {
+		struct virtio_device *d = &devices[i];
+		u32 status = vio_read(d, VIRTIO_MMIO_STATUS);
+
+		if (d->driver && (!(status & VIRTIO_STATUS_DRIVER_OK) ||
+				  (status & VIRTIO_STATUS_FAILED) ||
+				  !(d->features & VIRTIO_BIT(VIRTIO_F_VERSION_1))))
+			return 0;
+	}
+	if (!nr_devices)
+		printk("selftest: (bus: no devices)\n");
+	return nr_devices <= (int)guest_boot->nr_devices;
+}

@@ -448,6 +448,9 @@ static int test_backtrace(void)
 	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
 }
 /*:*/
+int virtio_test_bus(void);
+int rng_test_bytes(void);
+int rng_test_chain(void);
 int blk_test_config(void);
 int blk_test_read_twice(void);
 int blk_test_device_rules(void);
@@ -507,6 +510,9 @@ static const struct {
 	{ "an exception goes to the handler its vector has in the table", test_exception_table },
 	{ "printk keeps messages above the loglevel and drops the rest", test_printk_levels },
 	{ "a backtrace walks the frame pointers", test_backtrace },
+	{ "virtio: every device the bus kept is DRIVER_OK with VERSION_1", virtio_test_bus },
+	{ "rng: 64 bytes that are not all the same", rng_test_bytes },
+	{ "rng: a request of two buffers, the free list whole after", rng_test_chain },
 	{ "disk: the configuration is sane", blk_test_config },
 	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
 	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },

@@ -115,9 +115,9 @@ fi
 # The Guest's second against the wall clock's: sleep=1000 must take at least
 # a second, and not much more than a plain boot plus one second.  A wrong TSC
 # frequency from the Host would stretch or shrink it.
-run plain
+run plain poweroff=0
 plain_ms=$ms
-run sleep sleep=1000
+run sleep sleep=1000 poweroff=0
 extra=$((ms - plain_ms))
 if [ "$status" = 0 ] && [ "$ms" -ge 1000 ] && [ "$extra" -ge 900 ] && [ "$extra" -le 1300 ]; then
 	ok "interrupts-sleep-wall-clock: sleep=1000 took $ms ms, a plain boot $plain_ms ms"
