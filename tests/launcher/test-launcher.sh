@@ -163,7 +163,8 @@ if [ ! -f build/guest.elf ] || [ "$standin" ]; then
 		skip $t "build/guest.elf or the Launcher that embeds it does not exist yet"; done
 	exit 0
 fi
-boots boot-default 0 "Guest running at CPL 3"
+# With no Guest words the built-in Guest starts its shell: a scripted poweroff ends it.
+echo poweroff | boots boot-default 0 "lguest> poweroff"
 boots guest-poweroff-status 7 "" build/guest.elf poweroff=7
 if run 125 build/guest.elf hostile=1 && grep -q '^lguest: guest killed: ' "$err"
 then ok guest-killed; else fail guest-killed "status $rc: $(head -c 300 "$err")"; fi
