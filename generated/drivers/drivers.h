@@ -194,6 +194,7 @@ void net_udp_input(struct net_if *nif, u32 from, u16 sport, u16 dport,
 int cmd_ping(int argc, char **argv);
 int cmd_ip(int argc, char **argv);
 int cmd_netbench(int argc, char **argv);
+int cmd_udp(int argc, char **argv);
 int net_bench_option(const char *word);
 void net_bench_boot(void);
 
