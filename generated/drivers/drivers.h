@@ -90,7 +90,9 @@ u64 parse_u64(const char *s, int *ok);
  * with a *token*, any pointer the driver likes, which `vq_get` hands back when
  * the device is done with it, with the number of bytes written. `vq_kick` tells
  * the device, unless it said it needs no telling. A driver that wants to sleep
- * until one request is done calls `vq_wait_for`. The queue's own structure is
+ * until one request is done calls `vq_wait_for`; one that sleeps on a queue
+ * without a callback for some other reason calls `vq_arm` first, which asks
+ * for an interrupt at the next used buffer (*D:235*). The queue's own structure is
  * private to `virtqueue.c`; drivers see only these functions. None of them
  * disables interrupts by itself except `vq_wait_for`: a driver whose callback
  * also touches the queue brackets its calls with `irq_save` and `irq_restore`. :*/
@@ -108,7 +110,9 @@ void *vq_get(struct virtqueue *vq, u32 *len);
 unsigned vq_free(struct virtqueue *vq);
 unsigned vq_size(struct virtqueue *vq);
 u32 vq_wait_for(struct virtqueue *vq, void *token);
+int vq_arm(struct virtqueue *vq);
 struct virtio_device *vq_device(struct virtqueue *vq);
+void vq_stats(struct virtqueue *vq, u64 *kicks, u64 *interrupts);
 void vq_interrupt(struct virtqueue *vq);
 /*:*/
 /*D:138 The console and shell, for every command.

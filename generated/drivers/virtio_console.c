@@ -88,10 +88,11 @@ static void console_received(struct virtqueue *vq)
  * Output is copied into one of our transmit buffers, since the caller's bytes
  * may be gone by the time the device reads them. A buffer is busy from the
  * moment it is queued until the device gives it back; we collect what came back
- * whenever we need a buffer, without an interrupt handler of our own. Only if
- * all are busy do we wait, with the usual disable, check, halt: the device's
- * interrupt for a used buffer wakes us (the queue asked for one when we last took
- * a buffer back, *D:230*). Before sleeping we kick, in case the buffers that
+ * whenever we need a buffer, without an interrupt handler of our own, and
+ * without interrupts: the transmit queue has no callback, so it does not ask
+ * for them (*D:230*). Only if all are busy do we wait, with the usual disable,
+ * check, halt, after arming the queue (*D:235*) so that the next buffer the
+ * device gives back wakes us. Before sleeping we kick, in case the buffers that
  * are busy are the ones this very write queued and has not yet announced. :*/
 static void console_reclaim(void)
 {
@@ -111,7 +112,8 @@ static u8 *console_tx_buffer(void)
 				return con.tx_buf[i];
 			}
 		vq_kick(con.tx);
-		guest_halt();
+		if (!vq_arm(con.tx))
+			guest_halt();
 		irq_disable();
 	}
 }
@@ -159,7 +161,8 @@ void console_flush(void)
 			busy += con.tx_busy[i];
 		if (!con.dev || !busy)
 			break;
-		guest_halt();
+		if (!vq_arm(con.tx))
+			guest_halt();
 		irq_disable();
 	}
 	irq_restore(flags);

@@ -33,6 +33,7 @@ struct virtqueue {
 	struct vring_used *used;
 	u16 free_head, nr_free;
 	u16 avail_idx, kicked, last_used;
+	u16 seen_used;			/* used->idx at the last interrupt */
 	struct vq_slot *slots;
 	struct vq_done *done;
 	unsigned nr_done;
@@ -302,12 +303,16 @@ void vq_kick(struct virtqueue *vq)
  * free list. Then the request's descriptors go back on the free list, or its
  * indirect table back to the heap.
  *
- * With `EVENT_IDX` we also tell the device, through `used_event`, that we
- * want an interrupt for the next entry after this one. Writing it, then reading
- * `used->idx` again on our next call, is the store-then-load pattern that needs
- * the fence: without it the device might return a request, decide from a stale
- * `used_event` that we do not want to hear about it, while we decide from a
- * stale index that nothing came, and we would sleep with a request done. :*/
+ * With `EVENT_IDX`, a queue with a callback also tells the device, through
+ * `used_event`, that it wants an interrupt for the next entry after this one.
+ * A queue without a callback does not: nobody would run on that interrupt,
+ * and its owner collects what came back when it next needs a descriptor (a
+ * transmit queue) or asks for the interrupt explicitly before it sleeps
+ * (`vq_arm`, *D:235*). Writing `used_event`, then reading `used->idx` again,
+ * is the store-then-load pattern that needs the fence: without it the device
+ * might return a request, decide from a stale `used_event` that we do not want
+ * to hear about it, while we decide from a stale index that nothing came, and
+ * we would sleep with a request done. :*/
 static void vq_free_chain(struct virtqueue *vq, u16 head)
 {
 	struct vq_slot *s = &vq->slots[head];
@@ -337,7 +342,7 @@ static void *vq_get_used(struct virtqueue *vq, u32 *len)
 	token = vq->slots[e.id].token;
 	vq_free_chain(vq, e.id);
 	vq->last_used++;
-	if (vq->event_idx) {
+	if (vq->event_idx && vq->callback) {
 		vq_write16(vq_used_event(vq), vq->last_used);
 		vq_mb();
 	}
@@ -367,7 +372,22 @@ void *vq_get(struct virtqueue *vq, u32 *len)
  * and halt only if there is still nothing, since the halt re-enables interrupts
  * and sleeps in one step. Any interrupt wakes us, the device's or the clock's,
  * so we check again. Other requests that come back meanwhile are parked for a
- * later `vq_get`. :*/
+ * later `vq_get`.
+ *
+ * Before halting we *arm* the queue: with `EVENT_IDX`, we write our position
+ * into `used_event`, asking for an interrupt at the very next used entry, then
+ * fence and look once more, since the entry may have arrived just before the
+ * device could see our wish. `vq_arm` is for any driver that sleeps on a queue
+ * without a callback; it returns 1 if there is already something to take. :*/
+int vq_arm(struct virtqueue *vq)
+{
+	if (vq->event_idx) {
+		vq_write16(vq_used_event(vq), vq->last_used);
+		vq_mb();
+	}
+	return vq->last_used != vq_read16(&vq->used->idx);
+}
+
 u32 vq_wait_for(struct virtqueue *vq, void *token)
 {
 	u64 flags = irq_save();
@@ -381,7 +401,8 @@ u32 vq_wait_for(struct virtqueue *vq, void *token)
 		}
 		if (t == token)
 			break;
-		guest_halt();
+		if (!vq_arm(vq))
+			guest_halt();
 		irq_disable();
 	}
 	irq_restore(flags);
@@ -390,13 +411,21 @@ u32 vq_wait_for(struct virtqueue *vq, void *token)
 /*:*/
 /*D:240 The interrupt, and small questions.
  * The bus calls `vq_interrupt` for each queue of a device whose interrupt says
- * "used buffers"; it runs the queue's callback if there is anything to take.
+ * "used buffers"; it runs the queue's callback if there is anything to take,
+ * and counts the interrupt against the queue if the device used something in
+ * it since the last one.
  * The rest answer small questions: how many descriptors are free, how big the
- * queue is, which device it belongs to. :*/
+ * queue is, which device it belongs to, and how many kicks and interrupts it
+ * has cost so far, which the shell's `info` prints so that a reader can watch
+ * `EVENT_IDX` at work. :*/
 void vq_interrupt(struct virtqueue *vq)
 {
-	vq->interrupts++;
-	if (vq->callback && vq->last_used != vq_read16(&vq->used->idx))
+	u16 used = vq_read16(&vq->used->idx);
+
+	if (used != vq->seen_used)
+		vq->interrupts++;
+	vq->seen_used = used;
+	if (vq->callback && vq->last_used != used)
 		vq->callback(vq);
 }
 
@@ -413,6 +442,12 @@ unsigned vq_size(struct virtqueue *vq)
 struct virtio_device *vq_device(struct virtqueue *vq)
 {
 	return vq->dev;
+}
+
+void vq_stats(struct virtqueue *vq, u64 *kicks, u64 *interrupts)
+{
+	*kicks = vq->kicks;
+	*interrupts = vq->interrupts;
 }
 /*:*/
 /*:*/
