@@ -192,14 +192,16 @@ static int blk_tar_open(const char *cmd, struct tarfs *fs)
 /*:*/
 /*D:685 `ls` and `cat`.
  * `ls` prints one line per child, a size and a name for a file, `<dir>` and
- * the name with a slash for a directory, in the order of the archive. `cat`
+ * the name with a slash for a directory, in the order of the archive. (Our
+ * `printf` pads numbers to a width but not strings, hence the literal
+ * spaces.) `cat`
  * reads its file a page at a time and writes each piece to the console as it
  * comes, so a file of any size needs one page of memory. :*/
 static void ls_print(void *arg, const char *name, enum tar_type type, u64 size)
 {
 	(void)arg;
 	if (type == TAR_DIR)
-		console_printf("%10s  %s/\n", "<dir>", name);
+		console_printf("     <dir>  %s/\n", name);
 	else
 		console_printf("%10llu  %s\n", size, name);
 }

@@ -8,11 +8,11 @@
  *   what the driver hangs on it (its queues, its private state);
  * - a `virtio_driver` is a device type and a `probe` function; drivers join the
  *   bus's list through *the virtio drivers*;
- * - the bus functions (*D:140* to *D:160*) negotiate features, read the
+ * - the bus functions (*D:140* to *D:180*) negotiate features, read the
  *   configuration, and say the driver is ready;
  * - the queue functions (*D:200* on) add buffers, kick, collect what came back,
  *   and wait;
- * - the console (*D:300*) gives the shell and its commands their output;
+ * - the console (*D:310*) gives the shell and its commands their output;
  * - the shell's commands join its table through *the shell commands*, and
  *   their functions are declared through *driver declarations*. :*/
 /* The Guest's drivers: the virtio bus, virtqueues, console, shell. */

@@ -29,7 +29,7 @@
  * about. The device's own configuration, whose layout depends on its type,
  * starts at 0x100 and runs to the end of the window; `ConfigGeneration` beside
  * it changes whenever the device changes that configuration, which matters to
- * a driver reading a field that spans several accesses (*D:150*). :*/
+ * a driver reading a field that spans several accesses (*D:170*). :*/
 #define VIRTIO_MMIO_MAGIC_VALUE		0x000
 #define VIRTIO_MMIO_VERSION		0x004
 #define VIRTIO_MMIO_DEVICE_ID		0x008
