@@ -1,5 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
-/*D:660 The disk in the shell.
+/*D:660 Three commands.
  * Three commands make the disk something a student can touch. `blk` works on
  * raw sectors of the first disk, and its forms are fixed, because test
  * scripts drive it through a pipe:

@@ -1,5 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
-/*D:600 A file system made by `tar`.
+/*D:600 Why tar.
  * The Guest has no business writing a real file system: that is a book of its
  * own. What a student wants is to put a few files on a disk on the host and
  * read them inside the Guest. The oldest format that does exactly this is a

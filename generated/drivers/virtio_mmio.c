@@ -304,7 +304,7 @@ static void virtio_interrupt(struct trap_frame *f)
 int driver_option(const char *word)
 {
 	(void)word;
-	/*D:690 Measuring the disk.
+	/*D:690 `bench=blk`.
 	 * How fast is a virtio disk under our Launcher, beside the same Guest on
 	 * QEMU's disk? `bench=blk` on the Guest's command line answers from inside
 	 * the Guest, with its own clock, and powers off: `tests/bench.d/block.sh`
