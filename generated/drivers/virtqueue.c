@@ -378,7 +378,33 @@ void *vq_get(struct virtqueue *vq, u32 *len)
  * into `used_event`, asking for an interrupt at the very next used entry, then
  * fence and look once more, since the entry may have arrived just before the
  * device could see our wish. `vq_arm` is for any driver that sleeps on a queue
- * without a callback; it returns 1 if there is already something to take. :*/
+ * without a callback; it returns 1 if there is already something to take.
+ *
+ * And before arming, we *poll*: for up to 200 microseconds we simply watch the
+ * used index, which costs no exit at all. The reason is a measurement. On this
+ * machine's KVM, a halted Guest takes 2 to 4 milliseconds to wake when the
+ * device's interrupt comes (the clock's alarms show the same lateness, *G:915*),
+ * while a device thread in the Launcher usually finishes a small request within
+ * a few tens of microseconds of the kick. Twenty one-byte requests to the
+ * entropy device took 2.4 ms each with a halt at once, and 0.05 ms with the
+ * poll (*D:470*). A request that takes longer, a disk write with a flush, pays
+ * 200 microseconds of spinning on top of its sleep, a small price beside the
+ * milliseconds it waits anyway. Linux's KVM does the same on the host side
+ * for the same reason: `halt_poll_ns`. :*/
+#define VQ_POLL_NS 200000
+
+static int vq_poll(struct virtqueue *vq)
+{
+	u64 end = guest_rdtsc() + clock_ns_to_tsc(VQ_POLL_NS);
+
+	do {
+		if (vq->last_used != vq_read16(&vq->used->idx))
+			return 1;
+		asm volatile("pause");
+	} while (guest_rdtsc() < end);
+	return 0;
+}
+
 int vq_arm(struct virtqueue *vq)
 {
 	if (vq->event_idx) {
@@ -401,7 +427,7 @@ u32 vq_wait_for(struct virtqueue *vq, void *token)
 		}
 		if (t == token)
 			break;
-		if (!vq_arm(vq))
+		if (!vq_poll(vq) && !vq_arm(vq))
 			guest_halt();
 		irq_disable();
 	}

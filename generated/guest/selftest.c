@@ -451,6 +451,7 @@ static int test_backtrace(void)
 int virtio_test_bus(void);
 int rng_test_bytes(void);
 int rng_test_chain(void);
+int rng_test_round_trips(void);
 int blk_test_config(void);
 int blk_test_read_twice(void);
 int blk_test_device_rules(void);
@@ -513,6 +514,7 @@ static const struct {
 	{ "virtio: every device the bus kept is DRIVER_OK with VERSION_1", virtio_test_bus },
 	{ "rng: 64 bytes that are not all the same", rng_test_bytes },
 	{ "rng: a request of two buffers, the free list whole after", rng_test_chain },
+	{ "rng: twenty one-byte requests come back", rng_test_round_trips },
 	{ "disk: the configuration is sane", blk_test_config },
 	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
 	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },

@@ -52,7 +52,7 @@ lines console-uptime "$out/script" '^up [0-9]+\.[0-9]{3} s$' 1
 lines console-rng-16 "$out/script" '^[0-9a-f]{32}$' 2
 lines console-rng-40 "$out/script" '^[0-9a-f]{64}$|^[0-9a-f]{16}$' 2
 contains console-selftest "$out/script" "selftest: all passed"
-lines console-selftest-bus "$out/script" '^selftest: ok   (virtio|rng): ' 3
+lines console-selftest-bus "$out/script" '^selftest: ok   (virtio|rng): ' 4
 contains console-unknown "$out/script" "nosuch: unknown command (try help)"
 
 # Two rng runs must differ (one chance in 2^128 that they do not).
@@ -151,7 +151,7 @@ lines console-qemu-backspace "$out/qscript" '^  help: list the commands$' 2
 qemu_run qselftest '' "selftest"
 cat "$out/qselftest.serial" >>"$out/qselftest"
 status_is console-qemu-selftest-status 0 qselftest
-lines console-qemu-selftest-drivers "$out/qselftest" '^selftest: ok   (virtio|rng): ' 3
+lines console-qemu-selftest-drivers "$out/qselftest" '^selftest: ok   (virtio|rng): ' 4
 if grep -q '^selftest: (rng: no entropy device)' "$out/qselftest"; then
 	fail console-qemu-selftest-rng "the Guest found no virtio-rng-device"
 else ok console-qemu-selftest-rng; fi
