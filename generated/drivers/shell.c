@@ -194,9 +194,18 @@ static void shell_escape(struct line *l, int c)
 		l->esc = ESC_NONE;
 }
 /*:*/
+/*M:420 A history.
+ * Every shell a reader has used remembers its lines: the up arrow brings back
+ * the last one. Ours forgets each line as soon as it has run. A ring of the
+ * last few lines, and `ESC [ A` and `ESC [ B` in *D:420* moving through it
+ * with the same redraw the editing keys use, would make a pleasant exercise,
+ * and so would Tab completing a command's name from the table. */
 /*D:425 Reading a line.
  * A line ends with `\r` or `\n` (a `\n` straight after a `\r` is skipped, see
- * *D:405*). Ctrl-C abandons it, as a shell does, and shows `^C`. Ctrl-D on an
+ * *D:405*). Ctrl-C abandons it, as a shell does, and shows `^C`; at a terminal
+ * under our Launcher, though, Ctrl-C never gets here, since the terminal turns
+ * it into a signal that stops the Launcher (*M:908*), while a pipe, or QEMU's
+ * console with `signal=off`, delivers it as a byte. Ctrl-D on an
  * empty line is the end of input, as in every Unix shell: we power off, which
  * is the polite way for a Guest to log out. The function returns 1 for a line
  * to run, 0 for a line abandoned. :*/
