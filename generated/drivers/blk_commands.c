@@ -74,7 +74,6 @@ static void blk_print_text(const u8 *p)
 	}
 	console_write("\n", 1);
 }
-
 static void blk_print_dump(const u8 *p)
 {
 	for (int i = 0; i < VIRTIO_BLK_SECTOR; i += 16) {
@@ -89,7 +88,6 @@ static void blk_print_dump(const u8 *p)
 		console_printf("  %s\n", ascii);
 	}
 }
-
 static int blk_cmd_read(const char *word, int dump)
 {
 	struct blk_disk *d = blk_first("blk");

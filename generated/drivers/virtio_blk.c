@@ -134,6 +134,12 @@ static void blk_ask_id(struct blk_disk *d)
 		memset(d->id, 0, sizeof(d->id));
 }
 /*:*/
+#define BLK_CONFIG(field) __builtin_offsetof(struct virtio_blk_config, field)
+
+static int blk_has(struct virtio_device *vd, int bit)
+{
+	return (vd->features >> bit) & 1;
+}
 /*D:540 Probing a disk.
  * The probe is the pattern every driver follows: accept features, read the
  * configuration, set up the queues, say `DRIVER_OK`. We ask for the four disk
@@ -149,25 +155,17 @@ static void blk_ask_id(struct blk_disk *d)
  *
  * Requests may be sent only after `DRIVER_OK`, so the name is asked for
  * last. :*/
-#define BLK_CONFIG(field) __builtin_offsetof(struct virtio_blk_config, field)
-
-static int blk_has(struct virtio_device *vd, int bit)
-{
-	return (vd->features >> bit) & 1;
-}
-
 static int blk_probe(struct virtio_device *vd)
 {
 	struct blk_disk *d;
-	u64 want = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
-		   VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 
 	if (nr_disks == BLK_MAX_DISKS) {
 		printk(KERN_ERR "virtio-blk: device %d: more than %d disks\n", vd->index,
 		       BLK_MAX_DISKS);
 		return -1;
 	}
-	if (virtio_negotiate(vd, want) < 0)
+	if (virtio_negotiate(vd, VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
+				 VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH)) < 0)
 		return -1;
 	d = kmalloc(sizeof(*d));
 	if (!d)
@@ -285,7 +283,6 @@ int blk_test_device_rules(void)
 	page_free(sector);
 	return ok;
 }
-
 int blk_test_read_only(void)
 {
 	struct blk_disk *d = NULL;
