@@ -148,7 +148,14 @@ int net_arp_lookup(struct net_if *nif, u32 ip, u8 mac[ETH_ALEN])
  * types (1 and 0x0800) with their address lengths (6 and 4), the operation,
  * then the sender's MAC and IP and the target's MAC and IP. A request leaves
  * the target MAC zero. One function builds both kinds, in a buffer of
- * Ethernet's minimum size, since the 42 bytes of an ARP frame get padded. :*/
+ * Ethernet's minimum size, since the 42 bytes of an ARP frame get padded.
+ *
+ * A request for our own address is an *announcement* (a "gratuitous" ARP):
+ * nobody answers it, but everyone who hears it learns, or refreshes, where we
+ * are. We send one when the card comes up. It also introduces us to a
+ * learning switch, which otherwise would not know our port until we first
+ * spoke: QEMU's end of our Guest LAN, for one, says nothing until its Guest
+ * does (see the end of this chapter). :*/
 static void arp_send(struct net_if *nif, u16 op, const u8 tha[ETH_ALEN], u32 tpa)
 {
 	u8 frame[ETH_FRAME_MIN];
@@ -170,6 +177,12 @@ static void arp_send(struct net_if *nif, u16 op, const u8 tha[ETH_ALEN], u32 tpa
 void net_arp_request(struct net_if *nif, u32 ip)
 {
 	arp_send(nif, ARP_REQUEST, eth_broadcast, ip);
+}
+
+void net_arp_announce(struct net_if *nif)
+{
+	if (nif->ip)
+		arp_send(nif, ARP_REQUEST, eth_broadcast, nif->ip);
 }
 static void arp_input(struct net_if *nif, const u8 *a, u32 len)
 {

@@ -49,6 +49,7 @@ struct net_if {
 void net_input(struct net_if *nif, const u8 *frame, u32 len);
 int net_arp_lookup(struct net_if *nif, u32 ip, u8 mac[ETH_ALEN]);
 void net_arp_request(struct net_if *nif, u32 ip);
+void net_arp_announce(struct net_if *nif);
 int net_send_echo(struct net_if *nif, u32 dst, u16 id, u16 seq, u32 data_len);
 int net_send_udp(struct net_if *nif, u32 dst, u16 sport, u16 dport,
 		 const void *data, u32 len);

@@ -296,6 +296,8 @@ static struct {
 	volatile u64 datagrams;
 	u64 bytes, first, last;
 } sink;
+static char bench_args[40];
+static int bench_mode;
 
 void net_udp_input(struct net_if *nif, u32 from, u16 sport, u16 dport,
 		   const u8 *data, u32 len)
@@ -314,9 +316,14 @@ void net_udp_input(struct net_if *nif, u32 from, u16 sport, u16 dport,
 static void net_print_rate(const char *what, u64 n, u64 bytes, u64 cycles)
 {
 	u64 us = clock_tsc_to_ns(cycles) / 1000, rate = us ? bytes * 100 / us : 0;
+	char line[120];
 
-	console_printf("netbench: %s %llu datagrams, %llu bytes in %llu us: %llu.%02llu MB/s\n",
-		       what, n, bytes, us, rate / 100, rate % 100);
+	snprintf(line, sizeof(line),
+		 "netbench: %s %llu datagrams, %llu bytes in %llu us: %llu.%02llu MB/s\n",
+		 what, n, bytes, us, rate / 100, rate % 100);
+	console_write(line, strlen(line));
+	if (bench_mode)
+		printk("%s", line);
 }
 static void net_sink_report(void)
 {
@@ -388,9 +395,6 @@ int cmd_netbench(int argc, char **argv)
  * when done: `bench=net-send:ADDR:SECONDS` sends, and `bench=net-recv`
  * waits for the first datagram (up to a minute), counts until a second goes
  * by with none, reports, and powers off. :*/
-static char bench_args[40];
-static int bench_mode;
-
 int net_bench_option(const char *word)
 {
 	if (!strcmp(word, "net-recv"))

@@ -204,7 +204,8 @@ static void net_read_mac(struct vnet *n)
  * `EVENT_IDX`; the bus adds `VERSION_1`), set up both queues, fill the
  * receive queue, and only then say `DRIVER_OK`, so that the first frame the
  * device has for us finds buffers waiting. Queue 0 receives and queue 1
- * transmits; the transmit queue has no callback (*D:825*). :*/
+ * transmits; the transmit queue has no callback (*D:825*). A card with an
+ * address announces it (*D:730*). :*/
 static int net_probe(struct virtio_device *d)
 {
 	struct vnet *n = kmalloc(sizeof(*n));
@@ -245,6 +246,7 @@ static int net_probe(struct virtio_device *d)
 	virtio_driver_ok(d);
 	vq_kick(n->rx);
 	net_cards[nr_net_cards++] = n;
+	net_arp_announce(&n->nif);
 	return 0;
 }
 /*:*/

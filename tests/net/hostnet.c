@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,15 +113,30 @@ static int do_udpecho(const char *addr, const char *text)
 	return 1;
 }
 
+/* The kernel's arrival time of a datagram (SO_TIMESTAMPNS), so that a sink
+ * descheduled for a while does not see a burst and report a false rate. */
+static double arrival(struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec t;
+
+			memcpy(&t, CMSG_DATA(c), sizeof(t));
+			return t.tv_sec + t.tv_nsec / 1e9;
+		}
+	return now();
+}
+
 static int do_sink(int port, int wait_s)
 {
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), size = 4 << 20;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), size = 4 << 20, one = 1;
 	unsigned long long n = 0, bytes = 0;
 	double first = 0, last = 0;
 	char buf[65536];
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
 		perror("hostnet sink: bind");
 		return 2;
@@ -132,11 +148,15 @@ static int do_sink(int port, int wait_s)
 		return 1;
 	}
 	do {
-		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		char ctl[256];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		ssize_t k = recvmsg(fd, &m, MSG_DONTWAIT);
 
 		if (k < 0)
 			continue;
-		last = now();
+		last = arrival(&m);
 		if (!n)
 			first = last;
 		n++, bytes += k;

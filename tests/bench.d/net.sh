@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# make bench, the network: UDP throughput measured where the data arrives,
+# our Launcher's card beside QEMU's virtio-net running the same Guest.
+#   Guest to Guest: two Guests on one `lguest switch` (QEMU's Guests join the
+#     same switch with -netdev dgram); the sender runs bench=net-send:ADDR:S,
+#     the receiver bench=net-recv, which counts port 9 and reports.
+#   Guest to host: a Guest sends to the host's end of a tap; tests/net/hostnet.c
+#     counts (needs root and /dev/net/tun).
+# Rows: the receiver's MB/s (median of NET_BENCH_RUNS, 3), ours and QEMU's, and
+# ours / QEMU's.  Nothing asserted.
+cd "$(dirname "$0")/../.." || exit 0
+L=build/lguest G=build/guest.elf H=build/host.elf
+qemu=${QEMU:-qemu-system-x86_64}
+secs=${NET_BENCH_SECONDS:-3}
+
+if [ ! -x "$L" ] || [ ! -f "$G" ] || [ ! -w /dev/kvm ]; then
+	echo "net: skipped (needs build/lguest, build/guest.elf and /dev/kvm)"; exit 0
+fi
+have_qemu=1
+if ! command -v "$qemu" >/dev/null || ! "$qemu" -netdev help 2>/dev/null | grep -qw dgram; then
+	have_qemu=0
+fi
+work=$(mktemp -d)
+pids=()
+tap=
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -n "$tap" ] && ip link del "$tap" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else printf "?" }'; }
+row() { printf '%-34s %10s MB/s %7s MB/s   ratio %s\n' "$1" "${2:-?}" "${3:-?}" "$(ratio "$2" "$3")"; }
+rate_of() { sed -n 's/.*received .* bytes in .* us: \([0-9.]*\) MB\/s.*/\1/p' "$1" | tail -1; }
+
+# qemu_guest NAME NETDEV WORDS: a QEMU Guest with virtio-net on NETDEV.
+qemu_guest() {
+	timeout 60 "$qemu" -M microvm,accel=kvm,acpi=off -cpu host,-arch-capabilities -m 256 \
+		-display none -no-reboot -monitor none -global virtio-mmio.force-legacy=false \
+		-device isa-debug-exit,iobase=0x501,iosize=2 \
+		-device virtio-serial-device -chardev stdio,id=con0 -device virtconsole,chardev=con0 \
+		-netdev "$2" -device virtio-net-device,netdev=n0,mac="$4" \
+		-serial file:"$work/$1.serial" -kernel "$H" -initrd "$G" -append "-- $3" </dev/null
+}
+
+# median VALUES...: the middle one (the lower middle of an even count).
+median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
+
+# ---- Guest to Guest through the switch
+: >"$work/sw.log"
+"$L" switch "$work/sw" >"$work/sw.log" 2>&1 &
+pids+=($!)
+for ((i = 0; i < 50; i++)); do grep -q listening "$work/sw.log" && break; sleep 0.1; done
+sw="dgram,id=n0,remote.type=unix,remote.path=$work/sw,local.type=unix,local.path"
+
+g2g_ours() {
+	timeout 60 "$L" --net="$work/sw" "$G" ip=10.0.0.2 bench=net-recv </dev/null >"$work/r.log" 2>&1 &
+	local r=$!
+	sleep 1
+	timeout 60 "$L" --net="$work/sw" "$G" ip=10.0.0.1 bench=net-send:10.0.0.2:$secs \
+		</dev/null >"$work/s.log" 2>&1
+	wait $r
+	rate_of "$work/r.log"
+}
+g2g_qemu() {
+	rm -f "$work"/q?.sock
+	qemu_guest qr "$sw=$work/qr.sock" "ip=10.0.0.4 bench=net-recv" 52:54:00:00:00:04 >"$work/qr.log" 2>&1 &
+	local r=$!
+	sleep 1
+	qemu_guest qs "$sw=$work/qs.sock" "ip=10.0.0.3 bench=net-send:10.0.0.4:$secs" 52:54:00:00:00:03 \
+		>"$work/qs.log" 2>&1
+	wait $r
+	rate_of "$work/qr.serial"
+}
+g2h_ours() {
+	"$work/hostnet" sink 9 30 >"$work/h1.log" 2>&1 &
+	local h=$!
+	sleep 0.2
+	timeout 60 "$L" --tunnet=10.79.0.1 "$G" ip=10.79.0.2 bench=net-send:10.79.0.1:$secs \
+		</dev/null >"$work/t.log" 2>&1
+	wait $h
+	rate_of "$work/h1.log"
+}
+g2h_qemu() {
+	"$work/hostnet" sink 9 30 >"$work/h2.log" 2>&1 &
+	local h=$!
+	sleep 0.2
+	qemu_guest qt "tap,id=n0,ifname=$tap,script=no,downscript=no" \
+		"ip=10.80.0.2 bench=net-send:10.80.0.1:$secs" 52:54:00:00:00:05 >"$work/qt.log" 2>&1
+	wait $h
+	rate_of "$work/h2.log"
+}
+# measure NAME OURS PEER: $runs runs of each, alternating, and the row of medians.
+measure() {
+	local a=() b=() i
+	for ((i = 0; i < runs; i++)); do
+		a+=("$($2)")
+		[ $have_qemu = 1 ] && b+=("$($3)")
+	done
+	row "$1" "$(median "${a[@]}")" "$(median "${b[@]}")"
+	echo "  (each run, MB/s: ours ${a[*]:-none}; QEMU ${b[*]:-none})"
+}
+runs=${NET_BENCH_RUNS:-3}
+measure "net Guest->Guest UDP (switch)" g2g_ours g2g_qemu
+
+# ---- Guest to host through a tap
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
+	echo "net Guest->host: skipped (needs root and /dev/net/tun)"; exit 0
+fi
+gcc -O2 -o "$work/hostnet" tests/net/hostnet.c || exit 0
+if [ $have_qemu = 1 ]; then
+	tap=lgbench0
+	ip tuntap add dev $tap mode tap && ip addr add 10.80.0.1/24 dev $tap && ip link set $tap up
+fi
+measure "net Guest->host UDP (tap)" g2h_ours g2h_qemu
+exit 0
