@@ -19,15 +19,6 @@ static const struct shell_command commands[] = {
 	{ "blk", "blk [read N | dump N | write N TEXT]: the disk's sectors", cmd_blk },
 	{ "ls", "ls [DIR]: list a directory of the tar archive on a disk", cmd_ls },
 	{ "cat", "cat FILE: print a file of the tar archive on a disk", cmd_cat },
-	/*M:900 Receiving in batches, and sleeping senders.
-	 * Two ideas for a reader with a profiler. The receive interrupt could be
-	 * asked for less often: with `EVENT_IDX` the driver may set `used_event` a
-	 * quarter of the queue ahead rather than at the next buffer, as Linux's
-	 * `virtqueue_enable_cb_delayed` does, so that one interrupt collects many
-	 * frames. And the sender could sleep instead of spinning when its transmit
-	 * queue is full, by asking for an interrupt when the card has sent half of
-	 * it; on a machine with fewer CPUs than busy threads that would hand the
-	 * receiver the time the sender now burns. */
 	/*D:892 The shell's table. :*/
 	{ "ping", "ping ADDR [COUNT]: ICMP echo to a neighbour, one a second", cmd_ping },
 	{ "ip", "ip [ADDR]: the network card's addresses and counters; set the address", cmd_ip },

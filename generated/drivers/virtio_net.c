@@ -151,6 +151,15 @@ static void net_transmit(struct net_if *nif, const u8 *frame, u32 len)
 	irq_restore(flags);
 }
 /*:*/
+/*M:900 Receiving in batches, and sleeping senders.
+ * Two ideas for a reader with a profiler. The receive interrupt could be
+ * asked for less often: with `EVENT_IDX` the driver may set `used_event` a
+ * quarter of the queue ahead rather than at the next buffer, as Linux's
+ * `virtqueue_enable_cb_delayed` does, so that one interrupt collects many
+ * frames. And the sender could sleep instead of spinning when its transmit
+ * queue is full, by asking for an interrupt when the card has sent half of
+ * it; on a machine with fewer CPUs than busy threads that would hand the
+ * receiver the time the sender now burns. */
 /*D:890 Waiting for a transmit buffer.
  * The one function the benchmark needs from the driver: wait until the card
  * has a free transmit buffer, by taking back what it has sent, or until the
