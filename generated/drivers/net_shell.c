@@ -201,7 +201,16 @@ int cmd_ping(int argc, char **argv)
 /*D:870 The interface, and its counters.
  * `ip` shows the card's addresses and the stack's counters, which are what
  * to look at when a ping goes unanswered: were frames received at all, and
- * if so, why were they dropped? `ip ADDR` changes the address. :*/
+ * if so, why were they dropped? `ip ADDR` changes the address, and
+ * announces the new one (*D:730*). :*/
+static void net_announce_safely(struct net_if *nif)
+{
+	u64 flags = irq_save();
+
+	net_arp_announce(nif);
+	irq_restore(flags);
+}
+
 int cmd_ip(int argc, char **argv)
 {
 	struct net_if *nif = net_default();
@@ -213,6 +222,8 @@ int cmd_ip(int argc, char **argv)
 	}
 	if (argc == 2 && net_parse_ip(argv[1], &nif->ip) < 0)
 		console_printf("ip: %s is not an IPv4 address\n", argv[1]);
+	else if (argc == 2)
+		net_announce_safely(nif);
 	s = &nif->stats;
 	console_printf("net0: MAC %02x:%02x:%02x:%02x:%02x:%02x IP " NET_IP_FMT "/24\n",
 		       nif->mac[0], nif->mac[1], nif->mac[2], nif->mac[3], nif->mac[4],

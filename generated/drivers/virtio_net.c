@@ -127,7 +127,7 @@ static void net_reclaim_tx(struct vnet *n)
  * `irq_disable`, since the interrupt-context caller already has them off and
  * must find them still off when we return. With no buffer free the frame is
  * dropped and counted, as a real card's full ring drops it: callers that
- * cannot afford that (the benchmark, *D:880*) wait for room first. :*/
+ * cannot afford that (the benchmark, *D:885*) wait for room first. :*/
 static void net_transmit(struct net_if *nif, const u8 *frame, u32 len)
 {
 	struct vnet *n = nif->priv;
@@ -261,7 +261,7 @@ static int net_probe(struct virtio_device *d)
 /*:*/
 /*D:845 The address option and the first card.
  * `ip=ADDR` on the Guest's command line gives the first card its address,
- * on a /24. The option is read before the bus probes (*D:130*), so we keep
+ * on a /24. The option is read before the bus probes (*D:180*), so we keep
  * the number until the card appears. The shell's commands work on the first
  * card, `net_default`. :*/
 int net_set_ip(const char *text)
