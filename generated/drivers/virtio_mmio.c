@@ -293,11 +293,12 @@ static void virtio_interrupt(struct trap_frame *f)
 /*D:180 The drivers' words on the command line.
  * The Guest's own command-line parser (*G:350*) hands the words it does not
  * know to `driver_option`, and each driver may claim some: the network's
- * `ip=ADDR`, a benchmark's `bench=NAME`. Their tests make up the body, as the
- * chunk *the drivers' options*, each a line that returns 1 when it took the
- * word. What such a word asks for runs in `driver_boot_work`, called once the
- * devices are up and before the shell starts, from *the drivers' work at
- * boot*; a benchmark there powers off when it is done.
+ * `ip=ADDR`, a benchmark's `bench=NAME`. The drivers' chapters write the
+ * body, the chunk *the drivers' options*, one test a line, each returning 1
+ * when it took the word. What such a word asks for is done later, in
+ * `driver_boot_work`, once the devices are up and before the shell starts; its
+ * body is the chunk *the drivers' work at boot*, and a benchmark there powers
+ * off when it is done.
  *
  * The same place holds a helper every command needs: a number from a word,
  * decimal or with `0x` in hexadecimal, and whether the word was one. :*/

@@ -64,9 +64,9 @@ if [ "$rc" = 125 ] && grep -q 'guest killed: .*outside its window' "$err"; then 
 else fail devices-kvm-bad-buffer-killed "status $rc, $(cat "$err")"; fi
 
 # The terminal: under script(1) the Launcher's standard input is a pty. The
-# second run hangs (the fixture halts with interrupts off) until SIGTERM.
+# first run's Guest powers off at once (poweroff=0: no shell); the second run hangs (the fixture halts with interrupts off) until SIGTERM.
 if command -v script >/dev/null; then
-	script -qc "stty -g >$work/tty.before; $lg >/dev/null 2>&1; stty -g >$work/tty.after;
+	script -qc "stty -g >$work/tty.before; $lg build/guest.elf poweroff=0 >/dev/null 2>&1; stty -g >$work/tty.after;
 		$lg --host=$fx $fx hang </dev/tty >/dev/null 2>&1 & p=\$!; sleep 0.5;
 		stty -g -F /dev/tty >$work/tty.during; kill -TERM \$p; wait \$p;
 		stty -g >$work/tty.killed" /dev/null </dev/null >/dev/null 2>&1
