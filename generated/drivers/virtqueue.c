@@ -16,7 +16,6 @@
 struct vq_slot {
 	void *token;
 	struct vring_desc *table;	/* an indirect table, or NULL */
-	u16 ndesc;			/* descriptors it holds in the ring */
 };
 
 struct vq_done {
@@ -92,8 +91,12 @@ static u16 *vq_avail_event(struct virtqueue *vq)
  * zeroed, and their addresses are Guest-physical, which are the addresses the
  * device uses. :*/
 /*D:212 The queue's memory.
- * The free list starts as every descriptor in order. The bookkeeping arrays
- * come from the heap. :*/
+ * The free list starts as every descriptor in order. The two bookkeeping
+ * arrays, a slot per descriptor for what each request is and a place to park
+ * requests that came back while someone waited for another, are 16 bytes an
+ * entry: 4 KiB each at 256 entries, so each is a page of its own. (The heap's
+ * largest block is 2 KiB, and a queue of 128 entries once failed for asking it
+ * for more.) :*/
 static struct virtqueue *vq_alloc(unsigned num)
 {
 	struct virtqueue *vq = kmalloc(sizeof(*vq));
@@ -106,19 +109,20 @@ static struct virtqueue *vq_alloc(unsigned num)
 	vq->desc = page_alloc();
 	vq->avail = (struct vring_avail *)rings;
 	vq->used = (struct vring_used *)(rings + 1024);
-	vq->slots = kmalloc(num * sizeof(struct vq_slot));
-	vq->done = kmalloc(num * sizeof(struct vq_done));
+	vq->slots = page_alloc();
+	vq->done = page_alloc();
 	if (!vq->desc || !vq->slots || !vq->done)
 		goto out_free;
-	memset(vq->slots, 0, num * sizeof(struct vq_slot));
 	for (unsigned i = 0; i < num; i++)
 		vq->desc[i].next = i + 1;
 	return vq;
 out_free:
 	if (vq && vq->desc)
 		page_free(vq->desc);
-	if (vq)
-		kfree(vq->slots), kfree(vq->done);
+	if (vq && vq->slots)
+		page_free(vq->slots);
+	if (vq && vq->done)
+		page_free(vq->done);
 	if (rings)
 		page_free(rings);
 	kfree(vq);
@@ -203,7 +207,6 @@ static u16 vq_add_chain(struct virtqueue *vq, const struct vq_buf *out, unsigned
 	}
 	vq->free_head = vq->desc[i].next;
 	vq->nr_free -= n;
-	vq->slots[head].ndesc = n;
 	return head;
 }
 
@@ -226,7 +229,6 @@ static u16 vq_add_indirect(struct virtqueue *vq, struct vring_desc *table,
 	vq->desc[head].flags = VRING_DESC_F_INDIRECT;
 	vq->free_head = vq->desc[head].next;
 	vq->nr_free--;
-	vq->slots[head].ndesc = 1;
 	return head;
 }
 /*:*/
@@ -301,7 +303,9 @@ void vq_kick(struct virtqueue *vq)
  * after the index (*D:205*). The head must name a request we gave: a device
  * that returns anything else is broken, and we panic rather than corrupt the
  * free list. Then the request's descriptors go back on the free list, or its
- * indirect table back to the heap.
+ * indirect table back to the heap. How many descriptors a chain holds we count
+ * again by following its `NEXT` flags: the ring is ours, written only by us, so
+ * it still says what we wrote, and a slot need not remember it.
  *
  * With `EVENT_IDX`, a queue with a callback also tells the device, through
  * `used_event`, that it wants an interrupt for the next entry after this one.
@@ -316,13 +320,13 @@ void vq_kick(struct virtqueue *vq)
 static void vq_free_chain(struct virtqueue *vq, u16 head)
 {
 	struct vq_slot *s = &vq->slots[head];
-	u16 last = head;
+	u16 last = head, n = 1;
 
-	for (unsigned k = 1; k < s->ndesc; k++)
+	for (; vq->desc[last].flags & VRING_DESC_F_NEXT; n++)
 		last = vq->desc[last].next;
 	vq->desc[last].next = vq->free_head;
 	vq->free_head = head;
-	vq->nr_free += s->ndesc;
+	vq->nr_free += n;
 	kfree(s->table);
 	s->token = NULL, s->table = NULL;
 }
