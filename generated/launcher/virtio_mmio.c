@@ -70,9 +70,11 @@ void virtio_register(struct virtio_dev *d, const struct virtio_ops *ops,
  * edge-triggered input sees a rising edge each time new work arrives after an
  * acknowledgement, and the driver, which acknowledges before it looks at the
  * queues, cannot miss work that came while it was handling the last
- * interrupt. (A Host that relays interrupts to a ring-3 Guest, as ours does,
- * will want edge mode: with level mode it would have to mask the line until the
- * Guest acknowledges.) :*/
+ * interrupt. Edge mode has one hole, though: an acknowledgement that clears
+ * only *some* bits (the driver saw "used buffer", and a configuration change
+ * came in before its write) leaves the line up, so no new edge ever announces
+ * the bit that is left. Our Host therefore routes the lines level-triggered and
+ * masks each one until the Guest's driver has acknowledged it (*H:800*). :*/
 static void virtio_irq_line(struct virtio_dev *d, int level)
 {
 	struct kvm_irq_level irq = { .irq = d->gsi, .level = level };
@@ -97,12 +99,21 @@ static void virtio_ack(struct virtio_dev *d, u32 bits)
 	if (was && !d->isr)
 		virtio_irq_line(d, 0);
 }
-/*M:870 Each raise and each lower is a system call. `KVM_IRQFD` with a
- * *resample* eventfd would keep the level semantics and let KVM lower the line
- * itself at the EOI, telling us through the second eventfd; a device whose
- * interrupts are frequent (the network under load) would save a system call
- * per acknowledgement. We keep the plain version until `make bench` says it
- * matters. */
+/*M:870 Why not `irqfd`?
+ * Each raise and each lower is a system call, and KVM has a way to save one:
+ * `KVM_IRQFD` with a *resample* eventfd raises the line when we write to one
+ * eventfd, lowers it itself when the CPU signals the end of the interrupt, and
+ * tells us through the other so that we can raise it again if the device still
+ * has something to say. It fits a kernel that ends an interrupt after its
+ * driver has acknowledged the device. Our Host does not: it masks the line and
+ * ends the interrupt at once, before the Guest has even run (*H:890*). So the
+ * resample would come straight back, we would find `InterruptStatus` still set
+ * and raise the line again, and when the Guest unmasked it after its
+ * acknowledgement a second, empty interrupt would be waiting: a trap and a
+ * hypercall for nothing, on every interrupt. `KVM_IRQ_LINE` tells the wire's
+ * true state, and costs two system calls only when the state changes. An
+ * exercise: measure both with the network benchmark, the device with the most
+ * interrupts. */
 /*L:878 When a queue is done.
  * After a batch of pushes a device asks whether the driver wants to hear about
  * it (*L:850*) and, if so, raises the used-buffer bit. Both run under the
