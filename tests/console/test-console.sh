@@ -120,6 +120,22 @@ for n in 30 31 32 33 34 35 36 37; do
 	fi
 done
 
+# ---- hostile=38: a disk write whose data runs past the end of RAM.  The
+# Launcher refuses the whole request: killed, and not one byte of the image
+# (random, so any write would show) has changed.
+head -c 1048576 /dev/urandom >"$out/h38.img"
+before=$(sha256sum <"$out/h38.img")
+timeout 30 "$lg" --block="$out/h38.img" "$guest" hostile=38 </dev/null >"$out/h38" 2>"$out/h38.err"; rc=$?
+if [ "$rc" != 125 ]; then
+	fail console-hostile-38-disk "status $rc, want 125: $(tail -n 2 "$out/h38" "$out/h38.err" | tr '\n' '|')"
+elif ! grep -qE '^lguest: guest killed: it used \[0x[0-9a-f]+, \+0x200\), outside its window' "$out/h38.err"; then
+	fail console-hostile-38-disk "no reason: $(tr '\n' '|' <"$out/h38.err")"
+elif [ "$(sha256sum <"$out/h38.img")" != "$before" ]; then
+	fail console-hostile-38-disk "the disk image changed"
+else
+	ok console-hostile-38-disk-image-intact
+fi
+
 # ---- QEMU's devices: virtio-serial-device with a virtconsole on port 0, and
 # virtio-rng-device, over virtio-mmio version 2.
 if ! command -v "$qemu" >/dev/null || [ ! -f "$host" ]; then
