@@ -127,8 +127,8 @@ static const char *device_problem(const struct lguest *lg, const struct pvh_boot
  * appends its device words to whatever line it was given, so they may land on
  * the Guest's side (H:270 keeps them from the Guest). Each accepted device gets
  * the next Guest interrupt, its line is routed there, and it joins the list in
- * both places, the Host's copy and the boot information. A line starts masked
- * off by nothing: a device that has nothing to say keeps it down. :*/
+ * both places, the Host's copy and the boot information. A line starts
+ * unmasked: a device with nothing to say keeps it down. :*/
 void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 {
 	static const char key[] = "virtio_mmio.device=";
