@@ -148,11 +148,7 @@ void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 			if (!why)
 				why = device_problem(lg, boot, &d, gsi);
 			if (why) {
-				char word[96];
-
-				memcpy(word, w, len < sizeof(word) ? len : sizeof(word) - 1);
-				word[len < sizeof(word) ? len : sizeof(word) - 1] = '\0';
-				host_printf("lguest: ignoring %s: it %s\n", word, why);
+				host_printf("lguest: ignoring %.*s: it %s\n", (int)len, w, why);
 			} else {
 				d.irq = 1 + lg->nr_devices;
 				irq_route(lg, gsi, d.irq);

@@ -18,11 +18,11 @@ static void emit(struct out *o, char c)
 	o->len++;
 }
 
-static void emit_str(struct out *o, const char *s)
+static void emit_str(struct out *o, const char *s, u64 max)
 {
 	if (!s)
 		s = "(null)";
-	while (*s)
+	while (max-- && *s)
 		emit(o, *s++);
 }
 /*:*/
@@ -49,20 +49,34 @@ static void emit_num(struct out *o, u64 v, unsigned base, int neg,
 }
 /*:*/
 /*G:160 One conversion.
- * After the `%` come an optional `0`, an optional width, an optional `l` (or
- * `ll`; on x86-64 they mean the same) and the conversion letter. An unknown
- * letter is copied out as it stands, so a mistake shows up in the output rather
- * than eating an argument. :*/
+ * After the `%` come an optional `0`, an optional width, an optional
+ * precision, an optional `l` (or `ll`; on x86-64 they mean the same) and the
+ * conversion letter. The precision matters only to `%s`, where it is the most
+ * characters to print: `.N`, or `.*` to take it from the arguments, as in
+ * `%.*s`, the usual way to print a word that is not NUL-terminated. (Before we
+ * had it, `%.*s` in the Host printed a length as if it were a pointer and
+ * brought the Host down; the compiler's format check accepts it, so the
+ * library must too.) An unknown letter is copied out as it stands, so a mistake
+ * shows up in the output rather than eating an argument. :*/
 static const char *emit_conversion(struct out *o, const char *f, va_list *ap)
 {
 	char pad = ' ';
 	int width = 0, is_long = 0;
+	u64 max = ~0ULL;
 	s64 sv;
 
 	if (*f == '0')
 		pad = *f++;
 	while (*f >= '0' && *f <= '9')
 		width = width * 10 + (*f++ - '0');
+	if (*f == '.' && f[1] == '*') {
+		int p = va_arg(*ap, int);
+
+		max = p < 0 ? ~0ULL : (u64)p, f += 2;
+	} else if (*f == '.') {
+		for (max = 0, f++; *f >= '0' && *f <= '9'; f++)
+			max = max * 10 + (*f - '0');
+	}
 	while (*f == 'l')
 		is_long = 1, f++;
 	switch (*f) {
@@ -82,11 +96,11 @@ static const char *emit_conversion(struct out *o, const char *f, va_list *ap)
 			 0, width, pad);
 		break;
 	case 'p':
-		emit_str(o, "0x");
+		emit_str(o, "0x", ~0ULL);
 		emit_num(o, (u64)va_arg(*ap, void *), 16, 0, width, pad);
 		break;
 	case 's':
-		emit_str(o, va_arg(*ap, const char *));
+		emit_str(o, va_arg(*ap, const char *), max);
 		break;
 	case 'c':
 		emit(o, (char)va_arg(*ap, int));
