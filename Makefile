@@ -24,7 +24,7 @@ TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
 # ---------------------------------------------------------------- set-up
 # Debian packages, by what needs them.
 DEPS_BUILD := gcc make binutils noweb zlib1g-dev
-DEPS_RUN   := qemu-system-x86
+DEPS_RUN   := qemu-system-x86 iproute2
 DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core fonts-texgyre \
               texlive-latex-recommended texlive-latex-extra \
               texlive-fonts-recommended texlive-xetex lmodern

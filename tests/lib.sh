@@ -19,3 +19,48 @@ contains() {
 	if grep -qF -- "$3" "$2"; then ok "$1"; else
 		fail "$1" "expected '$3' in $2:"; sed 's/^/    | /' "$2" | head -20; fi
 }
+
+# ---- the machine's own network is not ours to change
+# A test that makes a tap (or any other interface) does it inside a network
+# namespace it makes itself, with only loopback up, so nothing it sends can
+# leave.  As root that is `unshare --net`; otherwise a user namespace comes
+# too, which lets an ordinary user make a tap there.
+
+# netns_prefix: the unshare command that works here, or nothing.
+netns_prefix() {
+	if unshare --net true 2>/dev/null; then echo "unshare --net"
+	elif unshare --user --map-root-user --net true 2>/dev/null; then
+		echo "unshare --user --map-root-user --net"
+	fi
+}
+
+# in_netns CMD...: runs CMD in a new network namespace of its own, with
+# loopback up and LG_NETNS=1 in its environment (a test program may refuse to
+# make a tap without it).  Returns 97 when no namespace can be made here.
+in_netns() {
+	local u
+	u=$(netns_prefix)
+	[ -n "$u" ] || return 97
+	$u -- env LG_NETNS=1 sh -c 'ip link set lo up && exec "$@"' sh "$@"
+}
+
+# netwatch_start FILE / netwatch_stop / netwatch_new FILE: watch this
+# namespace's links while tests run (ip monitor, line-buffered: a background
+# job of a script ignores SIGINT, and ip flushes its output only on exit or
+# SIGINT, so we end it with SIGTERM and ask stdbuf for every line), then name every link that
+# appeared and was not there at the start.  tests/run uses it to prove that no
+# test touched the machine's own network.
+netwatch_start() {
+	ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' >"$1.before"
+	stdbuf -oL ip -o monitor link >"$1" 2>/dev/null &
+	netwatch_pid=$!
+	sleep 0.2
+}
+netwatch_stop() {
+	kill "$netwatch_pid" 2>/dev/null
+	wait "$netwatch_pid" 2>/dev/null
+}
+netwatch_new() {
+	sed -n 's/^\(Deleted \)\{0,1\}[0-9]*: \([^:@ ]*\).*/\2/p' "$1" | sort -u |
+		grep -vxF -f "$1.before"
+}

@@ -5,7 +5,7 @@
 #     same switch with -netdev dgram); the sender runs bench=net-send:ADDR:S,
 #     the receiver bench=net-recv, which counts port 9 and reports.
 #   Guest to host: a Guest sends to the host's end of a tap; tests/net/hostnet.c
-#     counts (needs root and /dev/net/tun).
+#     counts.  The tap lives in a network namespace made for it (unshare).
 # Rows: the receiver's MB/s (median of NET_BENCH_RUNS, 3), ours and QEMU's, and
 # ours / QEMU's.  Nothing asserted.
 cd "$(dirname "$0")/../.." || exit 0
@@ -48,11 +48,25 @@ qemu_guest() {
 # median VALUES...: the middle one (the lower middle of an even count).
 median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
 
-# ---- Guest to Guest through the switch
-: >"$work/sw.log"
-"$L" switch "$work/sw" >"$work/sw.log" 2>&1 &
-pids+=($!)
-for ((i = 0; i < 50; i++)); do grep -q listening "$work/sw.log" && break; sleep 0.1; done
+# measure NAME OURS PEER: $runs runs of each, alternating, and the row of medians.
+measure() {
+	local a=() b=() i
+	for ((i = 0; i < runs; i++)); do
+		a+=("$($2)")
+		[ $have_qemu = 1 ] && b+=("$($3)")
+	done
+	row "$1" "$(median "${a[@]}")" "$(median "${b[@]}")"
+	echo "  (each run, MB/s: ours ${a[*]:-none}; QEMU ${b[*]:-none})"
+}
+runs=${NET_BENCH_RUNS:-3}
+
+# ---- Guest to Guest through the switch (not again inside the namespace)
+if [ "${1:-}" != --in-netns ]; then
+	: >"$work/sw.log"
+	"$L" switch "$work/sw" >"$work/sw.log" 2>&1 &
+	pids+=($!)
+	for ((i = 0; i < 50; i++)); do grep -q listening "$work/sw.log" && break; sleep 0.1; done
+fi
 sw="dgram,id=n0,remote.type=unix,remote.path=$work/sw,local.type=unix,local.path"
 
 g2g_ours() {
@@ -92,22 +106,21 @@ g2h_qemu() {
 	wait $h
 	rate_of "$work/h2.log"
 }
-# measure NAME OURS PEER: $runs runs of each, alternating, and the row of medians.
-measure() {
-	local a=() b=() i
-	for ((i = 0; i < runs; i++)); do
-		a+=("$($2)")
-		[ $have_qemu = 1 ] && b+=("$($3)")
-	done
-	row "$1" "$(median "${a[@]}")" "$(median "${b[@]}")"
-	echo "  (each run, MB/s: ours ${a[*]:-none}; QEMU ${b[*]:-none})"
-}
-runs=${NET_BENCH_RUNS:-3}
-measure "net Guest->Guest UDP (switch)" g2g_ours g2g_qemu
+[ "${1:-}" != --in-netns ] && measure "net Guest->Guest UDP (switch)" g2g_ours g2g_qemu
 
-# ---- Guest to host through a tap
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
-	echo "net Guest->host: skipped (needs root and /dev/net/tun)"; exit 0
+# ---- Guest to host through a tap, in a network namespace of its own: this
+# script runs itself again inside one (tests/lib.sh's in_netns), so the tap,
+# its address and the traffic never touch the machine's network.
+if [ "${1:-}" != --in-netns ]; then
+	source tests/lib.sh
+	if [ ! -c /dev/net/tun ]; then
+		echo "net Guest->host: skipped (no /dev/net/tun)"
+	elif [ -z "$(netns_prefix)" ]; then
+		echo "net Guest->host: skipped (cannot make a network namespace: unshare --net)"
+	else
+		in_netns bash "$0" --in-netns
+	fi
+	exit 0
 fi
 gcc -O2 -o "$work/hostnet" tests/net/hostnet.c || exit 0
 if [ $have_qemu = 1 ]; then

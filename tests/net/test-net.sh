@@ -3,7 +3,7 @@
 #  - two Guests on one switch (lguest switch) ping each other and use each
 #    other's UDP echo service, with different MAC addresses;
 #  - the host pings a Guest through a tap (--tunnet), and the Guest pings the
-#    host (needs root and /dev/net/tun);
+#    host, inside a network namespace the test makes (tests/net/tap.sh);
 #  - a Guest on QEMU's virtio-net joins the same switch (QEMU's -netdev dgram
 #    sends one frame per datagram, as our switch does) and pings an lguest
 #    Guest both ways; its self-tests pass on QEMU's card.
@@ -19,56 +19,7 @@ fi
 if [ ! -w /dev/kvm ]; then
 	fail net "/dev/kvm is not usable"; exit 0
 fi
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start NAME COMMAND...: runs COMMAND in the background with its standard
-# input on the fifo $work/NAME.in (held open by the test as fd ${fd[NAME]})
-# and its output in $work/NAME.log.
-declare -A fd pid
-start() {
-	local name=$1 f; shift
-	mkfifo "$work/$name.in"
-	timeout 90 "$@" <"$work/$name.in" >"$work/$name.log" 2>&1 &
-	pid[$name]=$!
-	pids+=($!)
-	exec {f}>"$work/$name.in"
-	fd[$name]=$f
-}
-say() { echo "$2" >&"${fd[$1]}"; }
-# wait_for NAME PATTERN SECONDS: until NAME's log has a line matching PATTERN.
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -qE -- "$2" "$work/$1.log" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# finish NAME: power the Guest off and wait for its exit status in $status.
-finish() {
-	say "$1" poweroff
-	exec {fd[$1]}>&-
-	wait "${pid[$1]}"
-	status=$?
-}
-# pinged TEST NAME ADDR N: NAME's log holds N reply lines from ADDR and the summary.
-pinged() {
-	local n
-	n=$(grep -cE "^64 bytes from $3: icmp_seq=[0-9]+ time=[0-9]+\.[0-9]{3} ms" "$work/$2.log")
-	if [ "$n" = "$4" ] && grep -qF "$4 packets transmitted, $4 received, 0% packet loss" "$work/$2.log"; then
-		ok "$1"
-	else
-		fail "$1" "$n of $4 replies from $3: $(grep -E 'bytes from|transmitted|ping:' "$work/$2.log" | tail -3 | tr '\n' '|')"
-	fi
-}
-mac_of() { sed -n 's/^net0: MAC \([0-9a-f:]*\),.*/\1/p' "$work/$1.log" | head -1; }
+source tests/net/guests.sh
 
 # ---- two Guests on one switch
 : >"$work/sw.log"
@@ -124,25 +75,15 @@ if [ "$sa" = 0 ] && [ "$sb" = 0 ]; then ok net-switch-poweroff; else
 printf 'ping 10.0.0.2\npoweroff\n' | timeout 20 "$L" --net="$work/sw" "$G" >"$work/noip.log" 2>&1
 contains net-ping-needs-address "$work/noip.log" "ping: this Guest has no address (boot it with ip=ADDR)"
 
-# ---- the host and a Guest, through a tap
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
-	skip net-tap "needs root and /dev/net/tun"
-elif ! gcc -O2 -Wall -o "$work/hostnet" tests/net/hostnet.c 2>"$work/cc.log"; then
-	fail net-tap "cannot compile tests/net/hostnet.c: $(head -3 "$work/cc.log")"
+# ---- the host and a Guest, through a tap, in a network namespace of the
+# test's own (tests/net/tap.sh): the tap, its address and every packet stay
+# there, and go with it.
+if [ ! -c /dev/net/tun ]; then
+	skip net-tap "no /dev/net/tun here"
+elif [ -z "$(netns_prefix)" ]; then
+	skip net-tap "cannot make a network namespace here (unshare --net, or -rn as a user)"
 else
-	start t "$L" --tunnet=10.77.0.1 "$G" ip=10.77.0.2
-	if wait_for t 'lguest> ' 20; then
-		timeout 20 "$work/hostnet" ping 10.77.0.2 3 >"$work/hostping.log" 2>&1
-		pinged net-tap-host-pings-guest hostping 10.77.0.2 3
-		timeout 10 "$work/hostnet" udpecho 10.77.0.2 hello-from-host >"$work/hostudp.log" 2>&1
-		contains net-tap-udp-echo "$work/hostudp.log" "echo from 10.77.0.2: hello-from-host"
-		say t "ping 10.77.0.1 2"
-		wait_for t 'packets transmitted' 10
-		pinged net-tap-guest-pings-host t 10.77.0.1 2
-		finish t
-	else
-		fail net-tap "the Guest did not start: $(tail -3 "$work/t.log" | tr '\n' '|')"
-	fi
+	in_netns bash tests/net/tap.sh || fail net-tap "no namespace with loopback up (status $?)"
 fi
 
 # ---- QEMU's virtio-net on our switch
