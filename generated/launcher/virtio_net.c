@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 enum { NET_RX, NET_TX };
+#define NET_ETH_HEADER 14		/* destination, source, type */
 
 struct net {
 	struct virtio_dev dev;		/* first: a virtio_dev * is a net * */
@@ -79,9 +80,33 @@ static void net_receive(struct net *n)
 		ssize_t len;
 		unsigned k;
 
-		if (c->in_len < hdr)
-			kill_guest("%s: receive buffer of %llu bytes, too small for the header",
-				   n->dev.name, c->in_len);
+		/*L:961 A buffer that cannot hold a frame.
+		 * The loop above trusts one thing: that `readv` either fails or takes
+		 * something. A buffer with room for the header and not one byte more breaks
+		 * that trust. We would ask `readv` for zero bytes, and the kernel answers a
+		 * request for nothing at once, with 0, before it looks at the socket or the
+		 * tap at all; so nothing is taken, we give the buffer back, pop it again, and
+		 * go round for ever, one core at full speed, while the Guest's network is
+		 * dead. A hostile Guest could park our worker so with one descriptor.
+		 *
+		 * We could refuse the buffer more gently, by handing it back as used with
+		 * nothing in it. But virtio has no way to say "refused" on a receive queue: a
+		 * used length shorter than the header means nothing to a driver, and one that
+		 * posts such buffers will post them again, so the card could never deliver a
+		 * frame anyway. A driver that does this is broken, not frugal, and the rule of
+		 * our Launcher for a broken driver is to stop the Guest and say why. So we
+		 * kill the Guest when its buffer cannot hold the header and an Ethernet header
+		 * (14 bytes): anything smaller cannot carry any frame at all. Larger buffers,
+		 * even short of the 1526 the specification asks for, are taken, and frames are
+		 * cut to fit. Because every buffer we read into now has room for at least one
+		 * byte, a `readv` that returns 0 has really taken an empty datagram, and the
+		 * loop always makes progress. The tap and the switch share this path, so one
+		 * check covers both. :*/
+		if (c->in_len < hdr + NET_ETH_HEADER)
+			kill_guest("%s: a receive buffer of %llu bytes cannot hold a frame "
+				   "(it needs %llu for the header and an Ethernet header)",
+				   n->dev.name, c->in_len, hdr + NET_ETH_HEADER);
+		/*:*/
 		k = iov_slice(c->iov + c->nr_out, c->nr_in, hdr, c->in_len - hdr, n->frame);
 		len = readv(n->fd, n->frame, k);
 		if (len <= 0) {

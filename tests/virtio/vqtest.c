@@ -549,6 +549,38 @@ static void frame_from(u8 *f, const u8 *dst, const u8 *src, const char *text)
 	strcpy((char *)f + 14, text);
 }
 
+/*
+ * A receive buffer with room for the 12-byte header and nothing more cannot
+ * hold a frame.  The card must refuse it (it kills the Guest, with a reason)
+ * rather than read nothing into it, hand it back and try again for ever.  A
+ * child process does the kick, under alarm(2): a card that spins is killed
+ * by the alarm, and the test fails instead of hanging.
+ */
+static void net_rx_too_small(const char *name, struct virtio_dev *d, u64 base)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(2);
+		queue_at(d, 0, base);
+		offer_buf(d, 0, base + 0x8000, 12, true);
+		if (setjmp(kill_jmp) == 0) {
+			armed = 1;
+			d->ops->notify(d);
+			_exit(2);
+		}
+		_exit(strstr(reason, "cannot hold a frame") ? 0 : 3);
+	}
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		ok(name);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		fail(name, "the card spun on a 12-byte receive buffer for 2 s");
+	else
+		fail(name, "the card took a 12-byte receive buffer (status %#x)", status);
+}
+
 static void test_switch(void)
 {
 	char path[] = "/tmp/lguest-switch-XXXXXX";
@@ -601,6 +633,7 @@ static void test_switch(void)
 	got = net_wait(a, 1000);
 	check("switch-unicast", got && memcmp(vm.ram + 0x220000 + 0x8000 + 12, f, 40) == 0 &&
 	      !net_wait(c, 200), "a unicast frame went astray");
+	net_rx_too_small("net-rx-buffer-too-small", c, 0x250000);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	unlink(path);
@@ -657,6 +690,7 @@ static void test_tap(void)
 				  memcmp(r, net_mac_of(d), 6) == 0;
 	}
 	check("net-tap-arp", replied, "the host did not answer an ARP request through the tap");
+	net_rx_too_small("net-tap-rx-buffer-too-small", d, 0x280000);
 }
 
 /* ------------------------------------------------------------ the transport */
