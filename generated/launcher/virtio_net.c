@@ -31,13 +31,75 @@ struct net {
 	int fd;				/* one frame per read or write */
 	struct iovec frame[VQ_MAX_SEGS];
 	unsigned long dropped;
+	struct sockaddr_un sw;		/* the switch's path, if on a Guest LAN */
 };
+/*L:982 When the switch goes away.
+ * A switch is an ordinary program, and ordinary programs are stopped and
+ * started again: to change it, after a crash, or because someone pressed
+ * Ctrl-C in the wrong window. Its Guests should not care; on a real LAN,
+ * replugging the switch costs a few lost frames and nothing more. Two things
+ * stand in the way. Our socket is still connected to the old switch's
+ * socket, which is dead: the kernel tells us so on our next send with
+ * `ECONNREFUSED`, and from then on, with no peer left, with `ENOTCONN`. And
+ * the new switch knows no ports at all, since it learns them only from what it
+ * receives.
+ *
+ * So a card on a Guest LAN says hello again whenever a send fails, and a
+ * hello that fails `connect`s the same socket to the path afresh (a datagram
+ * socket may be connected again, to the same address or another) before it
+ * says hello to whoever is there now. A full queue at the switch (`EAGAIN`)
+ * is not a lost switch, and leaves everything as it is. :*/
+static bool net_hello(struct net *n)
+{
+	if (send(n->fd, "", 0, MSG_DONTWAIT) == 0 || errno == EAGAIN)
+		return true;
+	return connect(n->fd, (struct sockaddr *)&n->sw, sizeof(n->sw)) == 0 &&
+	       send(n->fd, "", 0, MSG_DONTWAIT) == 0;
+}
+/*:*/
+
+static bool net_resend_after_rejoin(struct net *n, unsigned k)
+{
+	if (!n->sw.sun_path[0] || errno == EAGAIN || errno == ENOBUFS || !net_hello(n))
+		return false;
+	return writev(n->fd, n->frame, k) >= 0;
+}
+/*L:983 Keeping in touch.
+ * That repairs a Guest that sends. A Guest that only listens never sends, so
+ * it would never notice the new switch, and the new switch, which floods
+ * frames only to the ports it knows, would never reach it: the Guest that
+ * pings it gets no answer, for ever. So each card on a Guest LAN also says
+ * hello once a second, from a small thread of its own that does nothing else.
+ * The hello costs an empty datagram a second; it is also what tells the
+ * switch that our port is alive and busy (*L:988*), so a switch with a full
+ * port table never mistakes us for a port that has been abandoned. The thread
+ * touches only the socket, which the kernel lets many threads use at once,
+ * and the switch's address, which never changes, so it needs no lock. :*/
+static void *net_keepalive(void *arg)
+{
+	for (;;) {
+		sleep(1);
+		net_hello(arg);
+	}
+	return NULL;
+}
+
+static void net_keep_in_touch(struct net *n)
+{
+	pthread_t thread;
+
+	if (n->sw.sun_path[0] && pthread_create(&thread, NULL, net_keepalive, n) == 0)
+		pthread_detach(thread);
+}
+/*:*/
 /*L:955 Transmitting.
  * A transmit chain is the header and the frame, all readable. We cut the frame
  * out of it (*L:860*) and hand it to `writev`, which for both our ends sends
  * exactly one frame. A frame the other end will not take (the tap's queue is
  * full, the switch is gone) is dropped, as a real wire drops it: networks
- * lose packets, and the protocols above expect it. :*/
+ * lose packets, and the protocols above expect it. A switch that has gone
+ * may have been replaced by a new one at the same path, so a card on a Guest
+ * LAN looks for it before it gives the frame up (*L:982*). :*/
 static u32 net_transmit(void *ctx, struct vq_chain *c)
 {
 	struct net *n = ctx;
@@ -47,7 +109,7 @@ static u32 net_transmit(void *ctx, struct vq_chain *c)
 	if (c->out_len < hdr)
 		kill_guest("%s: frame without its header", n->dev.name);
 	k = iov_slice(c->iov, c->nr_out, hdr, c->out_len - hdr, n->frame);
-	if (writev(n->fd, n->frame, k) < 0)
+	if (writev(n->fd, n->frame, k) < 0 && !net_resend_after_rejoin(n, k))
 		n->dropped++;
 	return 0;
 }
@@ -126,7 +188,9 @@ static void net_receive(struct net *n)
 /*L:965 The card's handlers.
  * A kick means frames to send or new receive buffers, so `notify` drains the
  * transmit queue and then tries to receive, listening to the descriptor again
- * in case it had stopped. A readable descriptor means frames for the Guest. :*/
+ * in case it had stopped. A readable descriptor means frames for the Guest.
+ * Starting the card also starts, for a card on a Guest LAN, the little
+ * thread that keeps in touch with the switch (*L:982*). :*/
 static void net_notify(struct virtio_dev *d)
 {
 	struct net *n = (struct net *)d;
@@ -147,10 +211,16 @@ static void net_reset(struct virtio_dev *d)
 	d->poll_fd = ((struct net *)d)->fd;
 }
 
+static void net_start(struct virtio_dev *d)
+{
+	net_reset(d);
+	net_keep_in_touch((struct net *)d);
+}
+
 static const struct virtio_ops net_ops = {
 	.name = "virtio-net", .device_id = VIRTIO_ID_NET, .nr_queues = 2,
 	.notify = net_notify, .fd_ready = net_fd_ready,
-	.reset = net_reset, .start = net_reset,
+	.reset = net_reset, .start = net_start,
 };
 /*:*/
 /*L:970 Unique MAC addresses.
@@ -174,7 +244,7 @@ static void net_mac(struct net *n)
 	n->config.mac[5] = pid;
 }
 /*:*/
-static void net_add(int fd, const char *what)
+static struct net *net_add(int fd, const char *what)
 {
 	struct net *n = calloc(1, sizeof(*n));
 
@@ -187,6 +257,7 @@ static void net_add(int fd, const char *what)
 	lg_say("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x", n->dev.name, what,
 	       n->config.mac[0], n->config.mac[1], n->config.mac[2],
 	       n->config.mac[3], n->config.mac[4], n->config.mac[5]);
+	return n;
 }
 /*L:975 A tap device.
  * A tap device is made by opening `/dev/net/tun` and naming the kind of
@@ -248,9 +319,11 @@ void net_add_tap(const char *value)
  * `connect` it to the switch's path: a connected datagram socket sends to the
  * switch with a plain `write` and accepts datagrams from the switch alone, so
  * no other process can slip frames into our Guest. An empty datagram says
- * hello, so the switch knows us before we send our first frame. :*/
+ * hello, so the switch knows us before we send our first frame. We keep the
+ * switch's address in the card, because we may need it again. :*/
 void net_add_switch(const char *value)
 {
+	struct net *n;
 	struct sockaddr_un sw = { .sun_family = AF_UNIX };
 	sa_family_t autobind = AF_UNIX;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -265,7 +338,8 @@ void net_add_switch(const char *value)
 		    value, value);
 	if (send(fd, "", 0, 0) < 0)
 		err(1, "--net=%s: the switch does not answer", value);
-	net_add(fd, value);
+	n = net_add(fd, value);
+	n->sw = sw;
 }
 /*:*/
 /*:*/
