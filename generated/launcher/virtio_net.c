@@ -32,6 +32,8 @@ struct net {
 	struct iovec frame[VQ_MAX_SEGS];
 	unsigned long dropped;
 	struct sockaddr_un sw;		/* the switch's path, if on a Guest LAN */
+	struct sockaddr_un peer;	/* the switch we joined, as the kernel names it */
+	socklen_t peer_len;
 };
 /*L:982 When the switch goes away.
  * A switch is an ordinary program, and ordinary programs are stopped and
@@ -47,14 +49,26 @@ struct net {
  * So a card on a Guest LAN says hello again whenever a send fails, and a
  * hello that fails `connect`s the same socket to the path afresh (a datagram
  * socket may be connected again, to the same address or another) before it
- * says hello to whoever is there now. A full queue at the switch (`EAGAIN`)
- * is not a lost switch, and leaves everything as it is. :*/
+ * says hello to whoever is there now. We note the new switch's address as
+ * the kernel gives it back (`getpeername`), for *L:984*. A full queue at the
+ * switch (`EAGAIN`) is not a lost switch, and leaves everything as it is. :*/
+static bool net_join(struct net *n)
+{
+	socklen_t len = sizeof(n->peer);
+
+	if (connect(n->fd, (struct sockaddr *)&n->sw, sizeof(n->sw)) < 0 ||
+	    getpeername(n->fd, (struct sockaddr *)&n->peer, &len) < 0)
+		return false;
+	n->peer_len = len;
+	lg_say("%s: joined the switch at %s", n->dev.name, n->sw.sun_path);
+	return send(n->fd, "", 0, MSG_DONTWAIT) == 0 || errno == EAGAIN;
+}
+
 static bool net_hello(struct net *n)
 {
 	if (send(n->fd, "", 0, MSG_DONTWAIT) == 0 || errno == EAGAIN)
 		return true;
-	return connect(n->fd, (struct sockaddr *)&n->sw, sizeof(n->sw)) == 0 &&
-	       send(n->fd, "", 0, MSG_DONTWAIT) == 0;
+	return net_join(n);
 }
 /*:*/
 
@@ -73,13 +87,18 @@ static bool net_resend_after_rejoin(struct net *n, unsigned k)
  * The hello costs an empty datagram a second; it is also what tells the
  * switch that our port is alive and busy (*L:988*), so a switch with a full
  * port table never mistakes us for a port that has been abandoned. The thread
- * touches only the socket, which the kernel lets many threads use at once,
- * and the switch's address, which never changes, so it needs no lock. :*/
+ * takes the device's lock for each hello, since a hello may join a new switch
+ * and change the address we check every frame against (*L:984*); a hello is
+ * one system call or three, so the worker hardly notices. :*/
 static void *net_keepalive(void *arg)
 {
+	struct net *n = arg;
+
 	for (;;) {
 		sleep(1);
-		net_hello(arg);
+		pthread_mutex_lock(&n->dev.lock);
+		net_hello(n);
+		pthread_mutex_unlock(&n->dev.lock);
 	}
 	return NULL;
 }
@@ -90,6 +109,31 @@ static void net_keep_in_touch(struct net *n)
 
 	if (n->sw.sun_path[0] && pthread_create(&thread, NULL, net_keepalive, n) == 0)
 		pthread_detach(thread);
+}
+/*:*/
+/*L:984 Frames from the switch alone.
+ * A connected datagram socket takes datagrams from its peer alone, and that
+ * is what keeps other processes out of our Guest (*L:980*). But once the
+ * switch has gone and a send has told us so, the kernel forgets the peer, and
+ * until a new switch is there to join, our socket is unconnected: anyone on
+ * the machine who finds its abstract name (`/proc/net/unix` lists it) could
+ * send frames straight into the Guest. So a card on a Guest LAN reads with
+ * `recvmsg`, which names the sender, and skips every datagram that does not
+ * come from the switch it last joined. A tap has no strangers, and keeps its
+ * plain `readv`. :*/
+static ssize_t net_read(struct net *n, unsigned k)
+{
+	struct sockaddr_un from;
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from),
+			    .msg_iov = n->frame, .msg_iovlen = k };
+	ssize_t len;
+
+	if (!n->sw.sun_path[0])
+		return readv(n->fd, n->frame, k);
+	len = recvmsg(n->fd, &m, 0);
+	if (len >= 0 && (m.msg_namelen != n->peer_len || memcmp(&from, &n->peer, n->peer_len)))
+		return 0;			/* a stranger's: skipped */
+	return len;
 }
 /*:*/
 /*L:955 Transmitting.
@@ -170,7 +214,7 @@ static void net_receive(struct net *n)
 				   n->dev.name, c->in_len, hdr + NET_ETH_HEADER);
 		/*:*/
 		k = iov_slice(c->iov + c->nr_out, c->nr_in, hdr, c->in_len - hdr, n->frame);
-		len = readv(n->fd, n->frame, k);
+		len = net_read(n, k);
 		if (len <= 0) {
 			vq_unpop(rx);
 			if (len < 0)
@@ -336,10 +380,10 @@ void net_add_switch(const char *value)
 	if (connect(fd, (struct sockaddr *)&sw, sizeof(sw)) < 0)
 		err(LG_EXIT_USAGE, "--net=%s: no switch there; start one with 'lguest switch %s'",
 		    value, value);
-	if (send(fd, "", 0, 0) < 0)
-		err(1, "--net=%s: the switch does not answer", value);
 	n = net_add(fd, value);
 	n->sw = sw;
+	if (!net_join(n))
+		err(1, "--net=%s: the switch does not answer", value);
 }
 /*:*/
 /*:*/

@@ -481,6 +481,7 @@ static void test_blk(void)
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 /* Queue Q of device D gets its three rings at BASE, BASE+0x1000, BASE+0x2000. */
@@ -581,6 +582,29 @@ static void net_rx_too_small(const char *name, struct virtio_dev *d, u64 base)
 		fail(name, "the card took a 12-byte receive buffer (status %#x)", status);
 }
 
+/*
+ * With its switch gone, a card's socket has no peer, and the kernel would
+ * let any process on the machine send it datagrams.  A frame from a
+ * stranger must not reach the Guest.
+ */
+static void net_stranger_refused(struct virtio_dev *a)
+{
+	static const u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	u8 f[64];
+
+	frame_from(f, bcast, net_mac_of(a), "the switch is gone");
+	net_send(a, 0x2f3000, f, 40);
+	frame_from(f, bcast, (const u8 *)"\x02\x66\x66\x66\x66\x66", "from a stranger");
+	getsockname(a->poll_fd, (struct sockaddr *)&addr, &len);
+	sendto(s, f, 40, 0, (struct sockaddr *)&addr, len);
+	check("net-switch-gone-no-strangers", !net_wait(a, 300),
+	      "a frame from a stranger reached the Guest after its switch had gone");
+	close(s);
+}
+
 static void test_switch(void)
 {
 	char path[] = "/tmp/lguest-switch-XXXXXX";
@@ -637,6 +661,7 @@ static void test_switch(void)
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	unlink(path);
+	net_stranger_refused(a);
 }
 
 static bool tap_possible(void)
