@@ -187,7 +187,7 @@ static void net_receive(struct net *n)
 		unsigned k;
 
 		/*L:961 A buffer that cannot hold a frame.
-		 * The loop above trusts one thing: that `readv` either fails or takes
+		 * The loop above trusts one thing: that the read either fails or takes
 		 * something. A buffer with room for the header and not one byte more breaks
 		 * that trust. We would ask `readv` for zero bytes, and the kernel answers a
 		 * request for nothing at once, with 0, before it looks at the socket or the
@@ -205,8 +205,8 @@ static void net_receive(struct net *n)
 		 * (14 bytes): anything smaller cannot carry any frame at all. Larger buffers,
 		 * even short of the 1526 the specification asks for, are taken, and frames are
 		 * cut to fit. Because every buffer we read into now has room for at least one
-		 * byte, a `readv` that returns 0 has really taken an empty datagram, and the
-		 * loop always makes progress. The tap and the switch share this path, so one
+		 * byte, a read that returns 0 has really taken a datagram, and the loop
+		 * always makes progress. The tap and the switch share this path, so one
 		 * check covers both. :*/
 		if (c->in_len < hdr + NET_ETH_HEADER)
 			kill_guest("%s: a receive buffer of %llu bytes cannot hold a frame "
