@@ -23,13 +23,20 @@ if ! gcc -O2 -Wall -o "$C" tests/net/swclient.c 2>"$work/cc.log"; then
 	fail switch-client "cannot compile tests/net/swclient.c: $(head -3 "$work/cc.log")"; exit 0
 fi
 sw=$work/lan.sock
+: >"$work/sw.log"
 
 # run_switch: starts a switch at $sw in the background ($swpid), waits for it.
+# The log gathers every switch's lines, so we wait for one more "listening".
 run_switch() {
+	local n
+	n=$(grep -c listening "$work/sw.log")
 	"$L" switch "$sw" >>"$work/sw.log" 2>&1 &
 	swpid=$!
 	pids+=($swpid)
-	for ((i = 0; i < 50; i++)); do [ -S "$sw" ] && grep -q listening "$work/sw.log" && return 0; sleep 0.1; done
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c listening "$work/sw.log")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
 	return 1
 }
 # fresh_switch: the switch at $sw is replaced by a new one, so that each
