@@ -117,9 +117,11 @@ int kvm_run_vcpu(void);
  * Both images are input from the user, and we treat them as we treat anything
  * from outside: a file may be the wrong one, cut short, enormous, or made to
  * hurt. Every size and offset in it is checked before we believe it, and every
- * bad image ends in exit status 1 with a message that names the image and what
- * is wrong with it, never in a crash, a hang or a Host that dies later for a
- * reason nobody can connect to the file. :*/
+ * fault we can see ends in exit status 1 with a message that names the image
+ * and what is wrong with it, never in a crash, a hang or a Host that dies later
+ * for a reason nobody can connect to the file. (What breaks only the Host's own
+ * rules for its Guest, the Host reports itself, *L:475*.) `limit`, the most we
+ * will read, is the machine's RAM (*L:305*). :*/
 struct image {
 	const char *name;	/* the file name, for messages */
 	const char *what;	/* "Host image" or "Guest image" */
