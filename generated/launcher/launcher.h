@@ -109,18 +109,30 @@ int kvm_run_vcpu(void);
 /*:*/
 /*L:300 An image in memory.
  * Whatever its origin, an image becomes bytes in our memory, with a name to
- * use in messages. The Guest image may be gzip'd (kernels usually are), and we
- * inflate it here, so the Host always receives a plain ELF module and never
- * needs a decompressor of its own. :*/
+ * use in messages and a word for what it is, "Host image" or "Guest image", so
+ * that every complaint names both. The Guest image may be gzip'd (kernels
+ * usually are), and we inflate it here, so the Host always receives a plain ELF
+ * module and never needs a decompressor of its own.
+ *
+ * Both images are input from the user, and we treat them as we treat anything
+ * from outside: a file may be the wrong one, cut short, enormous, or made to
+ * hurt. Every size and offset in it is checked before we believe it, and every
+ * fault we can see ends in exit status 1 with a message that names the image
+ * and what is wrong with it, never in a crash, a hang or a Host that dies later
+ * for a reason nobody can connect to the file. (What breaks only the Host's own
+ * rules for its Guest, the Host reports itself, *L:475*.) `limit`, the most we
+ * will read, is the machine's RAM (*L:305*). :*/
 struct image {
 	const char *name;	/* the file name, for messages */
+	const char *what;	/* "Host image" or "Guest image" */
 	const u8 *data;
 	size_t size;
 };
-enum lg_builtin { LG_BUILTIN_HOST, LG_BUILTIN_GUEST };
+enum lg_image_kind { LG_HOST_IMAGE, LG_GUEST_IMAGE };
 
-void image_from_file(struct image *img, const char *path, const char *what);
-void image_builtin(struct image *img, enum lg_builtin which);
+void image_from_file(struct image *img, const char *path, enum lg_image_kind kind,
+		     u64 limit);
+void image_builtin(struct image *img, enum lg_image_kind kind);
 
 /*:*/
 #define LG_CMDLINE_MAX 8191

@@ -188,13 +188,13 @@ int main(int argc, char *argv[])
 	parse_options(argc, argv, &opt);
 	cmdline = pvh_host_cmdline(virtio_cmdline(), opt.guest_argc, opt.guest_argv);
 	if (opt.host_file)
-		image_from_file(&host, opt.host_file, "Host image");
+		image_from_file(&host, opt.host_file, LG_HOST_IMAGE, opt.memory_mb << 20);
 	else
-		image_builtin(&host, LG_BUILTIN_HOST);
+		image_builtin(&host, LG_HOST_IMAGE);
 	if (opt.guest_file)
-		image_from_file(&guest, opt.guest_file, "guest image");
+		image_from_file(&guest, opt.guest_file, LG_GUEST_IMAGE, opt.memory_mb << 20);
 	else
-		image_builtin(&guest, LG_BUILTIN_GUEST);
+		image_builtin(&guest, LG_GUEST_IMAGE);
 	kvm_create_vm(opt.memory_mb << 20);
 	serial_init();
 	control_init();

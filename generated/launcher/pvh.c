@@ -89,22 +89,124 @@ char *pvh_host_cmdline(const char *devices, int guest_argc, char **guest_argv)
 }
 /*:*/
 
-/*L:440 The Host's ELF header.
- * The Host must be a 64-bit x86 ELF file (ours is linked from 64-bit objects
- * even though its first instructions run in 32-bit mode), and its program
- * headers, the table of what to load where, must lie inside the file. :*/
-static const Elf64_Ehdr *host_header(const struct image *img)
+/*L:440 The ELF header.
+ * Both images must be 64-bit x86 ELF files (our Host is linked from 64-bit
+ * objects even though its first instructions run in 32-bit mode), and their
+ * program headers, the table of what to load where, must lie inside the file.
+ * A table that starts inside the file but ends past it is the usual sign of a
+ * file cut short, a copy interrupted or a build that failed half-way, so we
+ * say "truncated", which points at the fix. The table must also sit at a
+ * multiple of 8 bytes, as every linker puts it: we read it in place through a
+ * `struct` pointer, and a misaligned one would be undefined behaviour in C
+ * (the walker had the same trap, *L:846*). :*/
+static const Elf64_Ehdr *elf_header(const struct image *img)
 {
 	const Elf64_Ehdr *eh = (const void *)img->data;
+	u64 table;
 
 	if (img->size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_machine != EM_X86_64)
-		errx(1, "Host image '%s' is not a 64-bit x86 ELF file; build it with make",
-		     img->name);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    !lg_range_ok(eh->e_phoff, (u64)eh->e_phnum * sizeof(Elf64_Phdr), img->size))
-		errx(1, "Host image '%s' has a broken program header table", img->name);
+		errx(1, "%s '%s' is not a 64-bit x86 ELF file; build it with make",
+		     img->what, img->name);
+	table = (u64)eh->e_phnum * sizeof(Elf64_Phdr);
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || (eh->e_phoff & 7))
+		errx(1, "%s '%s' has a broken program header table", img->what, img->name);
+	if (!lg_range_ok(eh->e_phoff, table, img->size))
+		errx(1, "%s '%s' is truncated: its program headers end at byte %#llx, "
+		     "the file has %#zx; copy or build it again", img->what, img->name,
+		     (unsigned long long)(eh->e_phoff + table), img->size);
 	return eh;
+}
+/*:*/
+
+/*L:445 Checking the segments.
+ * Each `PT_LOAD` segment is `p_filesz` bytes of the file, to be copied to
+ * physical address `p_paddr`, followed by zeros up to `p_memsz` (the `.bss`).
+ * Before anything is copied, and for both images, every segment is checked
+ * against the three things it could run into:
+ *
+ * - **the file**: its bytes must be in it; a segment that runs past the end
+ *   means the file is truncated, and we say so;
+ * - **RAM**: the whole of `p_memsz` must fit below the end of the machine's
+ *   RAM, without the sum wrapping;
+ * - **what the Launcher puts there**: the boot information page and the
+ *   command line (*L:410*), which the Host still reads after it starts loading.
+ *
+ * A segment of zero size loads nothing and is skipped. :*/
+static void segment_check(const struct image *img, const Elf64_Phdr *ph)
+{
+	u64 start = ph->p_paddr, end = ph->p_paddr + ph->p_memsz;
+
+	if (ph->p_filesz > ph->p_memsz)
+		errx(1, "%s '%s': a segment has more bytes in the file than in memory",
+		     img->what, img->name);
+	if (!lg_range_ok(ph->p_offset, ph->p_filesz, img->size))
+		errx(1, "%s '%s' is truncated: a segment needs its bytes up to %#llx, "
+		     "the file has %#zx; copy or build it again", img->what, img->name,
+		     (unsigned long long)(ph->p_offset + ph->p_filesz), img->size);
+	if (!lg_range_ok(start, ph->p_memsz, vm.ram_size))
+		errx(1, "%s '%s': a segment of %#llx bytes at %#llx does not fit in RAM "
+		     "(%llu MiB); raise --memory", img->what, img->name,
+		     (unsigned long long)ph->p_memsz, start, vm.ram_size >> 20);
+	if (start < LG_BOOT_END && end > LG_BOOT_PAGE)
+		errx(1, "%s '%s': segment [%#llx, %#llx) overlaps the boot information "
+		     "at [%#llx, %#llx); link it at 1 MiB", img->what, img->name,
+		     start, end, LG_BOOT_PAGE, LG_BOOT_END);
+}
+/*:*/
+
+#define LG_SEGMENTS_MAX 16
+struct segments {
+	int n;
+	const Elf64_Phdr *ph[LG_SEGMENTS_MAX];
+};
+
+static void segments_list(const struct image *img, const Elf64_Ehdr *eh, struct segments *s)
+{
+	const Elf64_Phdr *ph = (const void *)(img->data + eh->e_phoff);
+
+	s->n = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+			continue;
+		if (s->n == LG_SEGMENTS_MAX)
+			errx(1, "%s '%s' has more than %d loadable segments",
+			     img->what, img->name, LG_SEGMENTS_MAX);
+		segment_check(img, &ph[i]);
+		for (int j = 0; j < s->n; j++)
+			if (ph[i].p_paddr < s->ph[j]->p_paddr + s->ph[j]->p_memsz &&
+			    s->ph[j]->p_paddr < ph[i].p_paddr + ph[i].p_memsz)
+				errx(1, "%s '%s': its segments at %#llx and %#llx overlap",
+				     img->what, img->name, (unsigned long long)s->ph[j]->p_paddr,
+				     (unsigned long long)ph[i].p_paddr);
+		s->ph[s->n++] = &ph[i];
+	}
+	if (s->n == 0)
+		errx(1, "%s '%s' has nothing to load", img->what, img->name);
+}
+
+/*L:455 The entry point.
+ * The first instruction must be one the image brought. An entry point outside
+ * every segment lands in RAM that holds zeros, and on x86 a run of zero bytes
+ * decodes as `add %al,(%eax)` over and over: the CPU slides through memory
+ * doing nothing useful, for ever, and the user sees a Launcher that hangs with
+ * no word of why. An entry in a segment's `.bss` part is no better, zeros
+ * again. So the entry must lie in the bytes a segment takes from the file.
+ * The Host's PVH entry is a physical address; a Guest's `e_entry` is a
+ * virtual one, which the Host (ours maps the Guest one to one, *H:410*)
+ * turns into a physical one, so we compare it with the segments' virtual
+ * addresses. :*/
+static void entry_check(const struct image *img, const struct segments *s, u64 entry,
+			bool physical)
+{
+	for (int i = 0; i < s->n; i++) {
+		u64 base = physical ? s->ph[i]->p_paddr : s->ph[i]->p_vaddr;
+
+		if (entry >= base && entry - base < s->ph[i]->p_filesz)
+			return;
+	}
+	errx(1, "%s '%s': its entry point %#llx is outside the code it loads; "
+	     "the image is broken (check how it was linked)", img->what, img->name, entry);
 }
 /*:*/
 
@@ -114,13 +216,18 @@ static const Elf64_Ehdr *host_header(const struct image *img)
  * `PT_NOTE` segment holds a run of them. We walk the run looking for the owner
  * `Xen` with type 18; its descriptor is the entry address, four bytes in
  * Linux's images and sometimes eight elsewhere, so we take either. Every length
- * comes from the file, so each step is range-checked before it is believed. :*/
+ * comes from the file, so each step is range-checked before it is believed,
+ * and the run must start at a multiple of four, as notes always do, since we
+ * read each note's header in place. :*/
 static u32 note_entry(const struct image *img, const Elf64_Phdr *ph)
 {
 	u64 off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
 
 	if (!lg_range_ok(ph->p_offset, ph->p_filesz, img->size))
-		errx(1, "Host image '%s' has a note segment outside the file", img->name);
+		errx(1, "Host image '%s' is truncated: its note segment runs past the end "
+		     "of the file; copy or build it again", img->name);
+	if (ph->p_offset & 3)
+		errx(1, "Host image '%s' has a misaligned note segment", img->name);
 	while (off + sizeof(Elf64_Nhdr) <= end) {
 		const Elf64_Nhdr *n = (const void *)(img->data + off);
 		u64 name = off + sizeof(*n);
@@ -160,24 +267,18 @@ static u32 host_entry(const struct image *img, const Elf64_Ehdr *eh)
 }
 
 /*L:460 Loading the segments.
- * Each `PT_LOAD` segment is `p_filesz` bytes from the file, copied to physical
- * address `p_paddr`, followed by zeros up to `p_memsz` (the `.bss`). Our RAM is
- * fresh from `mmap`, hence already zero, but we clear explicitly: the rule is
- * the loader's, not a property of our allocator. A segment must fit in RAM and
- * must not land on the boot page (*L:410*). We remember where the highest one
- * ends, so the Guest module is not placed on top of the Host. :*/
+ * The Host's loader goes in that order: first the PVH note, since a file
+ * without one is not a PVH kernel at all and that is the thing to say; then
+ * the segments (*L:445*) and the entry among them (*L:455*). Only when all of
+ * that has passed do we copy anything: the file's bytes,
+ * then zeros up to `p_memsz`. Our RAM is fresh from `mmap`, hence already
+ * zero, but we clear explicitly: the rule is the loader's, not a property of
+ * our allocator. We remember where the highest segment ends, so the Guest
+ * module is not placed on top of the Host. :*/
 static void host_load_segment(const struct image *img, const Elf64_Phdr *ph)
 {
 	u64 start = ph->p_paddr, end = ph->p_paddr + ph->p_memsz;
 
-	if (ph->p_filesz > ph->p_memsz || !lg_range_ok(ph->p_offset, ph->p_filesz, img->size))
-		errx(1, "Host image '%s' has a segment outside the file", img->name);
-	if (!lg_range_ok(start, ph->p_memsz, vm.ram_size))
-		errx(1, "Host image '%s' needs RAM up to %#llx; raise --memory",
-		     img->name, end);
-	if (start < LG_BOOT_END && end > LG_BOOT_PAGE)
-		errx(1, "Host image '%s': segment [%#llx, %#llx) overlaps the boot "
-		     "information at %#llx; link the Host at 1 MiB", img->name, start, end, LG_BOOT_PAGE);
 	memcpy(vm.ram + start, img->data + ph->p_offset, ph->p_filesz);
 	memset(vm.ram + start + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
 	if (end > host_end)
@@ -189,18 +290,58 @@ static void host_load_segment(const struct image *img, const Elf64_Phdr *ph)
 
 u32 pvh_load_host(const struct image *img)
 {
-	const Elf64_Ehdr *eh = host_header(img);
-	const Elf64_Phdr *ph = (const void *)(img->data + eh->e_phoff);
-	u32 entry = host_entry(img, eh);
+	const Elf64_Ehdr *eh = elf_header(img);
+	struct segments s;
+	u32 entry;
 
-	for (int i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD)
-			host_load_segment(img, &ph[i]);
-	if (!host_end)
-		errx(1, "Host image '%s' has nothing to load", img->name);
+	entry = host_entry(img, eh);
+	segments_list(img, eh, &s);
+	entry_check(img, &s, entry, true);
+	for (int i = 0; i < s.n; i++)
+		host_load_segment(img, s.ph[i]);
 	lg_say("Host '%s': %zu bytes, PVH entry %#x", img->name, img->size, entry);
 	return entry;
 }
+
+/*L:475 Checking the Guest before the Host does.
+ * The Host checks the Guest image too (*H:400*), and kills the Guest with a
+ * reason if it is bad. So why check it here as well? Because by then it is too
+ * late to say anything useful. The user named a file; a mistake in it should
+ * come back as that file's name and what is wrong with it, from the program the
+ * user ran, with status 1. Through the Host it came back as the Guest being
+ * "killed" (status 125) for a truncated file, or, for a Guest whose segment lay
+ * where we had put the module, as a crashed Host (126): the Host found that it
+ * was about to overwrite the image it was reading from, and could only stop.
+ * Only we can see that clash coming, because only we chose where the module
+ * goes.
+ *
+ * So the Guest gets the same checks as the Host (*L:440* to *L:455*): a sound
+ * header, every segment inside the file, inside RAM and off the boot page, no
+ * two overlapping, and an entry point among the loaded bytes. Then one more:
+ * no segment may overlap the module, at the address we are about to give it.
+ * What we do not check is where in RAM the Host's own rules let a Guest live
+ * (ours keeps the first 16 MiB for itself, *H:305*): that is the Host's
+ * policy, not the boot protocol's, and a Host of another design may differ. A
+ * Guest linked below 16 MiB still reaches our Host, which kills it with its
+ * reason. :*/
+static void guest_check(const struct image *img, u64 module)
+{
+	const Elf64_Ehdr *eh = elf_header(img);
+	struct segments s;
+
+	segments_list(img, eh, &s);
+	entry_check(img, &s, eh->e_entry, false);
+	for (int i = 0; i < s.n; i++) {
+		u64 start = s.ph[i]->p_paddr, end = start + s.ph[i]->p_memsz;
+
+		if (start < module + img->size && module < end)
+			errx(1, "Guest image '%s': its segment [%#llx, %#llx) overlaps "
+			     "[%#llx, %#llx), where the Launcher puts the image for the Host "
+			     "to load it from; raise --memory or link the Guest lower",
+			     img->name, start, end, module, module + img->size);
+	}
+}
+/*:*/
 
 /*M:310 32-bit PVH kernels.
  * PVH allows a 32-bit ELF file too, and many small kernels are built that way.
@@ -213,7 +354,8 @@ u32 pvh_load_host(const struct image *img)
  * aligned, and so do we: the Host then meets the module at the same kind of
  * place under either VMM, and the RAM between its own image and the module is
  * one free run. The Host copies the Guest's segments out of the module into
- * the Guest's window; it does not run the module in place. :*/
+ * the Guest's window; it does not run the module in place. Before we copy the
+ * module in, we check the Guest image as the Host will load it (*L:475*). :*/
 u64 pvh_load_module(const struct image *img)
 {
 	u64 addr;
@@ -222,6 +364,7 @@ u64 pvh_load_module(const struct image *img)
 		errx(1, "the Guest image '%s' (%zu KiB) does not fit in RAM above the Host; "
 		     "raise --memory", img->name, img->size >> 10);
 	addr = (vm.ram_size - img->size) & ~0xfffULL;
+	guest_check(img, addr);
 	memcpy(vm.ram + addr, img->data, img->size);
 	lg_say("Guest '%s': module 0 at [%#llx, %#llx)", img->name, addr, addr + img->size);
 	return addr;

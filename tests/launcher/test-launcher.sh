@@ -103,7 +103,7 @@ gzip -c "$fx" >"$work/fx.gz"
 head -c 200 "$work/fx.gz" >"$work/truncated.gz"
 cp "$work/fx.gz" "$work/corrupt.gz"
 printf 'XXXXXXXXXXXXXXXX' | dd of="$work/corrupt.gz" bs=1 seek=60 conv=notrunc 2>/dev/null
-refuses guest-missing "cannot open guest image '$work/nonexistent'" --host="$fx" "$work/nonexistent"
+refuses guest-missing "cannot open Guest image '$work/nonexistent'" --host="$fx" "$work/nonexistent"
 refuses guest-directory "is a directory" --host="$fx" "$work"
 refuses guest-empty "is empty" --host="$fx" "$work/empty"
 refuses guest-not-elf "is not an ELF file (it starts with 6a 75 73 74)" --host="$fx" "$work/text"
