@@ -237,7 +237,10 @@ int console_present(void)
  * including the first Ctrl-C, as a terminal drops what was typed ahead when
  * it sends SIGINT, echoes `^C` (our Launcher has switched the terminal's echo
  * off, so that is ours to do), and gives up. Bytes after the Ctrl-C stay: a
- * script that interrupts a command and goes on is read on. :*/
+ * script that interrupts a command and goes on is read on. One limit: a
+ * Ctrl-C can only be seen once it is in the ring, and a script that has typed
+ * more than the ring holds ahead of a long command keeps the key waiting
+ * behind its own commands (*D:315*). A person at a terminal never gets there. :*/
 int console_interrupt_pending(void)
 {
 	return con.nr_intr > 0;

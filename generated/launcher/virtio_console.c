@@ -40,14 +40,16 @@ struct console {
  * after the user presses Enter, and it wants to do its own echoing. So when
  * standard input is a terminal we switch off its line editing (`ICANON`) and
  * its echo (`ECHO`). Ctrl-C belongs to the Guest too: its shell interrupts
- * the command that runs (*D:336*), so we take the key away from the terminal's
- * signals by disabling the interrupt character (`VINTR`), and it arrives as
- * the byte 0x03. The terminal keeps its other signal keys (`ISIG` stays on):
- * Ctrl-Z stops the Launcher as it stops any program (*L:909*), and
- * Ctrl-\\ quits it, as the last resort it always is. The output processing that turns
- * `\n` into `\r\n` stays too. And since Ctrl-C no longer ends the Launcher,
- * we keep a way out of our own: three Ctrl-C within a second (*L:911*), the
- * rule lguest's own Launcher had.
+ * the command that runs (*D:336*), so we take the key away from the
+ * terminal's signals by disabling the interrupt character (`VINTR` set to
+ * `_POSIX_VDISABLE`), and it arrives as the byte 0x03. On Linux that value is
+ * 0, and we checked that a NUL byte does not then become SIGINT in its place:
+ * the terminal driver knows 0 as "disabled". The terminal keeps its other
+ * signal keys (`ISIG` stays on): Ctrl-Z stops the Launcher as it stops any
+ * program (*L:909*), and Ctrl-\\ quits it, the last resort it always is.
+ * The output processing that turns `\n` into `\r\n` stays too. And since
+ * Ctrl-C no longer ends the Launcher, we keep a way out of our own: three
+ * Ctrl-C within a second (*L:911*), the rule lguest's own Launcher had.
  *
  * Changing the user's terminal is a promise to change it back, whatever
  * happens. A normal exit, a Guest killed for misbehaving, a Host crash and a
