@@ -57,7 +57,10 @@ class Run:
                 os.tcsetpgrp(0, os.getpid())
                 signal.signal(signal.SIGTTOU, signal.SIG_DFL)
                 os.execv(LG, [LG] + args)
-            os.setpgid(child, child)
+            try:
+                os.setpgid(child, child)
+            except PermissionError:
+                pass    # the child has set it itself and gone on to exec
             os.write(wr, b"%d\n" % child)
             _, st = os.waitpid(child, 0)
             if os.WIFSIGNALED(st):
@@ -306,6 +309,8 @@ ends_alone("terminal-guest-killed-by-launcher", [GUEST, "hostile=30"], "exit 125
 if FIXTURE:
     ends_alone("terminal-guest-killed-by-host", ["--host=" + FIXTURE, FIXTURE, "kill"], "exit 125")
     ends_alone("terminal-host-crashed", ["--host=" + FIXTURE, FIXTURE, "crash"], "exit 126")
+    # an errx of the Launcher's, after the terminal went raw: a window outside RAM
+    ends_alone("terminal-launcher-errx", ["--host=" + FIXTURE, FIXTURE, "window"], "exit 126")
 
 
 # ---- ping on a LAN, to an address nobody answers: Ctrl-C stops it

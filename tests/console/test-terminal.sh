@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Launcher on a terminal, through a pseudo-terminal (tests/console/terminal.py):
 # the terminal's settings after every way out (SIGQUIT, SIGUSR1/2, SIGALRM,
-# SIGTERM, SIGHUP, SIGINT, Ctrl-\, a killed Guest, a crashed Host) equal those
+# SIGTERM, SIGHUP, SIGINT, Ctrl-\, a killed Guest, a crashed Host, an errx) equal those
 # from before; SIGPIPE is ignored; Ctrl-Z and SIGTSTP give the terminal back
 # and SIGCONT makes it raw again; Ctrl-D logs out; Ctrl-C interrupts a
 # command (sleep, and ping on a LAN) and abandons a line, and only three
