@@ -144,6 +144,10 @@ int cmd_rng(int argc, char **argv);
 int cmd_poweroff(int argc, char **argv);
 extern const struct virtio_driver virtio_console_driver;
 void console_flush(void);
+int console_interrupt_pending(void);
+int console_interrupt(void);
+int console_sleep_until(u64 deadline);
+int cmd_sleep(int argc, char **argv);
 extern const struct virtio_driver virtio_rng_driver;
 /*D:505 What the rest of the Guest sees.
  * A disk, for the shell and the file system, is a number (its place among

@@ -13,7 +13,9 @@
  * deadline. The loop is the one every sleeper in this Guest uses (*G:825*):
  * disable interrupts, check, and halt only if there is still reason to,
  * with a clock event set at the deadline so that the halt ends by then at
- * the latest. Any interrupt ends the halt, and we check again. :*/
+ * the latest. Any interrupt ends the halt, and we check again. A Ctrl-C
+ * waiting in the console's input (*D:336*) ends the wait too, unsatisfied:
+ * the user has stopped waiting. :*/
 static int net_wait(int (*done)(void *arg), void *arg, u64 deadline)
 {
 	int ok;
@@ -21,7 +23,7 @@ static int net_wait(int (*done)(void *arg), void *arg, u64 deadline)
 	for (;;) {
 		irq_disable();
 		ok = done(arg);
-		if (ok || clock_tsc() >= deadline)
+		if (ok || console_interrupt_pending() || clock_tsc() >= deadline)
 			break;
 		clock_event_at(deadline);
 		guest_halt();
@@ -57,7 +59,7 @@ static int net_resolve(struct net_if *nif, u32 ip)
 {
 	struct resolve r = { nif, ip };
 
-	for (int tries = 0; tries < 3; tries++) {
+	for (int tries = 0; tries < 3 && !console_interrupt_pending(); tries++) {
 		u64 flags = irq_save();
 		int known = arp_known(&r);
 
@@ -121,7 +123,8 @@ static s64 ping_once(struct net_if *nif, u16 seq, u64 deadline)
 	net_send_echo(nif, ping.dst, ping.id, seq, PING_DATA);
 	irq_restore(flags);
 	if (!net_wait(ping_replied, NULL, deadline)) {
-		console_printf("no reply for icmp_seq=%u\n", seq);
+		if (!console_interrupt_pending())
+			console_printf("no reply for icmp_seq=%u\n", seq);
 		return -1;
 	}
 	us = clock_tsc_to_ns(ping.reply_tsc - sent) / 1000;
@@ -134,14 +137,17 @@ static s64 ping_once(struct net_if *nif, u16 seq, u64 deadline)
  * `ping ADDR [COUNT]` sends COUNT requests (3 unless told), one a second,
  * and ends with the summary every `ping` prints: how many went, how many came
  * back, and the least, mean and greatest round trip. It succeeds if any
- * reply came. :*/
+ * reply came. Ctrl-C stops it (*D:336*), during the wait for an address, a
+ * reply or the next second, and the summary then counts the requests sent
+ * so far, as every `ping` does. :*/
 static int net_ping(struct net_if *nif, u32 dst, u64 count)
 {
 	u64 received = 0, min = ~0ULL, max = 0, sum = 0;
 
 	console_printf("PING " NET_IP_FMT ": %u data bytes\n", NET_IP_ARGS(dst), PING_DATA);
 	if (net_resolve(nif, dst) < 0) {
-		console_printf("ping: " NET_IP_FMT ": no answer to ARP\n", NET_IP_ARGS(dst));
+		if (!console_interrupt())
+			console_printf("ping: " NET_IP_FMT ": no answer to ARP\n", NET_IP_ARGS(dst));
 		return 1;
 	}
 	ping.dst = dst;
@@ -155,8 +161,10 @@ static int net_ping(struct net_if *nif, u32 dst, u64 count)
 			min = (u64)us < min ? (u64)us : min;
 			max = (u64)us > max ? (u64)us : max;
 		}
-		if (seq < count)
-			clock_sleep_until(next);
+		if ((seq < count && console_sleep_until(next)) || console_interrupt()) {
+			count = seq;
+			break;
+		}
 	}
 	console_printf("--- " NET_IP_FMT " ping statistics ---\n", NET_IP_ARGS(dst));
 	console_printf("%llu packets transmitted, %llu received, %llu%% packet loss\n",

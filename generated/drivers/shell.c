@@ -1,7 +1,7 @@
 /* Tangled from chapters/21-drivers-console.nw by `make tangle`: edit the chapter, not this file. */
 /*D:400 The shell's file.
  * The table of commands is a continued chunk: this chapter adds `help`, `info`,
- * `uptime`, `selftest`, `rng` and `poweroff`; the block and network chapters add
+ * `uptime`, `selftest`, `rng`, `sleep` and `poweroff`; the block and network chapters add
  * theirs. :*/
 /* The shell: a prompt, a line editor and a table of commands. */
 #include "drivers.h"
@@ -14,6 +14,7 @@ static const struct shell_command commands[] = {
 	{ "info", "info: devices, memory and clock", cmd_info },
 	{ "uptime", "uptime: time since the Guest booted", cmd_uptime },
 	{ "rng", "rng [N]: N random bytes in hexadecimal (16)", cmd_rng },
+	{ "sleep", "sleep N: wait N seconds (Ctrl-C stops it)", cmd_sleep },
 	{ "selftest", "selftest: run the Guest's self-tests", cmd_selftest },
 	{ "poweroff", "poweroff [N]: power off with exit status N (0)", cmd_poweroff },
 	{ "blk", "blk [read N | dump N | write N TEXT]: the disk's sectors", cmd_blk },
@@ -202,13 +203,16 @@ static void shell_escape(struct line *l, int c)
  * and so would Tab completing a command's name from the table. */
 /*D:425 Reading a line.
  * A line ends with `\r` or `\n` (a `\n` straight after a `\r` is skipped, see
- * *D:405*). Ctrl-C abandons it, as a shell does, and shows `^C`; at a terminal
- * under our Launcher, though, Ctrl-C never gets here, since the terminal turns
- * it into a signal that stops the Launcher (*M:908*), while a pipe, or QEMU's
- * console with `signal=off`, delivers it as a byte. Ctrl-D on an
- * empty line is the end of input, as in every Unix shell: we power off, which
- * is the polite way for a Guest to log out. The function returns 1 for a line
- * to run, 0 for a line abandoned. :*/
+ * *D:405*). Ctrl-C abandons it, as a shell does, and shows `^C`; our
+ * Launcher passes the key through from a terminal (*L:908*), and a pipe, or
+ * QEMU's console with `signal=off`, delivers it as a byte too. Ctrl-D on an
+ * empty line is the end of input, as in every Unix shell: we power off with
+ * status 0, which is the polite way for a Guest to log out. It is also how
+ * the end of a pipe or a file reaches us: the console cannot say "end of
+ * input", so our Launcher sends a Ctrl-D after the last byte (*L:913*), and
+ * every command before it has run by the time we read it. A Ctrl-D in the
+ * middle of a line is ignored, as a stray control key. The function returns 1
+ * for a line to run, 0 for a line abandoned. :*/
 static int shell_read_line(struct line *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -329,6 +333,25 @@ int cmd_poweroff(int argc, char **argv)
 	}
 	console_flush();
 	guest_poweroff(status);
+}
+/*:*/
+/*D:442 sleep.
+ * `sleep N` waits N seconds, at most an hour, and is the simplest command a
+ * user may want to interrupt: it waits with `console_sleep_until` (*D:338*),
+ * so Ctrl-C ends it at once and the prompt comes back. It fails (status 1)
+ * when interrupted, as a Unix command killed by SIGINT does. Scripts use it to
+ * give a Guest on the LAN time to answer, and the tests to have something to
+ * interrupt. :*/
+int cmd_sleep(int argc, char **argv)
+{
+	int ok = 1;
+	u64 s = argc == 2 ? parse_u64(argv[1], &ok) : 0;
+
+	if (argc != 2 || !ok || s > 3600) {
+		console_printf("usage: sleep N, 0 <= N <= 3600\n");
+		return 1;
+	}
+	return console_sleep_until(clock_tsc() + clock_ns_to_tsc(s * 1000000000ULL));
 }
 /*:*/
 /*D:445 info.

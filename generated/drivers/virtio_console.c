@@ -26,6 +26,7 @@ static struct console {
 	unsigned nr_held, nr_posted;
 	u8 input[CON_INPUT];
 	volatile u64 in_head, in_tail;	/* bytes put, bytes taken */
+	volatile unsigned nr_intr;	/* Ctrl-C bytes among them */
 } con;
 
 /*D:315 Receive buffers, and not losing keys.
@@ -68,7 +69,7 @@ static void console_post_held(void)
 /*D:320 Keys arriving.
  * The receive queue's callback runs in the interrupt handler. Each used buffer
  * holds `len` bytes of input; they go into the ring, and the buffer goes back to
- * the device (or is held). One kick at the end covers every buffer given back,
+ * the device (or is held). We count the Ctrl-C bytes on the way (*D:336*). One kick at the end covers every buffer given back,
  * and with `EVENT_IDX` the Launcher usually needs none. :*/
 static void console_received(struct virtqueue *vq)
 {
@@ -77,8 +78,10 @@ static void console_received(struct virtqueue *vq)
 
 	while ((buf = vq_get(vq, &len))) {
 		con.nr_posted--;
-		for (u32 i = 0; i < len && i < CON_RX_SIZE; i++)
+		for (u32 i = 0; i < len && i < CON_RX_SIZE; i++) {
+			con.nr_intr += buf[i] == 0x03;
 			con.input[con.in_head++ % CON_INPUT] = buf[i];
+		}
 		console_post(buf);
 	}
 	vq_kick(vq);
@@ -191,6 +194,7 @@ int console_poll(void)
 
 	if (con.in_tail != con.in_head) {
 		c = con.input[con.in_tail++ % CON_INPUT];
+		con.nr_intr -= c == 0x03;
 		if (con.nr_held)
 			console_post_held();
 	}
@@ -214,6 +218,63 @@ int console_getc(void)
 int console_present(void)
 {
 	return con.dev != NULL;
+}
+/*:*/
+/*D:336 Ctrl-C.
+ * A user who starts a `ping` of a hundred seconds, or a `sleep`, wants a way to
+ * stop it, and a Unix user presses Ctrl-C. Our Launcher lets the key through to
+ * us as the byte 0x03 (*L:908*), as do a pipe and QEMU's console. While the
+ * shell reads a line, the byte is simply a key, which abandons the line
+ * (*D:425*). While a command runs, nobody reads keys; the bytes pile up in the
+ * input ring. So the ring keeps count of the Ctrl-C bytes it holds
+ * (`nr_intr`, counted in by *D:320* and out by *D:335*), and a command that
+ * waits for something asks, each time it wakes, whether the count is above
+ * zero. That is one load, cheap enough for any loop, and it needs no signal
+ * machinery the Guest does not have: a command is interrupted only where it
+ * chooses to look, as a Unix program that blocks SIGINT is.
+ *
+ * A command that sees the interrupt takes it: it drops the input up to and
+ * including the first Ctrl-C, as a terminal drops what was typed ahead when
+ * it sends SIGINT, echoes `^C` (our Launcher has switched the terminal's echo
+ * off, so that is ours to do), and gives up. Bytes after the Ctrl-C stay: a
+ * script that interrupts a command and goes on is read on. One limit: a
+ * Ctrl-C can only be seen once it is in the ring, and a script that has typed
+ * more than the ring holds ahead of a long command keeps the key waiting
+ * behind its own commands (*D:315*). A person at a terminal never gets there. :*/
+int console_interrupt_pending(void)
+{
+	return con.nr_intr > 0;
+}
+
+int console_interrupt(void)
+{
+	u64 flags = irq_save();
+	int taken = con.nr_intr > 0;
+
+	while (taken && console_poll() != 0x03)
+		;
+	irq_restore(flags);
+	if (taken)
+		console_write("^C\n", 3);
+	return taken;
+}
+/*:*/
+/*D:338 Sleeping until a deadline or Ctrl-C.
+ * The wait every such command needs: until a time, unless the user presses
+ * Ctrl-C first. It is the Guest's usual sleep (*G:825*) with one more reason
+ * to stop, and since every key arrives by interrupt, the halt ends when one
+ * comes. It returns 1, with the interrupt taken, if the user stopped it. :*/
+int console_sleep_until(u64 deadline)
+{
+	clock_event_at(deadline);
+	for (;;) {
+		irq_disable();
+		if (con.nr_intr || clock_tsc() >= deadline)
+			break;
+		guest_halt();
+	}
+	irq_enable();
+	return console_interrupt();
 }
 /*:*/
 /*D:340 Probing a console.

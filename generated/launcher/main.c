@@ -29,7 +29,9 @@ struct options {
  * exits with status 1. The limits on memory appear in the message itself, so
  * they cannot drift from the code that enforces them. The device options and
  * the switch belong to the chapters *Devices* and *The Guest LAN*, but the user
- * reads one help text, so they are listed here. :*/
+ * reads one help text, so they are listed here, and so are the console's
+ * keys (*L:908*): a user who cannot leave a program does not read a chapter
+ * to find out how. :*/
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -50,6 +52,10 @@ static void usage(FILE *out)
 		"  lguest build/guest.elf poweroff=7\n"
 		"The exit status is the Guest's; 125 means the Host killed the Guest,\n"
 		"126 that the Host crashed, 1 a usage or set-up error.\n"
+		"\n"
+		"On a terminal, Ctrl-C goes to the Guest (its shell interrupts the\n"
+		"command); three Ctrl-C within a second stop the machine. The end of\n"
+		"input (Ctrl-D on an empty line, or the end of a pipe) powers off.\n"
 		"\n"
 		"Usage: lguest switch PATH\n"
 		"Run a switch on the UNIX socket PATH, joining the Guests started with --net=PATH.\n",

@@ -315,6 +315,8 @@ static void virtio_access(struct io_region *r, u64 offset, u8 *data, u32 size, b
 	pthread_mutex_unlock(&d->lock);
 }
 /*:*/
+#define VIRTIO_FD_READY (POLLIN | POLLHUP | POLLERR | POLLNVAL)
+
 static int virtio_worker_fd(struct virtio_dev *d)
 {
 	return d->status & VIRTIO_STATUS_DRIVER_OK ? d->poll_fd : -1;
@@ -343,7 +345,7 @@ static void *virtio_worker(void *arg)
 		pthread_mutex_lock(&d->lock);
 		if ((d->status & VIRTIO_STATUS_DRIVER_OK) && (p[0].revents & POLLIN))
 			d->ops->notify(d);
-		if ((d->status & VIRTIO_STATUS_DRIVER_OK) && (p[1].revents & POLLIN) &&
+		if ((d->status & VIRTIO_STATUS_DRIVER_OK) && (p[1].revents & VIRTIO_FD_READY) &&
 		    d->ops->fd_ready)
 			d->ops->fd_ready(d);
 		pthread_mutex_unlock(&d->lock);
