@@ -9,16 +9,31 @@
 /* The Guest's devices: where they are, which pages it may map, their lines. */
 #include "host.h"
 
+static int window_on_page(const struct lg_device *d, u64 page)
+{
+	return d->addr < page + 4096 && page < d->addr + d->size;
+}
+
 int device_page_ok(const struct lguest *lg, u64 page)
 {
-	for (u32 i = 0; i < lg->nr_devices; i++) {
-		const struct lg_device *d = &lg->devices[i];
-
-		if (d->addr < page + 4096 && page < d->addr + d->size)
+	for (u32 i = 0; i < lg->nr_devices; i++)
+		if (window_on_page(&lg->devices[i], page))
 			return 1;
-	}
 	return 0;
 }
+/*H:927 Devices the Guest has reached.
+ * When the shadow maps a device page for the Guest (H:615), every device on
+ * that page is one the Guest can now talk to, and so one that may one day
+ * interrupt it. We note its interrupt in `irq_reached`; a halt counts only
+ * those (H:897). The note is never taken back: a Guest that unmaps a window has
+ * still set the device going, and the device may still speak. :*/
+void devices_reached(struct lguest *lg, u64 page)
+{
+	for (u32 i = 0; i < lg->nr_devices; i++)
+		if (window_on_page(&lg->devices[i], page))
+			lg->irq_reached |= 1ULL << lg->devices[i].irq;
+}
+/*:*/
 /*H:930 Reading a number as Linux does.
  * The device words are Linux's, so their numbers are too: decimal, or
  * hexadecimal after `0x`, and a size may end in `K`, `M` or `G` (Linux's
