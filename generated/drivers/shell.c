@@ -16,7 +16,7 @@ static const struct shell_command commands[] = {
 	{ "rng", "rng [N]: N random bytes in hexadecimal (16)", cmd_rng },
 	{ "selftest", "selftest: run the Guest's self-tests", cmd_selftest },
 	{ "poweroff", "poweroff [N]: power off with exit status N (0)", cmd_poweroff },
-	{ "blk", "blk [read N | dump N | write N TEXT]: the disk's sectors", cmd_blk },
+	{ "blk", "blk [[DISK] read N | dump N | write N TEXT]: a disk's sectors", cmd_blk },
 	{ "ls", "ls [DIR]: list a directory of the tar archive on a disk", cmd_ls },
 	{ "cat", "cat FILE: print a file of the tar archive on a disk", cmd_cat },
 	/*D:892 The shell's table. :*/
