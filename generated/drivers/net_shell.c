@@ -1,6 +1,6 @@
 /* Tangled from chapters/23-drivers-net.nw by `make tangle`: edit the chapter, not this file. */
 /*D:850 The shell's network file. :*/
-/* The shell's network commands: ping, ip, netbench. */
+/* The shell's network commands: ping, ip, udp, netbench. */
 #include "drivers.h"
 #include "net.h"
 
