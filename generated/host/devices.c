@@ -36,8 +36,9 @@ void devices_reached(struct lguest *lg, u64 page)
 /*:*/
 /*H:930 Reading a number as Linux does.
  * The device words are Linux's, so their numbers are too: decimal, or
- * hexadecimal after `0x`, and a size may end in `K`, `M` or `G` (Linux's
- * `memparse`). QEMU writes `512@0xfeb00e00:12`; our Launcher writes
+ * hexadecimal after `0x`, and the size, and only the size, may end in `K`, `M`
+ * or `G` (Linux reads it with `memparse`, and the other two with `sscanf`, so
+ * `0x200@3G:5` is no word to Linux, and none to us). QEMU writes `512@0xfeb00e00:12`; our Launcher writes
  * `0x200@0xd0000000:5`. A number that does not fit in 64 bits is no number, and
  * we say so apart from a word that is simply misshapen: `0x1ffffffffffffffff`
  * and `17179869184G` (2^64 bytes) are well-formed and too big, and a person who
@@ -45,7 +46,7 @@ void devices_reached(struct lguest *lg, u64 page)
  * answers one of three things, and moves `*sp` past what it read. :*/
 enum { NUMBER_OK, NUMBER_NONE, NUMBER_TOO_BIG };
 
-static int parse_number(const char **sp, u64 *value)
+static int parse_number(const char **sp, u64 *value, int suffix)
 {
 	const char *s = *sp, *digits;
 	u64 n = 0, base = 10;
@@ -67,14 +68,16 @@ static int parse_number(const char **sp, u64 *value)
 	}
 	if (s == digits)
 		return NUMBER_NONE;
-	for (const char *u = "KMG"; *u; u++) {
-		if ((*s | 0x20) == (*u | 0x20)) {
-			int shift = 10 * (int)(u - "KMG" + 1);
+	if (suffix) {
+		for (const char *u = "KMG"; *u; u++) {
+			if ((*s | 0x20) == (*u | 0x20)) {
+				int shift = 10 * (int)(u - "KMG" + 1);
 
-			if (n >> (64 - shift))
-				return NUMBER_TOO_BIG;
-			n <<= shift, s++;
-			break;
+				if (n >> (64 - shift))
+					return NUMBER_TOO_BIG;
+				n <<= shift, s++;
+				break;
+			}
 		}
 	}
 	*value = n, *sp = s;
@@ -83,7 +86,9 @@ static int parse_number(const char **sp, u64 *value)
 /*:*/
 /*H:935 One device word.
  * A word is `virtio_mmio.device=<size>@<address>:<line>`, perhaps with a fourth
- * `:<id>` that Linux uses to name the platform device and we ignore. Being
+ * `:<id>` that Linux uses to name the platform device and we ignore; ignore,
+ * but not accept blindly: like Linux we want a number there, and nothing after
+ * it, so `:9:abc` or `:9x` is a misshapen word. Being
  * well-formed is not enough for us to hand the window to a Guest, so each word
  * passes six rules, and a word that breaks one is refused with a line on the
  * console and otherwise ignored; the Guest simply does not see that device.
@@ -121,18 +126,20 @@ static int parse_number(const char **sp, u64 *value)
 
 static const char *parse_device(const char *s, struct lg_device *d, u64 *gsi)
 {
-	u64 v[3];
+	u64 v[3], id;
 	int r = NUMBER_OK;
 
 	for (int i = 0; i < 3 && r == NUMBER_OK; i++) {
-		r = parse_number(&s, &v[i]);
+		r = parse_number(&s, &v[i], i == 0);
 		if (r == NUMBER_OK && i < 2 && *s++ != "@:"[i])
 			r = NUMBER_NONE;
 	}
+	if (r == NUMBER_OK && *s == ':')
+		s++, r = parse_number(&s, &id, 0);
 	if (r == NUMBER_TOO_BIG)
 		return "has a number that does not fit in 64 bits";
-	if (r != NUMBER_OK || (*s && *s != ' ' && *s != ':'))
-		return "is not <size>@<address>:<line>";
+	if (r != NUMBER_OK || (*s && *s != ' '))
+		return "is not <size>@<address>:<line>[:<id>]";
 	if (v[0] == 0 || v[0] > 4096)
 		return "has a window that is not 1 to 4096 bytes";
 	if (v[1] > PHYS_LIMIT - v[0])
