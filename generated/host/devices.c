@@ -38,8 +38,8 @@ void devices_reached(struct lguest *lg, u64 page)
  * The device words are Linux's, so their numbers are too: decimal, or
  * hexadecimal after `0x`, and the size, and only the size, may end in `K`, `M`
  * or `G` (Linux reads it with `memparse`, and the other two with `sscanf`, so
- * `0x200@3G:5` is no word to Linux, and none to us). QEMU writes `512@0xfeb00e00:12`; our Launcher writes
- * `0x200@0xd0000000:5`. A number that does not fit in 64 bits is no number, and
+ * `0x200@3G:5` is no word to Linux, and none to us). QEMU writes
+ * `512@0xfeb00e00:12`; our Launcher writes `0x200@0xd0000000:5`. A number that does not fit in 64 bits is no number, and
  * we say so apart from a word that is simply misshapen: `0x1ffffffffffffffff`
  * and `17179869184G` (2^64 bytes) are well-formed and too big, and a person who
  * typed one deserves to hear which of the two mistakes they made. So the reader
@@ -86,12 +86,12 @@ static int parse_number(const char **sp, u64 *value, int suffix)
 /*:*/
 /*H:935 One device word.
  * A word is `virtio_mmio.device=<size>@<address>:<line>`, perhaps with a fourth
- * `:<id>` that Linux uses to name the platform device and we ignore; ignore,
- * but not accept blindly: like Linux we want a number there, and nothing after
- * it, so `:9:abc` or `:9x` is a misshapen word. Being
- * well-formed is not enough for us to hand the window to a Guest, so each word
- * passes six rules, and a word that breaks one is refused with a line on the
- * console and otherwise ignored; the Guest simply does not see that device.
+ * `:<id>` that Linux uses to name the platform device and we ignore. Ignored
+ * is not unread: like Linux we want a number there and nothing after it, so
+ * `:9:abc` and `:9x` are misshapen words. Being well-formed is not enough for
+ * us to hand the window to a Guest, so each word passes six rules, and a word
+ * that breaks one is refused with a line on the console and otherwise
+ * ignored; the Guest simply does not see that device.
  *
  * 1. The window is 1 to 4096 bytes.
  * 2. The whole page range it touches lies below 2^52, the largest physical
