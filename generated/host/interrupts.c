@@ -301,9 +301,10 @@ void irq_halt(struct lguest *lg)
 		 * 2. a device's line, if it is routed to this Guest, is not masked (a line the
 		 *    Host masked when its last interrupt came stays masked until the Guest's
 		 *    unmask, H:915), and the Guest has *reached* the device: mapped its
-		 *    register window at least once. A virtio device speaks only after its
-		 *    driver has set it up through those registers, so a device the Guest never
-		 *    mapped will never interrupt it.
+		 *    register window at least once. A virtio device has nothing to tell a
+		 *    driver before the driver has set it up through those registers (no
+		 *    queue, no buffer to hand back), so a device the Guest never mapped will
+		 *    never interrupt it.
 		 *
 		 * When neither holds, the Guest is killed. The second rule is what makes this
 		 * work under our Launcher, which always gives the Guest a console: the old rule
