@@ -39,11 +39,12 @@ void devices_reached(struct lguest *lg, u64 page)
  * hexadecimal after `0x`, and the size, and only the size, may end in `K`, `M`
  * or `G` (Linux reads it with `memparse`, and the other two with `sscanf`, so
  * `0x200@3G:5` is no word to Linux, and none to us). QEMU writes
- * `512@0xfeb00e00:12`; our Launcher writes `0x200@0xd0000000:5`. A number that does not fit in 64 bits is no number, and
- * we say so apart from a word that is simply misshapen: `0x1ffffffffffffffff`
- * and `17179869184G` (2^64 bytes) are well-formed and too big, and a person who
- * typed one deserves to hear which of the two mistakes they made. So the reader
- * answers one of three things, and moves `*sp` past what it read. :*/
+ * `512@0xfeb00e00:12`; our Launcher writes `0x200@0xd0000000:5`. A number
+ * that does not fit in 64 bits is no number, and we say so apart from a word
+ * that is simply misshapen: `0x1ffffffffffffffff` and `17179869184G` (2^64
+ * bytes) are well-formed and too big, and a person who typed one deserves to
+ * hear which of the two mistakes they made. So the reader answers one of
+ * three things, and moves `*sp` past what it read. :*/
 enum { NUMBER_OK, NUMBER_NONE, NUMBER_TOO_BIG };
 
 static int parse_number(const char **sp, u64 *value, int suffix)
