@@ -1,10 +1,14 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
 /*D:660 Three commands.
  * Three commands make the disk something a student can touch. `blk` works on
- * raw sectors of the first disk, and its forms are fixed, because test
- * scripts drive it through a pipe:
+ * raw sectors of any disk, and its forms are fixed, because test scripts
+ * drive it through a pipe:
  *
- * - `blk` lists the disks: number, size, read-only or not, block size, name;
+ * - `blk` lists the disks: number, size, read-only or not, block size, name,
+ *   and which one is `blk`'s default (*D:667*);
+ * - `blk [DISK] read SECTOR`, `blk [DISK] dump SECTOR` and `blk [DISK] write
+ *   SECTOR TEXT` work on disk number DISK as `blk` lists it, or on the default
+ *   disk when no number is given;
  * - `blk read SECTOR` prints the sector as text: its bytes up to the first
  *   NUL, with any byte that is not printable ASCII (nor a newline or a tab)
  *   written as `\xNN`, then a newline. So what `blk write` wrote comes back
@@ -35,6 +39,44 @@ static struct blk_disk *blk_first(const char *cmd)
 	return d;
 }
 /*:*/
+/*D:667 Which disk.
+ * A machine with more than one disk needs a way to say which one, and a
+ * sensible answer when nobody says. The usual machine has a read-only disk of
+ * files and a scratch disk beside it, the README's example among them
+ * (`--block=files.img,ro --block=disk.img`); a `blk write` there that went to
+ * the first disk would only be told that the disk is read-only. So the
+ * default is the first *writable* disk, and the first disk when every disk is
+ * read-only; reads use the same default, so that `blk read 7` finds what `blk
+ * write 7` just wrote. A number before the verb overrides it: `blk 0 read 7`
+ * reads the files' disk. The number is the one `blk` lists (`ls` and `cat`
+ * need none: they find the archive themselves, *D:680*). :*/
+static int blk_default(void)
+{
+	for (int i = 0; i < blk_count(); i++)
+		if (!blk_disk_at(i)->read_only)
+			return i;
+	return 0;
+}
+/*:*/
+static struct blk_disk *blk_choose(int *argc, char ***argv, int *index)
+{
+	int ok = 0;
+	u64 n = *argc > 0 ? parse_u64((*argv)[0], &ok) : 0;
+
+	if (!blk_first("blk"))
+		return NULL;
+	if (!ok) {
+		*index = blk_default();
+		return blk_disk_at(*index);
+	}
+	if (n >= (u64)blk_count()) {
+		console_printf("blk: there is no disk %llu; there are %d (blk lists them)\n",
+			       n, blk_count());
+		return NULL;
+	}
+	*index = (int)n, --*argc, ++*argv;
+	return blk_disk_at(*index);
+}
 static int blk_list(void)
 {
 	if (!blk_first("blk"))
@@ -42,9 +84,10 @@ static int blk_list(void)
 	for (int i = 0; i < blk_count(); i++) {
 		struct blk_disk *d = blk_disk_at(i);
 
-		console_printf("disk %d: %llu sectors (%llu KiB), %s, block %u, id \"%s\"\n",
+		console_printf("disk %d: %llu sectors (%llu KiB), %s, block %u, id \"%s\"%s\n",
 			       i, d->capacity, d->capacity / 2,
-			       d->read_only ? "read-only" : "read-write", d->blk_size, d->id);
+			       d->read_only ? "read-only" : "read-write", d->blk_size, d->id,
+			       i == blk_default() ? ", blk's default" : "");
 	}
 	return 0;
 }
@@ -88,20 +131,19 @@ static void blk_print_dump(const u8 *p)
 		console_printf("  %s\n", ascii);
 	}
 }
-static int blk_cmd_read(const char *word, int dump)
+static int blk_cmd_read(struct blk_disk *d, int disk, const char *word, int dump)
 {
-	struct blk_disk *d = blk_first("blk");
 	u64 sector;
 	u8 *buf;
 	int err;
 
-	if (!d || !blk_sector_arg(word, &sector))
+	if (!blk_sector_arg(word, &sector))
 		return 1;
 	buf = page_alloc();
 	err = blk_read(d, sector, buf, VIRTIO_BLK_SECTOR);
 	if (err)
-		console_printf("blk: cannot read sector %llu of disk 0 (%llu sectors): %s\n",
-			       sector, d->capacity, blk_strerror(err));
+		console_printf("blk: cannot read sector %llu of disk %d (%llu sectors): %s\n",
+			       sector, disk, d->capacity, blk_strerror(err));
 	else if (dump)
 		blk_print_dump(buf);
 	else
@@ -114,14 +156,13 @@ static int blk_cmd_read(const char *word, int dump)
  * flush: `ok` is printed only once the device has said both are done, so a
  * script that sees `ok` and powers the Guest off finds its bytes in the image
  * file. Text longer than a sector is refused whole rather than cut. :*/
-static int blk_cmd_write(int argc, char **argv)
+static int blk_cmd_write(struct blk_disk *d, int disk, int argc, char **argv)
 {
-	struct blk_disk *d = blk_first("blk");
 	u64 sector, len = 0;
 	char *buf;
 	int err;
 
-	if (!d || !blk_sector_arg(argv[0], &sector))
+	if (!blk_sector_arg(argv[0], &sector))
 		return 1;
 	buf = page_alloc();
 	for (int i = 1; i < argc && len <= VIRTIO_BLK_SECTOR; i++) {
@@ -137,8 +178,8 @@ static int blk_cmd_write(int argc, char **argv)
 	if (len > VIRTIO_BLK_SECTOR)
 		err = BLK_EINVAL, console_printf("blk: the text is longer than a sector\n");
 	else if ((err = blk_write(d, sector, buf, VIRTIO_BLK_SECTOR)) || (err = blk_flush(d)))
-		console_printf("blk: cannot write sector %llu of disk 0: %s\n", sector,
-			       blk_strerror(err));
+		console_printf("blk: cannot write sector %llu of disk %d: %s\n", sector,
+			       disk, blk_strerror(err));
 	else
 		console_printf("ok\n");
 	page_free(buf);
@@ -147,15 +188,22 @@ static int blk_cmd_write(int argc, char **argv)
 /*:*/
 int cmd_blk(int argc, char **argv)
 {
+	struct blk_disk *d;
+	int disk;
+
 	if (argc == 1)
 		return blk_list();
-	if (argc == 3 && !strcmp(argv[1], "read"))
-		return blk_cmd_read(argv[2], 0);
-	if (argc == 3 && !strcmp(argv[1], "dump"))
-		return blk_cmd_read(argv[2], 1);
-	if (argc >= 3 && !strcmp(argv[1], "write"))
-		return blk_cmd_write(argc - 2, argv + 2);
-	console_printf("usage: blk | blk read SECTOR | blk dump SECTOR | blk write SECTOR TEXT\n");
+	argc--, argv++;
+	if (!(d = blk_choose(&argc, &argv, &disk)))
+		return 1;
+	if (argc == 2 && !strcmp(argv[0], "read"))
+		return blk_cmd_read(d, disk, argv[1], 0);
+	if (argc == 2 && !strcmp(argv[0], "dump"))
+		return blk_cmd_read(d, disk, argv[1], 1);
+	if (argc >= 2 && !strcmp(argv[0], "write"))
+		return blk_cmd_write(d, disk, argc - 1, argv + 1);
+	console_printf("usage: blk | blk [DISK] read SECTOR | blk [DISK] dump SECTOR | "
+		       "blk [DISK] write SECTOR TEXT\n");
 	return 1;
 }
 /*D:680 Which disk holds the files.

@@ -1,6 +1,6 @@
 /* Tangled from chapters/23-drivers-net.nw by `make tangle`: edit the chapter, not this file. */
 /*D:850 The shell's network file. :*/
-/* The shell's network commands: ping, ip, netbench. */
+/* The shell's network commands: ping, ip, udp, netbench. */
 #include "drivers.h"
 #include "net.h"
 
@@ -178,8 +178,34 @@ static int net_ping(struct net_if *nif, u32 dst, u64 count)
 /*:*/
 /*D:868 Checking the arguments.
  * Before any of that, the arguments, with an error message for each way
- * they can be wrong: a Guest with no card or no address cannot ping, and an
- * address outside our /24 would need a router we do not have. :*/
+ * they can be wrong, and each message names the one thing that is: a word
+ * that is not an address, a count that is not a count, a Guest with no card
+ * or no address (neither can ping), an address outside our /24 (which would
+ * need a router we do not have), and, once we try, a neighbour that does not
+ * answer ARP. `udp` has the same ways to fail, and one more of its own, so the
+ * checks of address and peer are shared; each prints its message with the
+ * command's name in front, and returns nonzero if it printed one. :*/
+static int net_bad_address(const char *cmd, const char *word, u32 *dst)
+{
+	if (net_parse_ip(word, dst) == 0)
+		return 0;
+	console_printf("%s: %s is not an IPv4 address\n", cmd, word);
+	return 1;
+}
+
+static int net_bad_peer(const char *cmd, struct net_if *nif, const char *word, u32 dst)
+{
+	if (!nif || !nif->ip)
+		console_printf("%s: %s\n", cmd, nif ? "this Guest has no address (boot it with ip=ADDR)"
+			       : "no network card");
+	else if ((dst ^ nif->ip) & 0xffffff00 || dst == nif->ip)
+		console_printf("%s: %s is %s\n", cmd, word, dst == nif->ip ? "this Guest"
+			       : "not on our /24, and we have no router");
+	else
+		return 0;
+	return 1;
+}
+/*:*/
 int cmd_ping(int argc, char **argv)
 {
 	struct net_if *nif = net_default();
@@ -187,25 +213,20 @@ int cmd_ping(int argc, char **argv)
 	int ok = 1;
 	u32 dst;
 
-	if (argc >= 3)
-		count = parse_u64(argv[2], &ok);
-	if (argc < 2 || argc > 3 || net_parse_ip(argv[1], &dst) < 0 || !ok || !count) {
+	if (argc < 2 || argc > 3) {
 		console_printf("usage: ping ADDR [COUNT]\n");
 		return 1;
 	}
-	if (!nif || !nif->ip) {
-		console_printf("ping: %s\n", nif ? "this Guest has no address (boot it with ip=ADDR)"
-			       : "no network card");
+	if (net_bad_address("ping", argv[1], &dst))
+		return 1;
+	if (argc == 3 && (!(count = parse_u64(argv[2], &ok)) || !ok)) {
+		console_printf("ping: %s is not a count (1 or more)\n", argv[2]);
 		return 1;
 	}
-	if ((dst ^ nif->ip) & 0xffffff00 || dst == nif->ip) {
-		console_printf("ping: %s is %s\n", argv[1], dst == nif->ip ? "this Guest"
-			       : "not on our /24, and we have no router");
+	if (net_bad_peer("ping", nif, argv[1], dst))
 		return 1;
-	}
 	return net_ping(nif, dst, count);
 }
-/*:*/
 /*D:870 The interface, and its counters.
  * `ip` shows the card's addresses and the stack's counters, which are what
  * to look at when a ping goes unanswered: were frames received at all, and
@@ -254,12 +275,15 @@ int cmd_ip(int argc, char **argv)
  * sent, to the port we sent from, which is new for every command (the upper
  * half of the port numbers, chosen from the cycle counter, as a host picks
  * its "ephemeral" ports). The stack calls `udp_reply` in interrupt context
- * for every datagram that is not for the discard port. :*/
+ * for every datagram that is not for the discard port. The answer can be as
+ * long as anything we can type, a shell line. :*/
+#define UDP_TEXT_MAX	128
+
 static struct {
 	u32 peer;
 	u16 peer_port, port;
 	volatile int got;
-	char text[80];
+	char text[UDP_TEXT_MAX];
 } udp_wait;
 
 static void udp_reply(u32 from, u16 sport, u16 dport, const u8 *data, u32 len)
@@ -278,22 +302,67 @@ static int udp_answered(void *arg)
 	(void)arg;
 	return udp_wait.got;
 }
+/*D:876 Text of several words.
+ * The shell cut the line into words at its spaces, so `udp 10.0.0.2 7 hello
+ * world` arrives as five words, and a command that sent only the fourth would
+ * send `hello` and drop the rest without a word. The text is every word from
+ * the fourth on, joined again with single spaces (a run of spaces in the line
+ * becomes one, as in any shell without quotes). A line is at most
+ * `UDP_TEXT_MAX` bytes, so the joined words always fit; we check anyway. :*/
+static u32 join_words(int argc, char **argv, char *buf, u32 size)
+{
+	u32 len = 0;
+
+	for (int i = 0; i < argc; i++) {
+		u32 n = strlen(argv[i]);
+
+		if (len + (i > 0) + n >= size)
+			break;
+		if (i > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, argv[i], n);
+		len += n;
+	}
+	buf[len] = '\0';
+	return len;
+}
+/*:*/
+/*D:877 The udp command.
+ * Its failures are told apart as `ping`'s are (D:868): a missing argument is
+ * the usage, then a bad address, a port that is not 1 to 65535, no card, no
+ * address of our own, a peer off our /24, no answer to ARP, and last no
+ * answer to the datagram itself. Only the last two need the network, and the
+ * ARP one is worth its own line: "no answer" alone would send the reader
+ * looking at the far Guest's echo service when the far Guest is not there. :*/
 int cmd_udp(int argc, char **argv)
 {
 	struct net_if *nif = net_default();
+	char text[UDP_TEXT_MAX];
 	int ok = 0, sent;
-	u64 port = argc == 4 ? parse_u64(argv[2], &ok) : 0, flags;
-	u32 dst;
+	u64 port = argc >= 4 ? parse_u64(argv[2], &ok) : 0, flags;
+	u32 dst, len;
 
-	if (argc != 4 || net_parse_ip(argv[1], &dst) < 0 || !ok || !port || port > 65535 ||
-	    !nif || !nif->ip || net_resolve(nif, dst) < 0) {
-		console_printf("udp: usage: udp ADDR PORT TEXT, to a neighbour that answers ARP\n");
+	if (argc < 4) {
+		console_printf("usage: udp ADDR PORT TEXT\n");
 		return 1;
 	}
+	if (net_bad_address("udp", argv[1], &dst))
+		return 1;
+	if (!ok || !port || port > 65535) {
+		console_printf("udp: %s is not a port (1 to 65535)\n", argv[2]);
+		return 1;
+	}
+	if (net_bad_peer("udp", nif, argv[1], dst))
+		return 1;
+	if (net_resolve(nif, dst) < 0) {
+		console_printf("udp: %s: no answer to ARP\n", argv[1]);
+		return 1;
+	}
+	len = join_words(argc - 3, argv + 3, text, sizeof(text));
 	udp_wait.peer = dst, udp_wait.peer_port = (u16)port;
 	udp_wait.port = 0x8000 | (u16)clock_tsc(), udp_wait.got = 0;
 	flags = irq_save();
-	sent = net_send_udp(nif, dst, udp_wait.port, (u16)port, argv[3], strlen(argv[3]));
+	sent = net_send_udp(nif, dst, udp_wait.port, (u16)port, text, len);
 	irq_restore(flags);
 	if (sent < 0 || !net_wait(udp_answered, NULL, net_seconds(1))) {
 		console_printf("udp: no answer from %s port %llu\n", argv[1], port);
@@ -302,6 +371,7 @@ int cmd_udp(int argc, char **argv)
 	console_printf("udp: answer from %s port %llu: %s\n", argv[1], port, udp_wait.text);
 	return 0;
 }
+/*:*/
 /*:*/
 /*D:880 The receiving side.
  * The stack hands every datagram for a port other than echo to the driver

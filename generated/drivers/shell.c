@@ -17,7 +17,7 @@ static const struct shell_command commands[] = {
 	{ "sleep", "sleep N: wait N seconds (Ctrl-C stops it)", cmd_sleep },
 	{ "selftest", "selftest: run the Guest's self-tests", cmd_selftest },
 	{ "poweroff", "poweroff [N]: power off with exit status N (0)", cmd_poweroff },
-	{ "blk", "blk [read N | dump N | write N TEXT]: the disk's sectors", cmd_blk },
+	{ "blk", "blk [[DISK] read N | dump N | write N TEXT]: a disk's sectors", cmd_blk },
 	{ "ls", "ls [DIR]: list a directory of the tar archive on a disk", cmd_ls },
 	{ "cat", "cat FILE: print a file of the tar archive on a disk", cmd_cat },
 	/*D:892 The shell's table. :*/

@@ -221,24 +221,18 @@ const char *blk_strerror(int err)
  * With `selftest`, the Guest tests its disks too, each test a promise a
  * conforming disk keeps, whoever provides it: the same tests run against our
  * Launcher and against QEMU (`tests/block/test-block.sh`). Without a disk
- * they pass, and say that they tested nothing.
+ * they are skipped, and say why (*G:505*).
  *
  * The first two are about the data: the configuration makes sense (a
  * capacity, a block size that is a power of two and at least a sector), and
  * sector 0 read twice comes back the same, into buffers filled beforehand
  * with different patterns, so that a read that wrote nothing cannot pass. :*/
-static int blk_untested(const char *why)
-{
-	printk("selftest: (disk: %s)\n", why);
-	return 1;
-}
-
 int blk_test_config(void)
 {
 	int ok = 1;
 
 	if (!nr_disks)
-		return blk_untested("no disk");
+		return selftest_skip("no disk");
 	for (int i = 0; i < nr_disks; i++) {
 		struct blk_disk *d = disks[i];
 
@@ -254,7 +248,7 @@ int blk_test_read_twice(void)
 	int ok;
 
 	if (!nr_disks)
-		return blk_untested("no disk");
+		return selftest_skip("no disk");
 	memset(a, 0x5a, VIRTIO_BLK_SECTOR);
 	memset(b, 0xa5, VIRTIO_BLK_SECTOR);
 	ok = blk_read(disks[0], 0, a, VIRTIO_BLK_SECTOR) == 0 &&
@@ -274,7 +268,7 @@ int blk_test_device_rules(void)
 	int ok;
 
 	if (!d)
-		return blk_untested("no disk");
+		return selftest_skip("no disk");
 	sector = page_alloc(), s = (struct vq_buf){ sector, VIRTIO_BLK_SECTOR };
 	ok = blk_submit(d, VIRTIO_BLK_T_GET_ID, 0, &b, 1) == 0 && !strcmp(id, d->id);
 	ok &= blk_read(d, d->capacity, sector, VIRTIO_BLK_SECTOR) == BLK_ERANGE;
@@ -294,7 +288,7 @@ int blk_test_read_only(void)
 		if (disks[i]->read_only)
 			d = disks[i];
 	if (!d)
-		return blk_untested("no read-only disk");
+		return selftest_skip("no read-only disk");
 	sector = page_alloc(), s = (struct vq_buf){ sector, VIRTIO_BLK_SECTOR };
 	ok = blk_read(d, 0, sector, VIRTIO_BLK_SECTOR) == 0 &&
 	     blk_write(d, 0, sector, VIRTIO_BLK_SECTOR) == BLK_EROFS &&

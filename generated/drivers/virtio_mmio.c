@@ -374,6 +374,6 @@ int virtio_test_bus(void)
 			return 0;
 	}
 	if (!nr_devices)
-		printk("selftest: (bus: no devices)\n");
+		return selftest_skip("no devices");
 	return nr_devices <= (int)guest_boot->nr_devices;
 }

@@ -64,6 +64,22 @@ u64 probe_int3(void);
 u64 probe_cli(void);
 u64 probe_outb(void);
 int regs_survive_hypercall(void);
+/*G:505 A test that could not run.
+ * A disk test on a machine with no disk has nothing to be wrong about, and
+ * nothing to be right about either. It used to pass, with a note above its
+ * line; a run with no devices then printed a row of `ok` and a total that said
+ * nothing had failed, which was true and told the reader the wrong story. So a
+ * test that cannot run says *skip*, with its reason, and the total counts it
+ * apart, as `selftest: 40 passed, 0 failed, 3 skipped`. A skip is not a
+ * failure (the status stays 0), because a machine without a disk is not a
+ * broken machine; a test harness that needs the disk tested looks for the
+ * test's `ok` line by name.
+ *
+ * A test calls `selftest_skip` with its reason and returns what it returns;
+ * the reason is kept until the verdict line is printed, just after. :*/
+#define SELFTEST_SKIP (-1)	/* a test's answer when it could not run */
+int selftest_skip(const char *why);
+/*:*/
 /*G:630 The Guest's memory header.
  * The Guest's memory code shares a few constants with the rest of the Guest:
  * the page sizes, the bits of a page-table entry that it sets, and the helpers

@@ -197,7 +197,8 @@ void apic_timer_arm(u64 deadline)
  * the entry's mask bit (bit 16) as the interrupt arrives, and the Guest's
  * `LHCALL_IRQ_UNMASK` clears it once its driver has acknowledged the device. If
  * the line is still up at that moment, because the device had more to say, the
- * I/O APIC fires at once and nothing is lost. :*/
+ * I/O APIC fires at once and nothing is lost. We keep the mask bits in
+ * `irq_masked` too, since a masked line can wake nobody and a halt wants to know. :*/
 #define IOAPIC_PHYS   0xfec00000
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WIN    0x10
@@ -227,10 +228,12 @@ void irq_route(struct lguest *lg, u32 gsi, u32 irq)
 
 void irq_line_mask(struct lguest *lg, u32 irq, int masked)
 {
-	if (irq < LG_NR_IRQS && (lg->irq_sources >> irq & 1))
-		ioapic_write(IOAPIC_REDIR + 2 * lg->irq_gsi[irq],
-			     IOAPIC_LEVEL | (masked ? IOAPIC_MASKED : 0) |
-			     (LG_IRQ_VECTOR_BASE + irq));
+	if (irq >= LG_NR_IRQS || !(lg->irq_sources >> irq & 1))
+		return;
+	ioapic_write(IOAPIC_REDIR + 2 * lg->irq_gsi[irq],
+		     IOAPIC_LEVEL | (masked ? IOAPIC_MASKED : 0) |
+		     (LG_IRQ_VECTOR_BASE + irq));
+	lg->irq_masked = masked ? lg->irq_masked | 1ULL << irq : lg->irq_masked & ~(1ULL << irq);
 }
 /*:*/
 /*:*/

@@ -107,14 +107,18 @@ struct lguest {
 	/*H:765 What the Host remembers.
 	 * For each Guest: where its interrupts go, the stack they run on, the TSC
 	 * deadline of its clock event (0 for none), which device interrupts have been
-	 * routed to it (so that a halt can tell whether anything could ever wake it)
-	 * and from which I/O APIC line each comes, and since when an interrupt has been waiting for a Guest that keeps its
-	 * interrupts disabled (0 when none is). :*/
+	 * routed to it and from which I/O APIC line each comes, which of those lines
+	 * are masked now and which devices the Guest has ever reached (these three let
+	 * a halt tell whether anything could ever wake it, H:897), and since when an
+	 * interrupt has been waiting for a Guest that keeps its interrupts disabled (0
+	 * when none is). :*/
 	u64 irq_entry;
 	u64 stack_top, stack_size;
 	u64 clock_deadline;
 	u64 irq_sources;
 	u8 irq_gsi[LG_NR_IRQS];	/* the I/O APIC line of each routed interrupt */
+	u64 irq_masked;		/* bit n: interrupt n's line is masked, awaiting its unmask */
+	u64 irq_reached;	/* bit n: the Guest has mapped the window of interrupt n's device */
 	u64 lockup_since;
 	/*:*/
 	/*H:920 What the Host remembers of its devices.
@@ -247,6 +251,7 @@ void host_image_report(void);
 int device_page_ok(const struct lguest *lg, u64 page);
 void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info);
 void devices_irq_unmask(struct lguest *lg, u64 irq);
+void devices_reached(struct lguest *lg, u64 page);
 
 #endif
 /*:*/

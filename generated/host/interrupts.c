@@ -275,12 +275,11 @@ void irq_at_ring0(u64 vector)
  * and `irq_deliver` delivers it on the way out: the Guest wakes inside its
  * handler, which returns to the instruction after its hypercall.
  *
- * A halt with nothing that could ever wake it, no clock event armed and no
- * device routed, would sleep forever: the Launcher would wait for a VM that
- * never exits. We kill it instead, and the same for a Guest that halts before it
- * has said where interrupts go, since nothing could be delivered to it. (Our
- * Launcher always gives the Guest a console, whose line could wake it, so this
- * kill needs a machine with no devices at all; the tests use QEMU's.) :*/
+ * A halt with nothing that could ever wake it would sleep forever: the Launcher
+ * would wait for a VM that never exits. We kill it instead, and the same for a
+ * Guest that halts before it has said where interrupts go, since nothing could
+ * be delivered to it. What "nothing could wake it" means exactly is the next
+ * step's question (H:897). :*/
 void irq_halt(struct lguest *lg)
 {
 	struct lg_shared_page *s = lg->shared;
@@ -290,8 +289,33 @@ void irq_halt(struct lguest *lg)
 	s->irq_enabled = 1;
 	halted_guest = lg;
 	while (!s->irq_pending) {
-		if (!lg->clock_deadline && !lg->irq_sources)
-			kill_guest(lg, "halted with no clock event armed and no device interrupt: it would never wake");
+		/*H:897 What could wake a halted Guest.
+		 * A first answer is tempting: a Guest that halts with its interrupt flag clear
+		 * (`irq_enabled` in the shared page) cannot be woken. But our halt *is* `sti;
+		 * hlt`: every correct halt is made with the flag clear, because the Guest
+		 * checks its reason to wait with interrupts off and the Host sets the flag as
+		 * it sleeps (H:895). The flag tells us nothing. What matters is whether any
+		 * interrupt could still come, and there are exactly two sources:
+		 *
+		 * 1. the clock, if the Guest has armed a clock event;
+		 * 2. a device's line, if it is routed to this Guest, is not masked (a line the
+		 *    Host masked when its last interrupt came stays masked until the Guest's
+		 *    unmask, H:915), and the Guest has *reached* the device: mapped its
+		 *    register window at least once. A virtio device has nothing to tell a
+		 *    driver before the driver has set it up through those registers (no
+		 *    queue, no buffer to hand back), so a device the Guest never mapped will
+		 *    never interrupt it.
+		 *
+		 * When neither holds, the Guest is killed. The second rule is what makes this
+		 * work under our Launcher, which always gives the Guest a console: the old rule
+		 * counted any routed line, and hostile case 19 (interrupts disabled, no clock,
+		 * halt, before any driver has run) slept forever beside a console it had never
+		 * touched. The rule is exact in one direction only: a device the Guest reached
+		 * may still have nothing to say (a console with no input, ever), and then the
+		 * Guest sleeps until someone types, as it should. :*/
+		if (!lg->clock_deadline && !(lg->irq_sources & lg->irq_reached & ~lg->irq_masked))
+			kill_guest(lg, "halted with no clock event armed and no device interrupt that could come: it would never wake");
+		/*:*/
 		asm volatile("sti; hlt; cli" : : : "memory");
 	}
 }

@@ -361,7 +361,8 @@ static u64 *shadow_entry(struct lguest *lg, u64 va, int leaf)
  * dirty bit. That is why a clean page is shadowed read-only: its first write
  * faults, we set `D`, and the shadow becomes writable. lguest tracked dirty
  * pages the same way. We make room for three tables before we start, so the
- * walk down cannot run out of pages halfway. :*/
+ * walk down cannot run out of pages halfway. A device page filled is also a
+ * device the Guest has now *reached*, which a halt needs to know (H:897). :*/
 static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int write)
 {
 	u64 *e, s;
@@ -376,8 +377,10 @@ static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int wri
 		s |= PTE_NX;
 	if (w->size == LARGE_PAGE)
 		s |= PTE_PS;
-	if (w->frame < lg->mem_start || w->frame >= lg->mem_end)
+	if (w->frame < lg->mem_start || w->frame >= lg->mem_end) {
 		s |= PTE_PCD | PTE_PWT;	/* a device's registers: never cached */
+		devices_reached(lg, w->frame);
+	}
 	*e = s;
 }
 /*:*/

@@ -65,6 +65,7 @@ void irq_bare_trap(struct lguest *g, u64 on) { (void)g, (void)on; }
 /* Devices (43-host-devices.nw): this Guest has none. */
 int device_page_ok(const struct lguest *g, u64 page) { (void)g, (void)page; return 0; }
 void devices_irq_unmask(struct lguest *g, u64 irq) { (void)g, (void)irq; }
+void devices_reached(struct lguest *g, u64 page) { (void)g, (void)page; }
 
 /* Shadow paging (41-host-paging.nw) is compiled in for real; only the
  * Host's boot page table, an assembler symbol, stands in here. */

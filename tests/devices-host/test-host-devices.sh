@@ -64,12 +64,38 @@ refused host-devices-word-line24 "virtio_mmio.device=0x200@0xd0001000:24" "names
 refused host-devices-word-shared "virtio_mmio.device=0x200@0xd0001000:5" "shares its interrupt line with another device"
 refused host-devices-word-size "virtio_mmio.device=8K@0xd0001000:9" "has a window that is not 1 to 4096 bytes"
 refused host-devices-word-form "virtio_mmio.device=0x200@0xd0001000" "is not <size>@<address>:<line>"
-refused host-devices-word-overflow "virtio_mmio.device=0x200@0x1ffffffffffffffff:9" "is not <size>@<address>:<line>"
+refused host-devices-word-overflow "virtio_mmio.device=0x200@0x1ffffffffffffffff:9" "has a number that does not fit in 64 bits"
+refused host-devices-word-overflow-decimal "virtio_mmio.device=0x200@0xd0001000:18446744073709551616" "has a number that does not fit in 64 bits"
+refused host-devices-word-overflow-suffix "virtio_mmio.device=17179869184G@0xd0001000:9" "has a number that does not fit in 64 bits"
+refused host-devices-word-id-not-number "virtio_mmio.device=0x200@0xd0001000:9:abc" "is not <size>@<address>:<line>[:<id>]"
+refused host-devices-word-address-suffix "virtio_mmio.device=0x200@3G:9" "is not <size>@<address>:<line>[:<id>]"
+refused host-devices-word-line-suffix "virtio_mmio.device=0x200@0xd0001000:9K" "is not <size>@<address>:<line>[:<id>]"
+refused host-devices-word-line-truncated "virtio_mmio.device=0x200@0xd0001000:4294967303" "names an interrupt line other than 1 and 3 to 23"
+refused host-devices-word-on-console "virtio_mmio.device=0x200@0xd0000100:9" "has a window on top of another device's window"
+refused host-devices-word-wraps "virtio_mmio.device=0x100@0xfffffffffffff000:9" "has a window that reaches past the highest physical address"
+refused host-devices-word-past-52-bits "virtio_mmio.device=0x200@0x10000000000000:9" "has a window that reaches past the highest physical address"
 
-# A well-formed word is accepted silently, and never reaches the Guest.
-run accepted "virtio_mmio.device=0x200@0xd0001000:9" poweroff=4
-if [ "$(cat "$out/accepted.status")" = 4 ] && ! grep -q "ignoring\|virtio_mmio" "$out/accepted"; then
-	ok host-devices-word-accepted
+# A word on top of the console's window is refused, so the console still
+# answers: the shell reads our line and powers off with its status.
+printf 'poweroff 6\n' | timeout 20 "$L" "$G" "virtio_mmio.device=0x200@0xd0000000:9" >"$out/on-console" 2>&1
+st=$?
+if [ "$st" = 6 ]; then
+	ok host-devices-shell-answers-beside-refused-word
 else
-	fail host-devices-word-accepted "status $(cat "$out/accepted.status") or a complaint:"; sed 's/^/    | /' "$out/accepted" | tail -5
+	fail host-devices-shell-answers-beside-refused-word "status $st, expected 6 from 'poweroff 6'"; sed 's/^/    | /' "$out/on-console" | tail -5
 fi
+
+# A well-formed word is accepted silently, and never reaches the Guest; so is
+# one with Linux's fourth field, a device id, and a size with a suffix.
+accepted() {
+	local name=$1 word=$2
+	run "$name" "$word" poweroff=4
+	if [ "$(cat "$out/$name.status")" = 4 ] && ! grep -q "ignoring\|virtio_mmio" "$out/$name"; then
+		ok "$name"
+	else
+		fail "$name" "status $(cat "$out/$name.status") or a complaint:"; sed 's/^/    | /' "$out/$name" | tail -5
+	fi
+}
+accepted host-devices-word-accepted "virtio_mmio.device=0x200@0xd0001000:9"
+accepted host-devices-word-accepted-id "virtio_mmio.device=0x200@0xd0001000:9:3"
+accepted host-devices-word-accepted-suffix "virtio_mmio.device=4K@0xd0001000:9"

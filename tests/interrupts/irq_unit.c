@@ -159,6 +159,14 @@ int main(void)
 	lg.clock_deadline = 0;
 	lg.irq_sources = 0;
 	check("halt-forever-killed", !call(irq_halt(&lg)) && strstr(reason, "would never wake"));
+	/* A routed line the Guest never reached (never mapped its device's
+	 * window) cannot wake it; nor can a reached line that is masked. */
+	lg.irq_sources = 1ULL << 1;
+	lg.irq_reached = 0, lg.irq_masked = 0;
+	check("halt-unreached-device-killed", !call(irq_halt(&lg)) && strstr(reason, "would never wake"));
+	lg.irq_reached = 1ULL << 1, lg.irq_masked = 1ULL << 1;
+	check("halt-masked-device-killed", !call(irq_halt(&lg)) && strstr(reason, "would never wake"));
+	lg.irq_sources = lg.irq_reached = lg.irq_masked = 0;
 	shared.irq_pending = 1;
 	shared.irq_enabled = 0;
 	check("halt-enables", call(irq_halt(&lg)) && shared.irq_enabled == 1);

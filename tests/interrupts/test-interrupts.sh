@@ -158,12 +158,21 @@ else
 	fail interrupts-hostile-17-waited "killed after $ms ms, expected at least 1000"
 fi
 hostile 18 "clock event 0xffffffffffffffff is [0-9]+ s ahead, more than 3600 s"
-# Case 19 halts with nothing that could wake it.  Our Launcher always gives
-# the Guest a console, whose interrupt could, so the Guest with no device at
-# all is QEMU's: microvm with no devices.
+# Case 19 halts with nothing that could wake it: no clock event, and before
+# any driver has reached a device.  Under our Launcher the console's line is
+# routed to the Guest, but the Guest never mapped the console's window, so
+# the line cannot come (H:897): killed, and quickly.
+why19="halted with no clock event armed and no device interrupt that could come: it would never wake"
+hostile 19 "$why19"
+if [ "$status" = 125 ] && [ "$ms" -lt 10000 ]; then
+	ok "interrupts-hostile-19-bounded: killed after $ms ms"
+else
+	fail interrupts-hostile-19-bounded "status $status after $ms ms, expected 125 within 10 s"
+fi
+# The same Guest under QEMU's microvm with no devices at all.
 if command -v "$qemu" >/dev/null; then
 	qemu q-hostile-19 "-- hostile=19"
-	if [ "$status" = 125 ] && grep -q "^lguest: guest killed: halted with no clock event armed and no device interrupt: it would never wake" "$out/q-hostile-19"; then
+	if [ "$status" = 125 ] && grep -q "^lguest: guest killed: $why19" "$out/q-hostile-19"; then
 		ok interrupts-hostile-19-qemu
 	else
 		fail interrupts-hostile-19-qemu "status $status: $(tail -n 2 "$out/q-hostile-19" | tr '\n' '|')"
@@ -194,7 +203,7 @@ else
 fi
 
 run loglevel loglevel=5 selftest
-if [ "$status" = 0 ] && grep -q '^selftest: 0 of ' "$out/loglevel" &&
+if [ "$status" = 0 ] && grep -q '^selftest: [0-9]* passed, 0 failed, ' "$out/loglevel" &&
    ! grep -q 'TSC runs at' "$out/loglevel"; then
 	ok interrupts-loglevel
 else
