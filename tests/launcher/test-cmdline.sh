@@ -75,8 +75,12 @@ refuses disks-nine "--block=$work/d9.img: too many disks; the Guest sees at most
 	"${disks[@]}" --block="$work/d9.img"
 
 # ---------------------------------------------------------------- locks
-refuses lock-twice-rw "$work/a.img is in use" --block="$work/a.img" --block="$work/a.img"
-refuses lock-rw-and-ro "$work/a.img is in use" --block="$work/a.img" --block="$work/a.img,ro"
+refuses lock-twice-rw "--block=$work/a.img: the same image as --block=$work/a.img; one image is two disks only if both are ,ro" \
+	--block="$work/a.img" --block="$work/a.img"
+refuses lock-rw-and-ro "the same image as" --block="$work/a.img" --block="$work/a.img,ro"
+ln -s a.img "$work/link.img"
+refuses lock-twice-other-name "--block=$work/link.img: the same image as --block=$work/a.img" \
+	--block="$work/a.img,ro" --block="$work/link.img"
 says lock-twice-ro 0 "$out" 'virtio-blk: disk 1: 128 sectors, read-only' \
 	--block="$work/a.img,ro" --block="$work/a.img,ro"
 # Another Launcher holds a.img read-write (and b.img read-only) until we
