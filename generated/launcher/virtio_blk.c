@@ -95,7 +95,20 @@ static u8 blk_write(struct blk *b, struct vq_chain *c, u64 sector)
 }
 /*L:924 Flush and identity.
  * A flush is `fdatasync`: the data and whatever metadata is needed to read it
- * back (the file's size), without the rest. The identity is the image's file
+ * back (the file's size), without the rest.
+ *
+ * What may a Guest count on, then? A write whose flush we have answered is in
+ * the file, and stays there whatever becomes of the Launcher.
+ * `tests/block/test-durability.sh` holds us to it: twenty times it types
+ * `blk write` lines into the Guest's shell, which prints `ok` only after the
+ * flush's answer, kills the Launcher with `kill -9` at a random moment after a
+ * random number of `ok`s, and checks every acknowledged sector in the image
+ * (and that a `,ro` disk beside it is untouched). A killed process loses
+ * nothing the kernel already holds, so what this proves is our order: the
+ * `pwritev` is done before the answer goes back. A Launcher that answered
+ * first and wrote later fails it at once, as we checked by building one. That
+ * the bytes survive a power cut as well is `fdatasync`'s promise, and the
+ * file system's. The identity is the image's file
  * name, cut to 20 bytes, padded with zeros; the specification lets it fill
  * all 20 with no terminator. :*/
 static u8 blk_flush(struct blk *b)
