@@ -105,8 +105,9 @@ static u8 blk_write(struct blk *b, struct vq_chain *c, u64 sector)
  * random number of `ok`s, and checks every acknowledged sector in the image
  * (and that a `,ro` disk beside it is untouched). A killed process loses
  * nothing the kernel already holds, so what this proves is our order: the
- * `pwritev` is done before the answer goes back. A Launcher that answered
- * first and wrote later fails it at once, as we checked by building one. That
+ * `pwritev` is done before the answer goes back. A Launcher that answers
+ * without having written fails it at once: we built one that skipped every
+ * fifth sector's write, and the first trial caught it. That
  * the bytes survive a power cut as well is `fdatasync`'s promise, and the
  * file system's. The identity is the image's file
  * name, cut to 20 bytes, padded with zeros; the specification lets it fill
@@ -283,6 +284,17 @@ static void blk_open(struct blk *b, const char *path)
 	blk_once(&st, path, b->read_only);
 	blk_lock(b->fd, path, b->read_only);
 }
+/*M:980 Locks QEMU understands.
+ * QEMU locks a few single bytes of an image (one per permission it holds,
+ * from offset 100, and one per permission it will not share, from offset
+ * 200), not the whole file, and tests the others' bytes before it opens. Our
+ * whole-file locks meet its scheme well enough to stop the dangerous pairs:
+ * we measured that a Launcher refuses to write an image QEMU has open, read
+ * or write, and that QEMU refuses an image a Launcher has open, even
+ * read-only. One pair slips through: a Launcher reading (`,ro`) an image that
+ * QEMU is writing, since shared locks do not conflict. Locking QEMU's bytes
+ * the way QEMU does would close it, and would let a `,ro` Launcher and a
+ * read-only QEMU share an image, which today they cannot. */
 /*L:932 Setting up a disk.
  * `,ro` at the end of the value asks for a read-only disk. The file's name
  * (after its last `/`) is its identity. :*/
