@@ -104,9 +104,10 @@ refuses rng-value "option '--rng=5' takes no value" --rng=5
 
 # ---------------------------------------------------------------- Guest words
 says guest-poweroff-number 3 "$out" "" -- poweroff=3
-says guest-poweroff-abc 1 "$out" "Guest: poweroff=abc: not a number from 0 to 124" -- poweroff=abc
+says guest-poweroff-abc 1 "$out" "Guest: poweroff=abc: not a number; write e.g. poweroff=3" -- poweroff=abc
 says guest-poweroff-empty 1 "$out" "Guest: poweroff=: not a number" -- poweroff=
-says guest-poweroff-too-big 1 "$out" "Guest: poweroff=200: not a number from 0 to 124" -- poweroff=200
+says guest-poweroff-too-long 1 "$out" "Guest: poweroff=99999999999: not a number" -- poweroff=99999999999
+says guest-poweroff-too-big 125 "$err" "shutdown with status 200, above the Guest's limit of 124" -- poweroff=200
 says guest-hostile-abc 1 "$out" "Guest: hostile=abc: not a number" -- hostile=abc
 
 # ---------------------------------------------------------------- arguments
