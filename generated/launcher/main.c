@@ -96,8 +96,8 @@ static const struct option long_options[] = {
 };
 
 /*L:155 Where the Guest's arguments begin.
- * Why not simply stop at the image, as we once did, and pass every word
- * after it to the Guest? Because a user who types
+ * Why not simply stop at the image and pass every word after it to the
+ * Guest? Because a user who types
  * `lguest build/guest.elf --block=disk.img` means the disk for the Launcher,
  * and a Guest that is handed `--block=disk.img` ignores it with a line on a
  * console scrolling by: the disk is silently missing. So a dashed word before

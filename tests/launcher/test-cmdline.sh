@@ -119,5 +119,8 @@ says args-option-after-guest-word 5 "$out" 'virtio-blk: disk 0' "$guest" powerof
 refuses args-unknown-after-image "unknown option '--frob'" "$guest" --frob
 says args-dashdash-builtin 4 "$out" "" -- poweroff=4
 says args-dashdash-image 6 "$out" "" "$guest" -- poweroff=6
+"$lg" --help >"$out"
+grep -qF 'options are the Launcher'"'"'s wherever they stand before --' "$out" &&
+	grep -qF 'lguest -- poweroff=7' "$out" && ok args-help-says-so || fail args-help-says-so "$(cat "$out")"
 says args-dashdash-dash-word 0 "$out" "Guest: ignoring argument --block=x" "$guest" -- --block=x
 exit 0
