@@ -239,7 +239,7 @@ static u64 blk_sectors(int fd, const struct stat *st, const char *path)
  * note each image by its device and inode (for a block device, the device it
  * names), so a second name for the same file (`./disk.img`, a link) is caught
  * too. Two `,ro` uses of one image are fine. :*/
-static struct {
+static struct blk_image {
 	dev_t dev;
 	ino_t ino;
 	bool read_only;
@@ -257,7 +257,7 @@ static void blk_once(const struct stat *st, const char *path, bool read_only)
 		    !(read_only && blk_images[i].read_only))
 			errx(LG_EXIT_USAGE, "--block=%s: the same image as --block=%s; one image "
 			     "is two disks only if both are ,ro", path, blk_images[i].path);
-	blk_images[blk_nr_images++] = (typeof(blk_images[0])){ dev, ino, read_only, path };
+	blk_images[blk_nr_images++] = (struct blk_image){ dev, ino, read_only, path };
 }
 /*:*/
 static void blk_lock(int fd, const char *path, bool read_only)
