@@ -68,7 +68,17 @@ void guest_panic(const char *fmt, ...)
  * default 0), `selftest` (run the test table and power off with its verdict),
  * and `hostile=N` (misbehave in way N, to test the Host). Anything else is
  * reported and ignored, so a typo shows on the console instead of vanishing.
- * Later chapters add their words to *more of the Guest's options*. :*/
+ * A known word with a value that is not a number (`poweroff=abc`) is another
+ * matter: read as 0, it would end the machine with "success", or run hostile
+ * case 0. We cannot ignore it either, since `poweroff=` means "do not start the
+ * shell" and a script waiting for the status would wait for ever. So the Guest
+ * refuses it, with a line naming the word and what it takes, and powers off
+ * with 1, as the Launcher does for its own usage errors. (A number too big
+ * for a status, `poweroff=200`, passes here; the Host refuses it when the
+ * Guest powers off with it, *H:545*.) The check is the
+ * Guest's, not the Launcher's, because only the Guest knows its words: the
+ * Launcher may be running some other Guest. Later chapters add their words to
+ * *more of the Guest's options*. :*/
 struct options {
 	int selftest;
 	int hostile;
@@ -85,13 +95,26 @@ static u64 parse_decimal(const char *s)
 	return n;
 }
 
+static u64 word_number(const char *w, int skip)
+{
+	const char *s = w + skip;
+	int digits = 0;
+
+	while (s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits && digits < 10 && !s[digits])
+		return parse_decimal(s);
+	printk("Guest: %s: not a number; write e.g. %.*s3\n", w, skip, w);
+	guest_poweroff(1);
+}
+
 static void parse_word(const char *w, struct options *opt)
 {
 	if (str_starts(w, "poweroff=")) {
-		opt->status = parse_decimal(w + 9);
+		opt->status = word_number(w, 9);
 		opt->poweroff = 1;
 	} else if (str_starts(w, "hostile="))
-		opt->hostile = parse_decimal(w + 8);
+		opt->hostile = word_number(w, 8);
 	else if (!strcmp(w, "selftest"))
 		opt->selftest = 1;
 	/*G:870 The new options.

@@ -1,9 +1,12 @@
 /* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
 /*L:120 What the user asks for.
- * The command line is `lguest [options] [guest-image [guest args]]`. Options
- * come first and stop at the first word that is not one, so that the Guest's
- * own arguments (which may well start with a dash) reach it untouched. What the
- * options decide fits in one structure. :*/
+ * The command line is `lguest [options] [guest-image] [guest args] [-- guest
+ * args]`. A word that starts with a dash is the Launcher's, wherever it stands
+ * before a `--`: the first other word is the Guest image, and the words after
+ * it are the Guest's arguments, as is every word after `--`. So
+ * `lguest -- poweroff=3` gives the built-in Guest its argument, and a Guest
+ * argument that starts with a dash goes after `--` (*L:155* tells why). What
+ * the options decide fits in one structure. :*/
 /* The Launcher's entry: options, usage, and the order of events. */
 #include "virtio.h"
 #include <err.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -35,12 +39,13 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: lguest [options] [guest-image [guest args...]]\n"
+		"Usage: lguest [options] [guest-image] [guest args...] [-- guest args...]\n"
 		"Boot the lguest Host in a KVM virtual machine and run a Guest on it.\n"
 		"\n"
 		"  -m, --memory=MB     RAM for the whole machine, in MiB (%d..%d, default %d)\n"
 		"      --host=FILE     boot this Host image instead of the built-in one\n"
-		"      --block=FILE[,ro]  add a virtio disk backed by FILE (,ro: read-only)\n"
+		"      --block=FILE[,ro]  add a virtio disk backed by FILE (,ro: read-only);\n"
+		"                      at most 8, each locked against other writers while in use\n"
 		"      --rng           add a virtio entropy source\n"
 		"      --tunnet=IP     add a virtio network card, a tap to this host at IP\n"
 		"      --net=PATH      add a virtio network card on the switch at PATH\n"
@@ -48,8 +53,10 @@ static void usage(FILE *out)
 		"  -h, --help          print this help and exit\n"
 		"\n"
 		"guest-image is an ELF file, or a gzip'd one; without it the built-in\n"
-		"Guest runs. Words after it are the Guest's arguments, e.g.\n"
-		"  lguest build/guest.elf poweroff=7\n"
+		"Guest runs. Other words are the Guest's arguments, and so is every word\n"
+		"after --; options are the Launcher's wherever they stand before --:\n"
+		"  lguest build/guest.elf poweroff=7 --block=disk.img\n"
+		"  lguest -- poweroff=7          (the built-in Guest)\n"
 		"The exit status is the Guest's; 125 means the Host killed the Guest,\n"
 		"126 that the Host crashed, 1 a usage or set-up error.\n"
 		"\n"
@@ -79,11 +86,13 @@ static u64 parse_memory(const char *arg)
 }
 
 /*L:150 Reading the command line.
- * `getopt_long` does the work; the `+` at the start of the short options stops
- * it at the first non-option, which is the Guest image. We switch off its own
- * messages (`opterr`) to print ours, which name the offending word; the colon
- * after the `+` asks it to tell a missing value (`:`) from an unknown option
- * (`?`). Everything after the image belongs to the Guest. :*/
+ * `getopt_long` does the work. We switch off its own messages (`opterr`) to
+ * print ours, which name the offending word; the colon after the `+` asks it
+ * to tell a missing value (`:`) from an unknown option (`?`). The `+` itself
+ * makes it stop at the first word that is not an option, rather than shuffle
+ * the words behind our back; we then keep that word, step over it, and call
+ * `getopt_long` again, so options are found wherever they stand. It never
+ * sees the `--` and what follows, since we hand it only the words before. :*/
 static const struct option long_options[] = {
 	{ "memory", required_argument, NULL, 'm' },
 	{ "host", required_argument, NULL, 'H' },
@@ -92,13 +101,42 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*L:155 Where the Guest's arguments begin.
+ * Why not simply stop at the image and pass every word after it to the
+ * Guest? Because a user who types
+ * `lguest build/guest.elf --block=disk.img` means the disk for the Launcher,
+ * and a Guest that is handed `--block=disk.img` ignores it with a line on a
+ * console scrolling by: the disk is silently missing. So a dashed word before
+ * `--` is always ours, taken if we know it and refused if we do not. The
+ * price is that a Guest argument which starts with a dash must come after
+ * `--`; our own Guest's words (`poweroff=3`, `selftest`) never do. The `--`
+ * is also how the built-in Guest gets arguments at all: with no image before
+ * it, every word after it is the Guest's. A `--` that is an option's value
+ * (`--host --`) is not worth the trouble: the first `--` wins. :*/
+static int options_end(int argc, char *argv[])
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return argc;
+}
+/*:*/
+
 static void parse_options(int argc, char *argv[], struct options *opt)
 {
-	int c;
+	int c, end = options_end(argc, argv), n = 0;
+	char **words = calloc(argc + 1, sizeof(*words));
 
+	if (!words)
+		err(1, "the command line");
 	*opt = (struct options){ .memory_mb = LG_MEMORY_DEFAULT_MB };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:vh", long_options, NULL)) != -1) {
+	while (optind < end) {
+		c = getopt_long(end, argv, "+:m:vh", long_options, NULL);
+		if (c == -1) {
+			words[n++] = argv[optind++];
+			continue;
+		}
 		/*L:160 Each option, and the mistakes.
 		 * A long option we do not know may be a device's (`--block=disk.img`), so
 		 * before calling it a mistake we offer it to the device list (*L:900*), which
@@ -132,10 +170,14 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 		}
 		/*:*/
 	}
-	if (optind < argc)
-		opt->guest_file = argv[optind++];
-	opt->guest_argc = argc - optind;
-	opt->guest_argv = argv + optind;
+	int before = n;
+
+	for (int i = end + 1; i < argc; i++)
+		words[n++] = argv[i];
+	if (before > 0)
+		opt->guest_file = words[0], words++, n--;
+	opt->guest_argc = n;
+	opt->guest_argv = words;
 }
 /*:*/
 
@@ -188,6 +230,23 @@ int main(int argc, char *argv[])
 	u64 module;
 	int status;
 
+	/*L:165 Three descriptors we count on.
+	 * Every Unix program takes descriptors 0, 1 and 2 on trust, and so do we:
+	 * the console reads 0 and writes 1, our messages go to 2. But a careless
+	 * caller can start us with them closed (`lguest 0<&- 1>&- 2>&-`, or a daemon
+	 * that closed everything), and then the first file we open takes the lowest
+	 * free number. If that file is a disk image, it *becomes* standard output,
+	 * and the Guest's console is written into the disk; or standard input, and
+	 * the disk's bytes are typed into the Guest's shell. Nothing about it is
+	 * visible until the disk is found scribbled on. So the very first thing `main`
+	 * does, before it opens anything, is to fill each closed one of the three with
+	 * `/dev/null`: input that ends at once, output that goes nowhere, and the disk
+	 * gets a number of its own. `open` returns the lowest free descriptor, which is
+	 * the one we are filling. :*/
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			err(1, "cannot open /dev/null in place of the closed descriptor %d", fd);
+	/*:*/
 	clock_gettime(CLOCK_MONOTONIC, &start_time);
 	if (argc > 1 && strcmp(argv[1], "switch") == 0)
 		return switch_main(argc - 1, argv + 1);

@@ -17,7 +17,9 @@ static void virtio_add_console_once(void)
  * Each option is a name and the set-up function of a device. A name ending in
  * `=` takes a value; the others stand alone. Only the `--name=value` form is
  * accepted, since the Launcher's parser has already decided, by then, that the
- * word is not one of its own options. :*/
+ * word is not one of its own options. A value given to a name that takes none
+ * (`--rng=5`) is refused as such, rather than as an option we have never
+ * heard of, which would send the user looking for a spelling mistake. :*/
 static const struct {
 	const char *name;
 	void (*add)(const char *value);
@@ -36,6 +38,8 @@ bool virtio_parse_option(const char *arg)
 		size_t len = strlen(name);
 		bool has_value = name[len - 1] == '=';
 
+		if (!has_value && strncmp(arg, name, len) == 0 && arg[len] == '=')
+			errx(LG_EXIT_USAGE, "option '%s' takes no value; try 'lguest --help'", arg);
 		if (has_value ? strncmp(arg, name, len) == 0 : strcmp(arg, name) == 0) {
 			if (has_value && !arg[len])
 				errx(LG_EXIT_USAGE, "option '%s' needs a value; try 'lguest --help'", arg);

@@ -46,6 +46,10 @@ static void rng_notify(struct virtio_dev *d)
 	if (vq_drain(&d->vq[0], d->chain, d->name, rng_fill, d))
 		virtio_queue_done(d, &d->vq[0]);
 }
+/*L:935 One entropy source.
+ * A second `--rng` would give the Guest a second device that its driver
+ * refuses (it drives one), with a line on the console that is easy to miss. A
+ * repeated option is a slip of the user's, so we say so while we still can. :*/
 static const struct virtio_ops rng_ops = {
 	.name = "virtio-rng", .device_id = VIRTIO_ID_RNG, .nr_queues = 1,
 	.notify = rng_notify,
@@ -53,11 +57,16 @@ static const struct virtio_ops rng_ops = {
 
 void rng_add(const char *value)
 {
+	static bool added;
 	struct rng *r = calloc(1, sizeof(*r));
 
 	(void)value;
 	if (!r)
 		err(1, "--rng");
+	if (added)
+		errx(LG_EXIT_USAGE, "option '--rng' given twice; the Guest drives one entropy source");
+	added = true;
 	virtio_register(&r->dev, &rng_ops, NULL, 0, 0);
 }
+/*:*/
 /*:*/

@@ -117,7 +117,8 @@ refuses host-gzip-corrupt "corrupt gzip file" --host="$work/corrupt.gz"
 # ---------------------------------------------------------------- the fixture boots
 boots fixture-serial 42 hi --host="$fx" "$fx"
 boots fixture-status 7 "-- 7" --host="$fx" "$fx" 7
-boots fixture-args 3 "-- a -b 3" --host="$fx" "$fx" a -b 3
+boots fixture-args 3 "-- a -b 3" --host="$fx" "$fx" a -- -b 3
+boots fixture-args-after-dashdash 3 "-- a -b 3" --host="$fx" "$fx" -- a -b 3
 boots fixture-module 0 ELF --host="$fx" "$fx" 0
 boots fixture-gzip-guest 5 ELF --host="$fx" "$work/fx.gz" 5
 boots fixture-gzip-host 6 hi --host="$work/fx.gz" "$fx" 6

@@ -461,6 +461,15 @@ static void test_blk(void)
 	offer(&d->vq[0], 0);
 	EXPECT_KILL("blk-no-status-byte", "status byte", d->ops->notify(d));
 
+	/* One file is two disks only if both are read-only (L:931): the
+	 * read-only disk gets a new file, with the same bytes and name. */
+	unlink(image);
+	fd = open(image, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write(fd, shadow, sizeof(shadow)) != sizeof(shadow)) {
+		fail("blk-ro-setup", "cannot make a second image");
+		return;
+	}
+	close(fd);
 	snprintf(ro, sizeof(ro), "%s,ro", image);
 	blk_add(ro);
 	d = last_device();
