@@ -64,3 +64,14 @@ netwatch_new() {
 	sed -n 's/^\(Deleted \)\{0,1\}[0-9]*: \([^:@ ]*\).*/\2/p' "$1" | sort -u |
 		grep -vxF -f "$1.before"
 }
+
+# needs_machine NAME: the built Launcher and Guest and a usable /dev/kvm, or
+# a FAIL line for NAME saying which is missing (status 1).
+needs_machine() {
+	if [ ! -x "$top/build/lguest" ] || [ ! -f "$top/build/guest.elf" ]; then
+		fail "$1" "build/lguest or build/guest.elf missing (run make)"; return 1
+	fi
+	if [ ! -w /dev/kvm ]; then
+		fail "$1" "/dev/kvm is not usable here"; return 1
+	fi
+}

@@ -5,12 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 L=build/lguest G=build/guest.elf
-if [ ! -x "$L" ] || [ ! -f "$G" ]; then
-	fail blk-disks "build/lguest or build/guest.elf missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then
-	fail blk-disks "/dev/kvm is not usable here"; exit 0
-fi
+needs_machine blk-disks || exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 truncate -s 64K "$work/ro.img" "$work/a.img" "$work/b.img"

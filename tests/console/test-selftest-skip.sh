@@ -6,12 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 L=build/lguest G=build/guest.elf
-if [ ! -x "$L" ] || [ ! -f "$G" ]; then
-	fail selftest-skip "build/lguest or build/guest.elf missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then
-	fail selftest-skip "/dev/kvm is not usable here"; exit 0
-fi
+needs_machine selftest-skip || exit 0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

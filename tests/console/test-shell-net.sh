@@ -7,12 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 L=build/lguest G=build/guest.elf
-if [ ! -x "$L" ] || [ ! -f "$G" ]; then
-	fail shell-net "build/lguest or build/guest.elf missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then
-	fail shell-net "/dev/kvm is not usable"; exit 0
-fi
+needs_machine shell-net || exit 0
 source tests/net/guests.sh
 
 # A Guest with no card, and one with a card but no address.

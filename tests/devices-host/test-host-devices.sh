@@ -4,12 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 L=build/lguest G=build/guest.elf
-if [ ! -x "$L" ] || [ ! -f "$G" ]; then
-	fail host-devices "build/lguest or build/guest.elf missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then
-	fail host-devices "/dev/kvm is not usable here"; exit 0
-fi
+needs_machine host-devices || exit 0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

@@ -13,12 +13,7 @@ cd "$top" || exit 0
 L=build/lguest G=build/guest.elf H=build/host.elf
 qemu=${QEMU:-qemu-system-x86_64}
 
-if [ ! -x "$L" ] || [ ! -f "$G" ]; then
-	fail net "build/lguest or build/guest.elf missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then
-	fail net "/dev/kvm is not usable"; exit 0
-fi
+needs_machine net || exit 0
 source tests/net/guests.sh
 
 # ---- two Guests on one switch
