@@ -283,8 +283,8 @@ static void sandbox_refused(int sig, siginfo_t *si, void *context)
  * `SIGSYS` handler, installed once for the whole process; the terminal as the
  * user left it, saved here because the console will change it moments later
  * (*L:908*); and the names of the system calls. For the last we ask libseccomp
- * for every number up to 512 once, which costs about a tenth of a millisecond
- * (`--verbose` shows it), and keep the answers. :*/
+ * for every number up to 512 once, which costs about a quarter of a
+ * millisecond here, and keep the answers. :*/
 static void sandbox_prepare_reports(void)
 {
 	struct sigaction sa = { .sa_sigaction = sandbox_refused, .sa_flags = SA_SIGINFO };
@@ -336,7 +336,16 @@ void sandbox_drop_privileges(void)
  * Each thread loads its own filter, for itself alone; libseccomp could apply
  * one filter to every thread at once (`SCMP_FLTATR_CTL_TSYNC`), but then every
  * thread would have the union of all their needs, and the vCPU would be allowed
- * to write to the disk. :*/
+ * to write to the disk.
+ *
+ * What does it cost? Building and loading one filter takes about 0.3 ms on
+ * this machine; the workers build theirs in parallel, and only the vCPU's
+ * stands between set-up and the Host's first instruction. After that, every
+ * system call of a confined thread runs the filter, a few dozen BPF
+ * instructions, which is lost in the noise of a `KVM_RUN` exit. `make bench`
+ * boots with filters and with `--sandbox=off` side by side: the ratio of the
+ * medians comes out between 1.01 and 1.03, and the disk's random reads, each a
+ * kick, a `preadv` and an interrupt through filtered threads, are no slower. :*/
 static void sandbox_allow(scmp_filter_ctx f, const char *const *calls)
 {
 	for (; *calls; calls++) {
