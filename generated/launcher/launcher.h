@@ -206,7 +206,7 @@ void serial_init(void);
 
 /*:*/
 /*L:560 The sandbox's interface.
- * The rest of the Launcher meets the sandbox in four places. The option parser
+ * The rest of the Launcher meets the sandbox in three places. The option parser
  * offers it the words it does not know (`--sandbox=off`, `--user=`,
  * `--chroot=`). `main` asks it to give up the process's rights once every file
  * is open, just before the device threads start. And each thread, at the top of

@@ -214,12 +214,15 @@ static void sandbox_allow_with_arguments(scmp_filter_ctx f, enum sandbox_role ro
  * A signal handler may call only async-signal-safe functions, and `printf` is
  * not one; nor is libseccomp's number-to-name lookup, which allocates. So the
  * handler writes with `write` alone, and the names come from a table we fill
- * before any filter exists (*L:590*). The same rule says the thread's name must
+ * before any filter exists (*L:590*). A number is a name only in its own
+ * architecture's table, so the handler checks the architecture the kernel
+ * reports before looking the number up. The same rule says the thread's name must
  * be at hand without a call: it sits in a thread-local variable, set when the
  * thread enters its filter. :*/
 #define SANDBOX_NR_NAMES 512
 static const char *syscall_names[SANDBOX_NR_NAMES];
 static __thread const char *sandbox_thread;
+static u32 sandbox_arch;	/* the AUDIT_ARCH of our own system calls */
 static struct termios sandbox_tty;
 static bool sandbox_tty_saved;
 
@@ -246,6 +249,7 @@ static void sandbox_say_number(int n)
 static void sandbox_refused(int sig, siginfo_t *si, void *context)
 {
 	int nr = si->si_syscall;
+	bool ours = si->si_arch == sandbox_arch;
 
 	(void)sig, (void)context;
 	if (sandbox_tty_saved)
@@ -253,7 +257,8 @@ static void sandbox_refused(int sig, siginfo_t *si, void *context)
 	sandbox_say("lguest: sandbox: the ");
 	sandbox_say(sandbox_thread ? sandbox_thread : "unnamed");
 	sandbox_say(" thread made the system call ");
-	sandbox_say(nr >= 0 && nr < SANDBOX_NR_NAMES && syscall_names[nr] ? syscall_names[nr] : "?");
+	sandbox_say(!ours ? "of another architecture" :
+		    nr >= 0 && nr < SANDBOX_NR_NAMES && syscall_names[nr] ? syscall_names[nr] : "?");
 	sandbox_say_number(nr);
 	sandbox_say(", which its filter forbids; this is a bug (or an attack), and the "
 		    "Launcher stops (--sandbox=off to debug)\n");
@@ -282,7 +287,8 @@ static void sandbox_refused(int sig, siginfo_t *si, void *context)
  * Three things must be ready before any thread can be refused anything: the
  * `SIGSYS` handler, installed once for the whole process; the terminal as the
  * user left it, saved here because the console will change it moments later
- * (*L:908*); and the names of the system calls. For the last we ask libseccomp
+ * (*L:908*); and the names of the system calls, with the architecture they
+ * belong to. For the last we ask libseccomp
  * for every number up to 512 once, which costs about a quarter of a
  * millisecond here, and keep the answers. :*/
 static void sandbox_prepare_reports(void)
@@ -291,6 +297,7 @@ static void sandbox_prepare_reports(void)
 
 	for (int nr = 0; nr < SANDBOX_NR_NAMES; nr++)
 		syscall_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	sandbox_arch = seccomp_arch_native();
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &sandbox_tty) == 0)
 		sandbox_tty_saved = true;
 	sigemptyset(&sa.sa_mask);
@@ -383,8 +390,9 @@ static void sandbox_load(enum sandbox_role role, const char *thread)
  * A network card on a Guest LAN rejoins a restarted switch by `connect`ing to
  * its path (*L:982*). Inside `--chroot=DIR` that path is looked up inside
  * `DIR`, so a card can rejoin only if the switch's socket is reachable there
- * too (a switch started in that directory, say). An abstract socket name, which
- * lives outside every file tree, would not care. */
+ * too (a switch started in that directory, say); and with `--user`, only if
+ * that user may write to the socket. An abstract socket name, which lives
+ * outside every file tree and has no owner, would not care. */
 /*M:942 Namespaces.
  * `chroot` is the oldest way out of the host's files. A Launcher started in new
  * mount, PID, IPC and network namespaces (Firecracker's jailer, or
@@ -403,7 +411,8 @@ static void sandbox_load(enum sandbox_role role, const char *thread)
  * none? We compile a second Launcher, with `-DLG_TEST_SANDBOX`, that misbehaves
  * on request: with `LG_TEST_SANDBOX_FORBID=NAME` in its environment, the
  * thread whose name starts with `NAME` opens `/etc/passwd` just after entering
- * its filter, as an exploited thread might. With `LG_TEST_SANDBOX_OPEN=PATH`,
+ * its filter, as an exploited thread might (or, with `LG_TEST_SANDBOX_I386`
+ * set too, makes a 32-bit system call first). With `LG_TEST_SANDBOX_OPEN=PATH`,
  * the Launcher tries to open `PATH` just after giving up its rights, and says
  * whether it could: that is how the tests see a chroot at work. Neither exists
  * in `build/lguest`. :*/
@@ -412,6 +421,8 @@ static void sandbox_test_forbidden(const char *thread)
 {
 	const char *who = getenv("LG_TEST_SANDBOX_FORBID");
 
+	if (who && strncmp(thread, who, strlen(who)) == 0 && getenv("LG_TEST_SANDBOX_I386"))
+		asm volatile("int $0x80" : : "a"(20) : "memory");	/* i386 getpid */
 	if (who && strncmp(thread, who, strlen(who)) == 0)
 		open("/etc/passwd", O_RDONLY);
 }

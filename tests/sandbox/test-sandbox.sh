@@ -117,6 +117,13 @@ if [ -n "$tlg" ]; then
 	forbid virtio-rng 'virtio-rng [0-9]*'
 	forbid virtio-net 'virtio-net [0-9]*'
 	forbid keep-alive keep-alive
+	# a 32-bit system call (int $0x80) is trapped too, and called so
+	echo poweroff | LG_TEST_SANDBOX_I386=1 LG_TEST_SANDBOX_FORBID=vCPU timeout 30 "$tlg" "$guest" \
+		>/dev/null 2>"$work/i386.err"
+	rc=$?
+	if [ "$rc" = 126 ] && grep -q "the vCPU thread made the system call of another architecture (20)" \
+		"$work/i386.err"; then ok sandbox-other-architecture-refused
+	else fail sandbox-other-architecture-refused "status $rc: $(tr '\n' '|' <"$work/i386.err")"; fi
 	# the same build without the request runs to its end
 	echo poweroff | timeout 30 "$tlg" --rng "$guest" >/dev/null 2>&1
 	expect sandbox-test-build-behaves test $? = 0
