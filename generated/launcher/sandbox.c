@@ -306,6 +306,19 @@ static void sandbox_prepare_reports(void)
 }
 /*:*/
 
+#ifdef LG_TEST_SANDBOX
+static void sandbox_test_open(void)
+{
+	const char *path = getenv("LG_TEST_SANDBOX_OPEN");
+	int fd = path ? open(path, O_RDONLY) : -1;
+
+	if (path)
+		fprintf(stderr, "lguest-test: open %s: %s\n", path, fd < 0 ? strerror(errno) : "ok");
+}
+#else
+#define sandbox_test_open() ((void)0)
+#endif
+
 void sandbox_drop_privileges(void)
 {
 	if (!sandbox.off)
@@ -320,14 +333,7 @@ void sandbox_drop_privileges(void)
 	lg_say("sandbox: root directory %s, user %s, seccomp filters %s",
 	       sandbox.root ? sandbox.root : "unchanged", sandbox.user ? sandbox.user : "unchanged",
 	       sandbox.off ? "off" : "on");
-	#ifdef LG_TEST_SANDBOX
-	if (getenv("LG_TEST_SANDBOX_OPEN")) {
-		int fd = open(getenv("LG_TEST_SANDBOX_OPEN"), O_RDONLY);
-
-		fprintf(stderr, "lguest-test: open %s: %s\n", getenv("LG_TEST_SANDBOX_OPEN"),
-			fd < 0 ? strerror(errno) : "ok");
-	}
-	#endif
+	sandbox_test_open();
 }
 /*:*/
 

@@ -92,6 +92,11 @@ if [ "$(awk '$2 == "lguest" && $3 != 0' "$work/off.seccomp" | wc -l)" = 0 ] && [
 	ok sandbox-off-means-off
 else fail sandbox-off-means-off "with --sandbox=off: $(tr '\n' '|' <"$work/off.seccomp")"; fi
 
+# the misbehaving paths exist in the test build only
+if [ -n "$tlg" ] && grep -qa LG_TEST_SANDBOX_FORBID "$tlg" && ! grep -qa LG_TEST_SANDBOX "$lg"; then
+	ok sandbox-test-paths-only-in-test-build
+else fail sandbox-test-paths-only-in-test-build "LG_TEST_SANDBOX strings in $lg, or none in $tlg"; fi
+
 "$lg" --help >"$work/help"
 contains sandbox-help-says-off "$work/help" "--sandbox=off"
 "$lg" --sandbox=maybe >/dev/null 2>"$work/maybe.err"; rc=$?
