@@ -51,8 +51,10 @@ start_guest() {
 	rm -f "$work/in"; mkfifo "$work/in"
 	timeout 60 "$@" "$guest" <"$work/in" >"$work/$name.out" 2>"$work/$name.err" &
 	pid=$!
-	exec 3>"$work/in"
+	# read-write: never blocks, even if the Launcher has already gone
+	exec 3<>"$work/in"
 	# timeout's child is the Launcher
+	lpid=
 	for _ in $(seq 50); do
 		lpid=$(pgrep -P "$pid" | head -1)
 		[ -n "$lpid" ] && grep -q 'lguest>' "$work/$name.out" && break
@@ -64,6 +66,7 @@ stop_guest() { echo poweroff >&3; exec 3>&-; wait "$pid"; rc=$?; }
 # seccomp_of PID: "TID COMM SECCOMP" for each of its threads.
 seccomp_of() {
 	local t
+	[ -n "$1" ] && [ -d /proc/"$1" ] || return 0
 	for t in /proc/"$1"/task/*; do
 		echo "${t##*/} $(cat "$t/comm") $(awk '/^Seccomp:/ {print $2}' "$t/status")"
 	done
@@ -71,7 +74,7 @@ seccomp_of() {
 
 start_guest all "$lg" --block="$work/disk.img" --rng --net="$sock"
 seccomp_of "$lpid" >"$work/all.seccomp"
-root=$(readlink /proc/"$lpid"/root)
+root=$(readlink /proc/"${lpid:-none}"/root)
 stop_guest
 # Threads of the Launcher's own (comm lguest); KVM's kernel workers that live
 # in the process (kvm-nx-lpage-recovery) make no system calls and are listed
@@ -158,8 +161,8 @@ mkdir -p "$work/empty"
 if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null; then
 	nobody_uid=$(id -u nobody) nobody_gid=$(id -g nobody)
 	start_guest user "$lg" --user=nobody --chroot="$work/empty" --block="$work/disk.img" --rng
-	status=$(cat /proc/"$lpid"/status 2>/dev/null)
-	root=$(readlink /proc/"$lpid"/root)
+	status=$(cat /proc/"${lpid:-none}"/status 2>/dev/null)
+	root=$(readlink /proc/"${lpid:-none}"/root)
 	stop_guest
 	uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' <<<"$status")
 	gids=$(awk '/^Gid:/ {print $2, $3, $4, $5}' <<<"$status")
@@ -203,10 +206,10 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && unshare --mount true 2
 	mknod -m 600 "$work/kvm" c 10 232 && chown nobody "$work/kvm" &&
 	mount --bind "$work/kvm" /dev/kvm || exit 90
 	run() { setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups "\$@"; }
-	run timeout 30 "$top/$lg" "$top/$guest" poweroff=7 </dev/null >"$work/nobody.out" 2>&1
+	run timeout 30 "$(realpath "$lg")" "$(realpath "$guest")" poweroff=7 </dev/null >"$work/nobody.out" 2>&1
 	echo "boot \$?"
-	run "$top/$lg" --user=nobody >/dev/null 2>"$work/nobody-user.err"; echo "user \$?"
-	run "$top/$lg" --chroot=/ >/dev/null 2>"$work/nobody-chroot.err"; echo "chroot \$?"
+	run "$(realpath "$lg")" --user=nobody >/dev/null 2>"$work/nobody-user.err"; echo "user \$?"
+	run "$(realpath "$lg")" --chroot=/ >/dev/null 2>"$work/nobody-chroot.err"; echo "chroot \$?"
 	EOF
 	unshare --mount --propagation private sh "$work/as-nobody.sh" >"$work/nobody.rc" 2>&1
 	contains sandbox-ordinary-user-boots "$work/nobody.rc" "boot 7"
