@@ -217,6 +217,24 @@ int control_exit_status(void);
 void serial_init(void);
 
 /*:*/
+/*L:560 The sandbox's interface.
+ * The rest of the Launcher meets the sandbox in three places. The option parser
+ * offers it the words it does not know (`--sandbox=off`, `--user=`,
+ * `--chroot=`). `main` asks it to give up the process's rights once every file
+ * is open, just before the device threads start. And each thread, at the top of
+ * its function, names its role and enters its filter. A device worker does not
+ * know its role by name, only its device's virtio identifier, so it has a door
+ * of its own. :*/
+enum sandbox_role {
+	SANDBOX_VCPU, SANDBOX_CONSOLE, SANDBOX_BLOCK, SANDBOX_RNG, SANDBOX_NET,
+	SANDBOX_NET_KEEPALIVE, SANDBOX_SWITCH, SANDBOX_NR_ROLES
+};
+bool sandbox_parse_option(const char *arg);
+void sandbox_drop_privileges(void);
+void sandbox_enter(enum sandbox_role role, const char *thread);
+void sandbox_enter_device(u32 device_id, const char *thread);
+
+/*:*/
 
 #endif
 /*:*/

@@ -49,6 +49,9 @@ static void usage(FILE *out)
 		"      --rng           add a virtio entropy source\n"
 		"      --tunnet=IP     add a virtio network card, a tap to this host at IP\n"
 		"      --net=PATH      add a virtio network card on the switch at PATH\n"
+		"      --sandbox=off   no seccomp filters (they are on by default); for debugging\n"
+		"      --user=NAME     run as NAME once set-up is done (root only)\n"
+		"      --chroot=DIR    make DIR the root directory once set-up is done (root only)\n"
 		"  -v, --verbose       say what is loaded where, the Guest window, timings\n"
 		"  -h, --help          print this help and exit\n"
 		"\n"
@@ -64,7 +67,7 @@ static void usage(FILE *out)
 		"command); three Ctrl-C within a second stop the machine. The end of\n"
 		"input (Ctrl-D on an empty line, or the end of a pipe) powers off.\n"
 		"\n"
-		"Usage: lguest switch PATH\n"
+		"Usage: lguest switch [--sandbox=off] [--user=NAME] [--chroot=DIR] PATH\n"
 		"Run a switch on the UNIX socket PATH, joining the Guests started with --net=PATH.\n",
 		LG_MEMORY_MIN_MB, LG_MEMORY_MAX_MB, LG_MEMORY_DEFAULT_MB);
 }
@@ -138,9 +141,10 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 			continue;
 		}
 		/*L:160 Each option, and the mistakes.
-		 * A long option we do not know may be a device's (`--block=disk.img`), so
-		 * before calling it a mistake we offer it to the device list (*L:900*), which
-		 * says whether it took it. Otherwise a bad option is reported by the word the
+		 * A long option we do not know may be the sandbox's (`--user=nobody`,
+		 * *L:570*) or a device's (`--block=disk.img`), so before calling it a mistake
+		 * we offer it to the sandbox and then to the device list (*L:900*), each of
+		 * which says whether it took it. Otherwise a bad option is reported by the word the
 		 * user typed. `getopt_long` leaves it in `argv[optind - 1]` for an unknown long
 		 * option, but for an unknown short option it keeps only the letter, in
 		 * `optopt`; a missing argument is reported the same way. :*/
@@ -160,6 +164,8 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 		case ':':
 			errx(LG_EXIT_USAGE, "option '%s' needs a value; try 'lguest --help'", argv[optind - 1]);
 		default:
+			if (!optopt && sandbox_parse_option(argv[optind - 1]))
+				break;
 			if (!optopt && virtio_parse_option(argv[optind - 1]))
 				break;
 			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
@@ -210,7 +216,10 @@ void lg_say(const char *fmt, ...)
  * line is built from the devices and the Guest's arguments before anything is
  * loaded, so that a command line too long for its page is a usage error,
  * reported before KVM is even opened. The devices start last, once the VM they
- * signal exists and just before it runs. One word is not an option but a
+ * signal exists and just before it runs; just before them, with every file
+ * open, the Launcher gives up root and the host's files if asked to, and once
+ * set-up is done the vCPU thread enters its seccomp filter (*Confinement*,
+ * *L:586*, *L:596*). One word is not an option but a
  * different program: `lguest switch PATH` runs the Guest LAN's switch
  * (*The Guest LAN*), which needs no VM at all. (A Guest image that really is
  * called `switch` can still be booted as `./switch`.)
@@ -267,8 +276,10 @@ int main(int argc, char *argv[])
 	module = pvh_load_module(&guest);
 	start_info = pvh_write_start_info(cmdline, module, guest.size);
 	kvm_create_vcpu(entry, start_info);
+	sandbox_drop_privileges();
 	virtio_devices_start();
 	lg_say("set-up done: %.3f ms", lg_elapsed_ms());
+	sandbox_enter(SANDBOX_VCPU, "vCPU");
 	status = kvm_run_vcpu();
 	lg_say("the machine stopped with status %d after %.3f ms", status, lg_elapsed_ms());
 	return status;

@@ -270,11 +270,15 @@ int switch_main(int argc, char *argv[])
 {
 	int fd;
 
+	while (argc > 2 && sandbox_parse_option(argv[1]))
+		argc--, argv++;
 	if (argc != 2)
-		errx(LG_EXIT_USAGE, "usage: lguest switch PATH");
+		errx(LG_EXIT_USAGE, "usage: lguest switch PATH (before PATH: --sandbox=off, --user=, --chroot=)");
 	fd = switch_bind(argv[1]);
 	printf("lguest switch: listening on %s\n", argv[1]);
 	fflush(stdout);
+	sandbox_drop_privileges();
+	sandbox_enter(SANDBOX_SWITCH, "switch");
 	for (;;)
 		switch_take(fd);
 }

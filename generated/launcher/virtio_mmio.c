@@ -327,11 +327,13 @@ static int virtio_worker_fd(struct virtio_dev *d)
  * descriptor if it has one. The latter can change (the console stops
  * listening to the keyboard while the Guest has no buffer to receive into),
  * so we read it afresh every time round. Work happens under the lock, and
- * only once the driver has said `DRIVER_OK`. :*/
+ * only once the driver has said `DRIVER_OK`. Before its first `poll` the
+ * thread gives up every system call its device does not need (*L:596*). :*/
 static void *virtio_worker(void *arg)
 {
 	struct virtio_dev *d = arg;
 
+	sandbox_enter_device(d->ops->device_id, d->name);
 	for (;;) {
 		struct pollfd p[2] = {
 			{ d->notify_fd, POLLIN, 0 }, { virtio_worker_fd(d), POLLIN, 0 },

@@ -89,11 +89,13 @@ static bool net_resend_after_rejoin(struct net *n, unsigned k)
  * port table never mistakes us for a port that has been abandoned. The thread
  * takes the device's lock for each hello, since a hello may join a new switch
  * and change the address we check every frame against (*L:984*); a hello is
- * one system call or three, so the worker hardly notices. :*/
+ * one system call or three, so the worker hardly notices. Like every Launcher
+ * thread, it first enters its sandbox (*L:596*). :*/
 static void *net_keepalive(void *arg)
 {
 	struct net *n = arg;
 
+	sandbox_enter(SANDBOX_NET_KEEPALIVE, "keep-alive");
 	for (;;) {
 		sleep(1);
 		pthread_mutex_lock(&n->dev.lock);
