@@ -94,7 +94,9 @@ bool sandbox_parse_option(const char *arg)
  * rare path makes. Every thread shares a *base*: locks (`futex`), `write` for
  * messages and the console, leaving (`exit`, `exit_group`), signals (a
  * handler returns through `rt_sigreturn`, the console's re-raises its signal
- * with `tgkill`), the clock for `--verbose`, and memory for `malloc`, whose
+ * with `tgkill`; on `SIGCONT` it asks whether it is in the foreground again,
+ * `getpgrp` beside the terminal's `TIOCGPGRP`, before it makes the terminal
+ * raw, *L:909*), the clock for `--verbose`, and memory for `malloc`, whose
  * per-thread arenas come from `mmap`. Beyond the base, a worker sleeps in
  * `poll` and reads its eventfd; the block worker reads and writes at offsets
  * and flushes; the entropy worker asks for random bytes; the network worker
@@ -110,7 +112,8 @@ bool sandbox_parse_option(const char *arg)
 static const char *const base_calls[] = {
 	"futex", "write", "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask",
 	"rt_sigaction", "tgkill", "getpid", "gettid", "clock_gettime", "munmap",
-	"madvise", "brk", "fstat", "newfstatat", "restart_syscall", "sched_yield", NULL,
+	"madvise", "brk", "fstat", "newfstatat", "restart_syscall", "sched_yield",
+	"getpgrp", "getpgid", NULL,
 };
 static const char *const worker_calls[] = { "poll", "ppoll", "read", NULL };
 static const char *const console_calls[] = { "writev", NULL };
@@ -151,12 +154,14 @@ static const struct {
  * it runnable. `kill` may reach only our own process or its process group (the
  * console stops itself on Ctrl-Z that way). `ioctl` is the widest call of all,
  * so it is allowed only for the requests we make: the terminal's own (to put
- * it back on the way out), `KVM_IRQ_LINE` on the VM's descriptor (every device
+ * it back on the way out, and to ask after a stop whose it is), `KVM_IRQ_LINE` on the VM's descriptor (every device
  * raises its interrupt so, *L:870*), and, for the vCPU alone, `KVM_RUN` and
  * the register reads of a crash report on the vCPU's descriptor. Requests and
  * descriptors are compared whole; a descriptor is an `int`, so we mask it to
  * 32 bits. :*/
-static const unsigned long tty_ioctls[] = { TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ };
+static const unsigned long tty_ioctls[] = {
+	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCGPGRP,
+};
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_TRANSLATE,
 };
