@@ -52,7 +52,12 @@ static const struct elf64_ehdr *elf_header(struct lguest *lg, const u8 *img,
  * now, be linked at the address it is loaded at, since the first-boot table
  * maps the window one to one. One more check protects the copy itself: the
  * segment's destination must not overlap the module we are copying from,
- * or we would overwrite the image while reading it. :*/
+ * or we would overwrite the image while reading it. That one is not quite the
+ * Guest's fault (the boot loader chose where the module lies), but the Guest
+ * image is still what we were given, and the Host never panics on what it was
+ * given: we refuse the image with both addresses, so whoever placed it can
+ * place it elsewhere. Our Launcher checks the same before it boots us (*L:475*),
+ * and a fuzzer of this loader (`tests/fuzz/`) holds the Host to it. :*/
 static void load_segment(struct lguest *lg, const struct pvh_boot *boot,
 			 const struct elf64_phdr *ph)
 {
@@ -69,8 +74,8 @@ static void load_segment(struct lguest *lg, const struct pvh_boot *boot,
 			   ph->vaddr, ph->paddr);
 	if (ph->paddr < boot->module_pa + boot->module_size &&
 	    boot->module_pa < ph->paddr + ph->memsz)
-		host_panic("module 0 (0x%llx+0x%llx) overlaps the Guest's segment at 0x%llx: load it elsewhere",
-			   boot->module_pa, boot->module_size, ph->paddr);
+		kill_guest(lg, "bad Guest image: segment at 0x%llx overlaps module 0 (0x%llx+0x%llx); "
+			   "load the module elsewhere", ph->paddr, boot->module_pa, boot->module_size);
 	memcpy(from_guest_phys(lg, ph->paddr), img + ph->offset, ph->filesz);
 	memset(from_guest_phys(lg, ph->paddr + ph->filesz), 0, ph->memsz - ph->filesz);
 }
