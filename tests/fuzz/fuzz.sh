@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make fuzz: runs each fuzz target (or those named) for FUZZ_SECONDS seconds
+# (default 60), one after the other, on one core: libFuzzer's fork mode with
+# one job, which keeps going after a finding.  The working corpus is
+# build/fuzz/corpus/TARGET (new inputs go there), seeded from the committed
+# tests/fuzz/corpus/TARGET; findings go to build/fuzz/findings/TARGET/ and the
+# whole log to build/fuzz/TARGET.fuzz.log.  One progress line as each target
+# starts, one summary line as it ends: executions, corpus size, findings
+# (crashes, timeouts and out-of-memory, counted per occurrence), then each
+# distinct cause found.
+cd "$(dirname "$0")/../.." || exit 2
+secs=${FUZZ_SECONDS:-60}
+out=${FUZZ_OUT:-build/fuzz}
+if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
+	echo "make fuzz: clang is not installed; run make deps (clang, libclang-rt-14-dev)"; exit 1
+fi
+tests/fuzz/build.sh "$@" || exit 1
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(vq mmio image switch hostcmdline hostelf tarfs net tangle)
+total_findings=0
+for t in "${targets[@]}"; do
+	work=$out/corpus/$t findings=$out/findings/$t log=$out/$t.fuzz.log
+	mkdir -p "$work" "$findings"
+	echo "fuzz $t: ${secs} s on one core ($(ls tests/fuzz/corpus/$t | wc -l) seeds, $(ls "$work" | wc -l) inputs kept; log $log)"
+	"$out/$t" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+		-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+		-artifact_prefix="$findings/" "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1
+	last=$(grep -E '^#[0-9]+: ' "$log" | tail -1)
+	execs=$(sed -nE 's/^#([0-9]+): .*/\1/p' <<<"$last")
+	corp=$(sed -nE 's/.* corp: ([0-9]+) .*/\1/p' <<<"$last")
+	read -r oom tmo crash < <(sed -nE 's|.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*|\1 \2 \3|p' <<<"$last")
+	execs=${execs:-0} oom=${oom:-0} tmo=${tmo:-0} crash=${crash:-0}
+	total_findings=$((total_findings + oom + tmo + crash))
+	echo "fuzz $t: $execs executions ($((execs / (secs > 0 ? secs : 1)))/s), corpus $corp," \
+	     "findings: $crash crashes, $tmo timeouts, $oom out-of-memory"
+	# The distinct causes: sanitizer reports, our harnesses' own messages, hangs.
+	grep -hoE 'runtime error: .*|ERROR: AddressSanitizer: [a-z-]+.*|ERROR: libFuzzer: [a-z-]+|^fuzz[a-z-]*: .*|SUMMARY: [A-Za-z]+: [a-z-]+ [^ ]*' "$log" |
+		sed -E 's/0x[0-9a-f]{6,}/0x.../g; s/==[0-9]+==//; s/(pc|bp|sp) 0x\.\.\.//g' | sort | uniq -c | sort -rn |
+		head -12 | sed 's/^/    /'
+done
+echo "make fuzz: ${#targets[@]} targets, $total_findings findings (artifacts under $out/findings/)"
