@@ -25,7 +25,7 @@ declare -A SOURCES=(
 )
 TARGETS="vq mmio image switch hostcmdline hostelf tarfs net tangle"
 FLAGS=(-O1 -g -std=gnu11 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
-       -fno-sanitize-recover=all -Wall -Wno-unused-function)
+       -fno-sanitize-recover=all -Wall -Wno-unused-function $FUZZ_CFLAGS)
 LFLAGS=(-I"$src/include" -I"$src/launcher" -Itests/fuzz -include tests/fuzz/launcher_shim.h -pthread)
 # The Host and the Guest are freestanding: their own headers, no libc ones.
 HFLAGS=(-ffreestanding -nostdinc -fno-builtin -Wno-incompatible-library-redeclaration

@@ -45,9 +45,21 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
 	longjmp(host_jmp, 1);
 }
 
+int fuzz_skip_known(void)
+{
+	static int skip = -1;
+
+	if (skip < 0)
+		skip = getenv("FUZZ_SKIP_KNOWN") && getenv("FUZZ_SKIP_KNOWN")[0] != '0';
+	return skip;
+}
+
 void host_panic(const char *fmt, ...)
 {
 	va_list ap;
+
+	if (fuzz_skip_known() && armed)	/* issue 10: the Guest overlapping its module */
+		longjmp(host_jmp, 1);
 
 	va_start(ap, fmt);
 	say("!fuzz: the Host panicked on Guest input: ", fmt, ap);

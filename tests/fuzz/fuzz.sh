@@ -10,16 +10,26 @@
 # distinct cause found.
 cd "$(dirname "$0")/../.." || exit 2
 secs=${FUZZ_SECONDS:-60}
-out=${FUZZ_OUT:-build/fuzz}
+top=build/fuzz
+out=${FUZZ_OUT:-$top}
+# FUZZ_SKIP_KNOWN=1: the bugs issue 10 lists are not reported again (the
+# harnesses' checks for them are off, and so is UBSan's alignment check, whose
+# one finding is the misaligned indirect table), so a long run finds new ones.
+# Those binaries are built apart, in build/fuzz/skip-known.
+if [ "${FUZZ_SKIP_KNOWN:-0}" != 0 ]; then
+	export FUZZ_SKIP_KNOWN=1 FUZZ_CFLAGS="${FUZZ_CFLAGS:-} -fno-sanitize=alignment"
+	out=$top/skip-known
+	echo "make fuzz: FUZZ_SKIP_KNOWN=1: issue 10's known bugs are not reported"
+fi
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
 	echo "make fuzz: clang is not installed; run make deps (clang, libclang-rt-14-dev)"; exit 1
 fi
-tests/fuzz/build.sh "$@" || exit 1
+FUZZ_OUT=$out tests/fuzz/build.sh "$@" || exit 1
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(vq mmio image switch hostcmdline hostelf tarfs net tangle)
 total_findings=0
 for t in "${targets[@]}"; do
-	work=$out/corpus/$t findings=$out/findings/$t log=$out/$t.fuzz.log
+	work=$top/corpus/$t findings=$top/findings/$t log=$top/$t.fuzz.log
 	mkdir -p "$work" "$findings"
 	echo "fuzz $t: ${secs} s on one core ($(ls tests/fuzz/corpus/$t | wc -l) seeds, $(ls "$work" | wc -l) inputs kept; log $log)"
 	"$out/$t" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
@@ -38,4 +48,4 @@ for t in "${targets[@]}"; do
 		sed -E 's/0x[0-9a-f]{6,}/0x.../g; s/==[0-9]+==//; s/(pc|bp|sp) 0x\.\.\.//g' | sort | uniq -c | sort -rn |
 		head -12 | sed 's/^/    /'
 done
-echo "make fuzz: ${#targets[@]} targets, $total_findings findings (artifacts under $out/findings/)"
+echo "make fuzz: ${#targets[@]} targets, $total_findings findings (artifacts under $top/findings/)"

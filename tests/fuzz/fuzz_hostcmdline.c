@@ -105,7 +105,9 @@ static void check(const char *w, const struct lg_device *d, u32 gsi,
 	int big;
 	const char *s = w + sizeof(KEY) - 1;
 
-	if ((unsigned __int128)d->addr + d->size + 4095 > ~0ULL)
+	if (fuzz_skip_known())
+		nbefore = 0;	/* issue 10's three bugs: no overlap, wrap or line checks */
+	else if ((unsigned __int128)d->addr + d->size + 4095 > ~0ULL)
 		fuzz_fail("accepted '%s': its window's page-rounded end wraps past 2^64", w);
 	for (u32 i = 0; i < nbefore; i++)
 		if (before[i].addr < d->addr + d->size && d->addr < before[i].addr + before[i].size)
@@ -117,7 +119,7 @@ static void check(const char *w, const struct lg_device *d, u32 gsi,
 		fuzz_fail("accepted '%s', which is not <size>@<address>:<line>", w);
 	if (size != d->size || addr != d->addr)
 		fuzz_fail("accepted '%s' as %#x@%#llx", w, d->size, d->addr);
-	if (!(s = number(s, &irq, &big, 0)) || big || irq != gsi)
+	if (!fuzz_skip_known() && (!(s = number(s, &irq, &big, 0)) || big || irq != gsi))
 		fuzz_fail("accepted '%s' with line %u, not the line written", w, gsi);
 }
 

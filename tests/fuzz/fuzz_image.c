@@ -43,6 +43,8 @@ const char *__asan_default_options(void) { return "detect_leaks=0"; }
 
 static void *fuzz_realloc(void *p, size_t n)
 {
+	if (n > 2 * IMAGE_RAM && fuzz_skip_known())
+		return NULL;	/* the known gzip bomb: the loader says "out of memory" */
 	if (n > 2 * IMAGE_RAM) {
 		fprintf(stderr, "fuzz-image: an allocation of %zu bytes while reading an "
 			"image, more than twice the Guest's %llu MiB RAM\n", n, IMAGE_RAM >> 20);
@@ -152,12 +154,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	host_end = guest ? 0x200000 : 0;
 	entry = 0, module = 0;
 	if (fuzz_try(guest ? load_guest : load_host, NULL) == FUZZ_RAN) {
-		if (img.size > IMAGE_RAM) {
+		if (img.size > IMAGE_RAM && !fuzz_skip_known()) {
 			fprintf(stderr, "fuzz-image: an image of %zu bytes accepted in %llu MiB "
 				"of RAM\n", img.size, IMAGE_RAM >> 20);
 			abort();
 		}
-		if (guest)
+		if (fuzz_skip_known())
+			;		/* both checks are issue 10's bugs */
+		else if (guest)
 			check_guest();
 		else
 			check_host();

@@ -18,6 +18,7 @@ int fuzz_ioctl(int fd, unsigned long req, ...);
 int fuzz_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg);
 ssize_t fuzz_write(int fd, const void *p, size_t n);
 ssize_t fuzz_writev(int fd, const struct iovec *iov, int n);
+ssize_t fuzz_readv(int fd, const struct iovec *iov, int n);
 
 #define err(status, ...)	fuzz_refuse(status, __VA_ARGS__)
 #define errx(status, ...)	fuzz_refuse(status, __VA_ARGS__)
@@ -29,4 +30,5 @@ ssize_t fuzz_writev(int fd, const struct iovec *iov, int n);
 #define isatty(fd)		((void)(fd), 0)
 #define write(...)		fuzz_write(__VA_ARGS__)
 #define writev(...)		fuzz_writev(__VA_ARGS__)
+#define readv(...)		fuzz_readv(__VA_ARGS__)
 #endif

@@ -8,6 +8,7 @@
 # Inputs that `make fuzz` found and we committed (any name) count as seeds.
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
+unset FUZZ_SKIP_KNOWN FUZZ_CFLAGS FUZZ_OUT	# the replay reports every bug, known or not
 
 if ! command -v clang >/dev/null; then
 	skip fuzz "clang is not installed (make deps installs clang and libclang-rt-14-dev)"; exit 0
