@@ -31,6 +31,8 @@ total_findings=0
 for t in "${targets[@]}"; do
 	work=$top/corpus/$t findings=$top/findings/$t log=$top/$t.fuzz.log
 	mkdir -p "$work" "$findings"
+	before=$(mktemp)
+	ls "$findings" >"$before"
 	echo "fuzz $t: ${secs} s on one core ($(ls tests/fuzz/corpus/$t | wc -l) seeds, $(ls "$work" | wc -l) inputs kept; log $log)"
 	"$out/$t" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 		-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
@@ -38,14 +40,28 @@ for t in "${targets[@]}"; do
 	last=$(grep -E '^#[0-9]+: ' "$log" | tail -1)
 	execs=$(sed -nE 's/^#([0-9]+): .*/\1/p' <<<"$last")
 	corp=$(sed -nE 's/.* corp: ([0-9]+) .*/\1/p' <<<"$last")
-	read -r oom tmo crash < <(sed -nE 's|.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*|\1 \2 \3|p' <<<"$last")
-	execs=${execs:-0} oom=${oom:-0} tmo=${tmo:-0} crash=${crash:-0}
+	# Findings: the new artifacts (libFuzzer's last stats line may predate them).
+	new=$(ls "$findings" | grep -vxF -f "$before")
+	crash=$(grep -cE '^(crash|leak)-' <<<"$new") tmo=$(grep -c '^timeout-' <<<"$new")
+	oom=$(grep -c '^oom-' <<<"$new")
+	execs=${execs:-0}
 	total_findings=$((total_findings + oom + tmo + crash))
 	echo "fuzz $t: $execs executions ($((execs / (secs > 0 ? secs : 1)))/s), corpus $corp," \
-	     "findings: $crash crashes, $tmo timeouts, $oom out-of-memory"
-	# The distinct causes: sanitizer reports, our harnesses' own messages, hangs.
-	grep -hoE 'runtime error: .*|ERROR: AddressSanitizer: [a-z-]+.*|ERROR: libFuzzer: [a-z-]+|^fuzz[a-z-]*: .*|SUMMARY: [A-Za-z]+: [a-z-]+ [^ ]*' "$log" |
-		sed -E 's/0x[0-9a-f]{6,}/0x.../g; s/==[0-9]+==//; s/(pc|bp|sp) 0x\.\.\.//g' | sort | uniq -c | sort -rn |
-		head -12 | sed 's/^/    /'
+	     "findings: $crash crashes, $tmo timeouts, $oom out-of-memory (distinct inputs)"
+	# The distinct causes: each new finding (the first 30) run again alone,
+	# its cause (a sanitizer's report, a harness's "fuzz" line, a hang) and
+	# the first frame in our code; counted per cause.
+	grep . <<<"$new" | head -30 | while read -r f; do
+		FUZZ_VERBOSE= timeout 30 "$out/$t" -timeout=3 -runs=1 "$findings/$f" 2>&1 |
+		awk -v f="$f" '
+			!cause && /runtime error: |ERROR: AddressSanitizer: |ERROR: libFuzzer: (timeout|out-of-memory)|^fuzz[a-z-]*: / {
+				cause = $0; sub(/^.*(runtime error: |ERROR: )/, "", cause) }
+			!where && / in [A-Za-z_0-9]+ .*(build\/src|tangle|tests\/fuzz)\// {
+				where = $0; sub(/^.* in /, "", where) }
+			END { if (!cause) cause = "no failure on replay"
+			      gsub(/0x[0-9a-f]+/, "0x...", cause); sub(/:[0-9]+$/, "", where)
+			      print cause (where ? "  [" where "]" : "") }'
+	done | sort | uniq -c | sort -rn | sed 's/^/    /'
+	rm -f "$before"
 done
 echo "make fuzz: ${#targets[@]} targets, $total_findings findings (artifacts under $top/findings/)"

@@ -22,7 +22,7 @@ static u64 entry, image_end;
 
 void *fuzz_phys_to_virt(u64 pa)
 {
-	if (pa >= PHYS_SIZE)
+	if (pa > PHYS_SIZE)	/* (one past the end is a pointer, not an access) */
 		fuzz_fail("the Host reached physical %#llx, outside the machine's RAM", pa);
 	return phys + pa;
 }
@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, u64 size)
 {
 	if (!phys)
 		phys = malloc(PHYS_SIZE);
-	if (size > PHYS_SIZE - WIN_START - 4096)
-		return 0;
+	if (size == 0 || size > PHYS_SIZE - WIN_START - 4096)
+		return 0;	/* the Launcher refuses an empty image */
 	memset(&lg, 0, sizeof(lg));
 	lg.mem_start = WIN_START, lg.mem_end = PHYS_SIZE;
 	boot = (struct pvh_boot){ .cmdline = "virtio_mmio.device=0x200@0xd0000000:5 -- poweroff=3 hello", .module_pa = (PHYS_SIZE - size) & ~4095ULL,

@@ -213,5 +213,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	reset_all();
 	in = data, in_end = data + size;
 	fuzz_try(play, NULL);
+	for (int i = 0; getenv("FUZZ_VERBOSE") && i < NDEV; i++) {
+		struct virtio_dev *d = virtio_device(i);
+
+		fprintf(stderr, "fuzz: %s: status %#x, isr %u, line %d", d->name, d->status,
+			d->isr, fuzz_irq_level[d->gsi]);
+		for (int q = 0; q < d->ops->nr_queues; q++)
+			fprintf(stderr, "; queue %d %s, %u used", q,
+				d->vq[q].ready ? "ready" : "off", d->vq[q].used_idx);
+		fprintf(stderr, "\n");
+	}
 	return 0;
 }
