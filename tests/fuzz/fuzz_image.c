@@ -29,17 +29,54 @@
 #include "fake_launcher.h"
 
 #define IMAGE_RAM (16ULL << 20)
+
+/* Every allocation the loader makes (zlib's too) is tracked, and freed when
+ * the input is done: the loader leaks on its error paths, harmless in the
+ * Launcher, which exits, but over millions of inputs it would fill memory. */
+#define ARENA 256
+static void *arena[ARENA];
+static int narena;
+
+static void *track(void *p)
+{
+	if (p && narena < ARENA)
+		arena[narena++] = p;
+	return p;
+}
+
+static void untrack(void *p)
+{
+	for (int i = 0; i < narena; i++)
+		if (arena[i] == p) {
+			arena[i] = arena[--narena];
+			return;
+		}
+}
+
 static void *fuzz_realloc(void *p, size_t n);
+static void *fuzz_malloc(size_t n) { return track(malloc(n)); }
+static void *fuzz_calloc(size_t n, size_t m) { return track(calloc(n, m)); }
+static void fuzz_free(void *p) { untrack(p); free(p); }
+#include <zlib.h>
+static voidpf fuzz_zalloc(voidpf o, uInt n, uInt m) { (void)o; return fuzz_calloc(n, m); }
+static void fuzz_zfree(voidpf o, voidpf p) { (void)o; fuzz_free(p); }
+#undef inflateInit2
+#define inflateInit2(s, w) ((s)->zalloc = fuzz_zalloc, (s)->zfree = fuzz_zfree, \
+			    inflateInit2_((s), (w), ZLIB_VERSION, (int)sizeof(z_stream)))
 #define realloc(p, n) fuzz_realloc(p, n)
+#define malloc(n) fuzz_malloc(n)
+#define calloc(n, m) fuzz_calloc(n, m)
+#define free(p) fuzz_free(p)
 #include "image.c"
 #include "pvh.c"
 #undef realloc
+#undef malloc
+#undef calloc
+#undef free
 
 const u8 lg_builtin_host[1], lg_builtin_host_end[1];
 const u8 lg_builtin_guest[1], lg_builtin_guest_end[1];
 
-/* The loader leaks on its error paths (the Launcher exits right after). */
-const char *__asan_default_options(void) { return "detect_leaks=0"; }
 
 static void *fuzz_realloc(void *p, size_t n)
 {
@@ -50,7 +87,13 @@ static void *fuzz_realloc(void *p, size_t n)
 			"image, more than twice the Guest's %llu MiB RAM\n", n, IMAGE_RAM >> 20);
 		abort();
 	}
-	return realloc(p, n);
+	void *q = realloc(p, n);
+
+	if (q) {
+		untrack(p);
+		track(q);
+	}
+	return q;
 }
 
 static int memfd = -1;
@@ -82,7 +125,6 @@ static void start_info(void *arg)
 
 	(void)arg;
 	pvh_write_start_info(line, module, img.size);
-	free(line);
 }
 
 /* The ELF's PT_LOAD segments, when its header and table are in the file. */
@@ -176,7 +218,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			fuzz_try(start_info, NULL);
 		}
 	}
-	if (img.data && img.data != data)
-		free((void *)img.data);
+	while (narena)
+		free(arena[--narena]);	/* the image, and whatever the loader left */
 	return 0;
 }
