@@ -8,6 +8,7 @@
 #   make tale        the story, in marker order, read from generated/ alone
 #   make lint        the chapters' consistency checks, nothing written
 #   make deps        install the Debian packages the project needs
+#   make fuzz        run the fuzz targets of tests/fuzz/, FUZZ_SECONDS (60) each
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -25,10 +26,11 @@ TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
 # Debian packages, by what needs them.
 DEPS_BUILD := gcc make binutils noweb zlib1g-dev libseccomp-dev
 DEPS_RUN   := qemu-system-x86 iproute2
+DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core fonts-texgyre \
               texlive-latex-recommended texlive-latex-extra \
               texlive-fonts-recommended texlive-xetex lmodern
-DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_BOOK)
+DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_FUZZ) $(DEPS_BOOK)
 
 .PHONY: deps
 deps:
@@ -176,6 +178,23 @@ check: deps
 .PHONY: bench
 bench: all
 	@tests/bench
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (clang, ASan, UBSan) over the tangled sources: the
+# Launcher's virtqueue walker, virtio-mmio and devices, image loader and
+# switch; the Host's command line and ELF loader; the Guest's tar file system
+# and network stack; the tangler's pipeline reader (tests/fuzz/README.md).
+#   make fuzz                          every target, FUZZ_SECONDS (60) each
+#   make fuzz FUZZ_TARGETS="vq mmio"   just those
+#   make fuzz FUZZ_SKIP_KNOWN=1        issue 10's known bugs not reported again
+# `make check` replays the committed corpora (tests/fuzz/test-fuzz.sh).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_SKIP_KNOWN ?= 0
+.PHONY: fuzz
+fuzz: tangle
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SKIP_KNOWN=$(FUZZ_SKIP_KNOWN) tests/fuzz/fuzz.sh $(FUZZ_TARGETS)
+# ---------------------------------------------------------------- end of fuzzing
 
 .PHONY: clean
 clean:

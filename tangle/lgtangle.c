@@ -229,8 +229,15 @@ static void add_item(int is_use, const char *text)
 
 static void end_code_line(void)
 {
-	struct piece *p = &pieces[rd.piece];
+	struct piece *p;
 
+	if (rd.piece >= npieces) {	/* markup never does this; a damaged pipeline might */
+		error_at(rd.file, rd.lineno, "a code line outside any chunk definition");
+		rd.line = (struct line){ 0 };
+		rd.col = 0;
+		return;
+	}
+	p = &pieces[rd.piece];
 	rd.line.file = rd.file;
 	rd.line.lineno = rd.lineno;
 	p->lines = xrealloc(p->lines, (p->nlines + 1) * sizeof(*p->lines));
@@ -624,7 +631,9 @@ static void expand_chunk(struct out *o, int c, const char *file, int lineno)
 	for (int k = 0; k < ch->npieces; k++) {
 		struct piece *p = &pieces[ch->pieces[k]];
 		int last_piece = k == ch->npieces - 1;
-		int tale = open_tale(o, p);
+		/* An empty piece has no line to hang the tale on: its marker is
+		 * then reported as never reaching a file. */
+		int tale = p->nlines ? open_tale(o, p) : 0;
 		for (int j = 0; j < p->nlines; j++) {
 			expand_line(o, &p->lines[j]);
 			if (!(last_piece && j == p->nlines - 1))
