@@ -107,14 +107,14 @@ static char *guest_argv[64];
 static void load_host(void *arg)
 {
 	(void)arg;
-	image_from_file(&img, path, "Host image");
+	image_from_file(&img, path, LG_HOST_IMAGE, IMAGE_RAM);
 	entry = pvh_load_host(&img);
 }
 
 static void load_guest(void *arg)
 {
 	(void)arg;
-	image_from_file(&img, path, "Guest image");
+	image_from_file(&img, path, LG_GUEST_IMAGE, IMAGE_RAM);
 	module = pvh_load_module(&img);
 }
 

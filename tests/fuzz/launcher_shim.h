@@ -5,6 +5,10 @@
  * output) go to fakes in tests/fuzz/fake_launcher.c. */
 #ifndef FUZZ_LAUNCHER_SHIM_H
 #define FUZZ_LAUNCHER_SHIM_H
+/* First, as the Launcher's own files ask (F_OFD_SETLK, memfd_create). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <err.h>
 #include <pthread.h>
 #include <stddef.h>
