@@ -25,7 +25,7 @@ TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
 # ---------------------------------------------------------------- set-up
 # Debian packages, by what needs them.
 DEPS_BUILD := gcc make binutils noweb zlib1g-dev libseccomp-dev
-DEPS_RUN   := qemu-system-x86 iproute2
+DEPS_RUN   := qemu-system-x86 iproute2 python3
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core fonts-texgyre \
               texlive-latex-recommended texlive-latex-extra \
