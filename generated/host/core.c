@@ -55,7 +55,8 @@ void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
  * the Host's audit of its shadows (H:680), the evidence that the Guest reached
  * nothing of the Host's before it died. And every kill ends with the Host's
  * checksum of its own code and constants, compared with the one taken at boot
- * (H:905).
+ * (H:905). The audit reads the Guest's state, so `lg` is an argument we use,
+ * not one we cast to `void` to hush the compiler.
  *
  * The kill-reason port sits at `0x504`, not next door at `0x502`: QEMU's
  * `isa-debug-exit` with `iosize=2` answers at both 0x501 and 0x502, and a write
@@ -67,7 +68,6 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
 {
 	va_list ap;
 
-	(void)lg;
 	va_start(ap, fmt);
 	vsnprintf(kill_reason, sizeof(kill_reason), fmt, ap);
 	va_end(ap);

@@ -232,7 +232,9 @@ static void kvm_dump_registers(void)
 /*L:295 Reporting a dead machine.
  * When the Host dies we say how, with the registers, and stop with status 126.
  * The reasons get words, not numbers; the internal error's sub-reason and its
- * extra data words are what a KVM developer would ask for first. :*/
+ * extra data words are what a KVM developer would ask for first. The table of
+ * sub-reasons is bounded by its own size, not by a count typed beside it: when
+ * we name a reason a newer KVM adds, the bound grows with the table. :*/
 static void kvm_report_exit(struct kvm_run *run)
 {
 	switch (run->exit_reason) {
@@ -256,7 +258,7 @@ static void kvm_report_exit(struct kvm_run *run)
 		u32 sub = run->internal.suberror;
 
 		fprintf(stderr, "lguest: KVM internal error %u (%s) in the Host", sub,
-			sub < 5 && suberrors[sub] ? suberrors[sub] : "unknown");
+			sub < sizeof(suberrors) / sizeof(suberrors[0]) && suberrors[sub] ? suberrors[sub] : "unknown");
 		for (u32 i = 0; i < run->internal.ndata && i < 16; i++)
 			fprintf(stderr, "%s%#llx", i ? " " : "; data ", (unsigned long long)run->internal.data[i]);
 		fputc('\n', stderr);
