@@ -96,35 +96,42 @@ static u16 *vq_avail_event(struct virtqueue *vq)
  * requests that came back while someone waited for another, are 16 bytes an
  * entry: 4 KiB each at 256 entries, so each is a page of its own. (The heap's
  * largest block is 2 KiB, and a queue of 128 entries once failed for asking it
- * for more.) :*/
+ * for more.)
+ *
+ * Any of the five allocations can fail, and then we give back what we took and
+ * nothing else. The heap does not zero what it hands out, so the queue's fields
+ * hold whatever the last owner left until we clear them: we clear them before
+ * anything can fail, and take the pages one by one, each failure jumping to
+ * the label that undoes what came before it. :*/
 static struct virtqueue *vq_alloc(unsigned num)
 {
 	struct virtqueue *vq = kmalloc(sizeof(*vq));
-	u8 *rings = page_alloc();
+	u8 *rings;
 
-	if (!vq || !rings)
-		goto out_free;
+	if (!vq)
+		return NULL;
 	memset(vq, 0, sizeof(*vq));
+	if (!(rings = page_alloc()))
+		goto out_free_vq;
+	if (!(vq->desc = page_alloc()))
+		goto out_free_rings;
+	if (!(vq->slots = page_alloc()))
+		goto out_free_desc;
+	if (!(vq->done = page_alloc()))
+		goto out_free_slots;
 	vq->num = num, vq->nr_free = num;
-	vq->desc = page_alloc();
 	vq->avail = (struct vring_avail *)rings;
 	vq->used = (struct vring_used *)(rings + 1024);
-	vq->slots = page_alloc();
-	vq->done = page_alloc();
-	if (!vq->desc || !vq->slots || !vq->done)
-		goto out_free;
 	for (unsigned i = 0; i < num; i++)
 		vq->desc[i].next = i + 1;
 	return vq;
-out_free:
-	if (vq && vq->desc)
-		page_free(vq->desc);
-	if (vq && vq->slots)
-		page_free(vq->slots);
-	if (vq && vq->done)
-		page_free(vq->done);
-	if (rings)
-		page_free(rings);
+out_free_slots:
+	page_free(vq->slots);
+out_free_desc:
+	page_free(vq->desc);
+out_free_rings:
+	page_free(rings);
+out_free_vq:
 	kfree(vq);
 	return NULL;
 }
