@@ -10,7 +10,15 @@
  * iteration of a `rep stosq` is emulated: clearing one page costs about as much
  * as half a hypercall. But the machine's RAM starts out zero, and so does the
  * `.bss`. So we hand out *fresh* pages, never used, first, and only when they
- * run out do we reuse freed pages, clearing each as it is taken. :*/
+ * run out do we reuse freed pages, clearing each as it is taken.
+ *
+ * Can the pool be empty when a page is taken? Not by anything the Guest does:
+ * every taker first makes room (H:580), and making room can always succeed,
+ * since one fill needs at most four of the 256 pages and throwing shadows away
+ * frees the rest. An empty pool would be our own bookkeeping gone wrong, and
+ * going on would clear page `NO_PAGE`, far past the pool's end. So, as xv6
+ * does with a broken invariant, we stop the Host there, naming the function,
+ * rather than kill a Guest that did nothing wrong. :*/
 /* Shadow page tables: the Guest's own tables, checked, as the CPU sees them. */
 #include "host.h"
 
@@ -44,6 +52,8 @@ static u16 pool_take(void)
 
 	if (pool_fresh < SHADOW_POOL_PAGES)
 		return pool_fresh++;
+	if (pool_free == NO_PAGE)
+		host_panic("pool_take: no shadow page left (make room first)");
 	i = pool_free;
 	pool_free = pool_link[i];
 	pool_nfree--;
