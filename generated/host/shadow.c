@@ -13,9 +13,9 @@
  * run out do we reuse freed pages, clearing each as it is taken.
  *
  * Can the pool be empty when a page is taken? Not by anything the Guest does:
- * every taker first makes room (H:580), and making room can always succeed,
- * since one fill needs at most four of the 256 pages and throwing shadows away
- * frees the rest. An empty pool would be our own bookkeeping gone wrong, and
+ * every taker first makes room (H:580), and making room always succeeds: a
+ * fill needs at most three of the 256 pages and a new root one, and throwing
+ * shadows away frees all the others. An empty pool would be our own bookkeeping gone wrong, and
  * going on would clear page `NO_PAGE`, far past the pool's end. So, as xv6
  * does with a broken invariant, we stop the Host there, naming the function,
  * rather than kill a Guest that did nothing wrong. :*/
