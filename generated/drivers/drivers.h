@@ -189,8 +189,9 @@ const char *blk_strerror(int err);
 int cmd_blk(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
-/*M:690 One request in flight is the simplest driver and the worst case for
- * a disk whose cost is the round trip. The queue holds 64 requests, and
+/*M:690 Deeper queues.
+ * One request in flight is the simplest driver and the worst case for a disk
+ * whose cost is the round trip. The queue holds 64 requests, and
  * `vq_wait_for` already parks the ones that come back while it waits for
  * another: a `bench=blk` with eight reads in flight would show how much of
  * the round trip a deeper queue hides, under QEMU's thread pool and under

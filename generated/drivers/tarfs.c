@@ -326,7 +326,8 @@ int tarfs_list(const struct tarfs *fs, const char *dir,
 		return l.is_file ? TAR_ENOTDIR : TAR_ENOENT;
 	return l.children;
 }
-/*M:650 Symbolic links are skipped, not followed, and `ls` shows no sizes for
+/*M:650 Links and long listings.
+ * Symbolic links are skipped, not followed, and `ls` shows no sizes for
  * directories nor any modes or times. A reader who wants `ls -l` has every
  * field in the header already; following a link is a second lookup with the
  * link's target as the path, and a counter against loops. */

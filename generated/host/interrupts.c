@@ -90,13 +90,14 @@ void irq_set_entry(struct lguest *lg, u64 entry)
 /*:*/
 /*H:865 LHCALL_SET_STACK.
  * An interrupt can come at any moment, including when the Guest's stack is in
- * no state to take a frame: a later chapter's Guest programs will run on stacks
- * of their own, and any Guest may be deep in a function with its stack nearly
- * full. So, like x86-64's interrupt-stack table, the Guest names one stack for
- * interrupts, and the Host switches to it unless the Guest is already on it
- * (H:870). It must be 16-byte aligned (the frame is), canonical, between 4 KiB
- * and 64 KiB, and every page of it writable Guest memory now; we check each
- * page, at most sixteen walks. :*/
+ * no state to take a frame: any Guest may be deep in a function with its stack
+ * nearly full, and a Guest that ran programs would run them on stacks of their
+ * own (ours runs none, but the Host does not count on that). So, like
+ * x86-64's interrupt-stack table, the Guest names one stack for interrupts, and
+ * the Host switches to it unless the Guest is already on it (H:870). It must
+ * be 16-byte aligned (the frame is), canonical, between 4 KiB and 64 KiB, and
+ * every page of it writable Guest memory now; we check each page, at most
+ * sixteen walks. :*/
 #define IRQ_STACK_MIN 4096
 #define IRQ_STACK_MAX 65536
 

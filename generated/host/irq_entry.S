@@ -9,7 +9,7 @@
  * the CPU pushed (interrupts push no error code). From ring 3 it jumps
  * straight to the Switcher's stub for the same vector, and the interrupt is
  * handled exactly like any Guest trap. From ring 0 it pushes its vector and
- * goes to `lg_irq_ring0` below.
+ * goes to `irq_ring0_common` (H:840).
  *
  * A stub is at most 18 bytes, so they are 32 apart. The spurious vector gets the
  * shortest handler there is: a spurious interrupt needs no acknowledgement, so

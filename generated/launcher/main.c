@@ -32,10 +32,10 @@ struct options {
  * error prints one line naming the mistake, then a pointer to `--help`, and
  * exits with status 1. The limits on memory appear in the message itself, so
  * they cannot drift from the code that enforces them. The device options and
- * the switch belong to the chapters *Devices* and *The Guest LAN*, but the user
- * reads one help text, so they are listed here, and so are the console's
- * keys (*L:908*): a user who cannot leave a program does not read a chapter
- * to find out how. :*/
+ * the switch belong to the chapters *Devices: console, disk, randomness* and
+ * *Devices: the network*, but the user reads one help text, so they are
+ * listed here, and so are the console's keys (*L:908*): a user who cannot
+ * leave a program does not read a chapter to find out how. :*/
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -221,7 +221,7 @@ void lg_say(const char *fmt, ...)
  * set-up is done the vCPU thread enters its seccomp filter (*Confinement*,
  * *L:586*, *L:596*). One word is not an option but a
  * different program: `lguest switch PATH` runs the Guest LAN's switch
- * (*The Guest LAN*), which needs no VM at all. (A Guest image that really is
+ * (*Devices: the network*), which needs no VM at all. (A Guest image that really is
  * called `switch` can still be booted as `./switch`.)
  * With `--verbose` the milliseconds tell where a boot's time goes. On this
  * machine the Launcher's own part, from its start to the Host's first

@@ -128,10 +128,11 @@ static void switch_send(int fd, int p, const u8 *frame, size_t len)
 		   ports[p].len) < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
 		ports[p].dead = true;
 }
-/*M:901 Ports per user. A local user who keeps sixty-four sockets open and
- * lets each of them say hello every second still fills the switch. The switch
- * could ask the kernel who sent each datagram (`SO_PASSCRED` gives the
- * sender's user with every datagram) and give each user at most a few ports. */
+/*M:901 Ports per user.
+ * A local user who keeps sixty-four sockets open and lets each of them say
+ * hello every second still fills the switch. The switch could ask the kernel
+ * who sent each datagram (`SO_PASSCRED` gives the sender's user with every
+ * datagram) and give each user at most a few ports. */
 /*L:989 Who owns a MAC address.
  * A learning switch believes the source address of every frame, and a
  * switch that believes everything is easy to fool: one frame from port X
@@ -234,9 +235,10 @@ static int switch_bind(const char *path)
 		err(1, "switch: cannot bind %s", path);
 	return fd;
 }
-/*M:902 A race at the path. Between the probe that finds a socket stale and
- * the `unlink`, another switch could remove the same corpse and bind a live
- * socket in its place, which we would then remove. Two switches started at
+/*M:902 A race at the path.
+ * Between the probe that finds a socket stale and the `unlink`, another
+ * switch could remove the same corpse and bind a live socket in its place,
+ * which we would then remove. Two switches started at
  * the same path in the same instant are unlikely; a lock on a file beside the
  * socket (`flock`) would make it impossible. */
 /*L:996 The switch's loop.

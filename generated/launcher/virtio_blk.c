@@ -167,10 +167,11 @@ static const struct virtio_ops blk_ops = {
 	.notify = blk_notify,
 };
 /*:*/
-/*M:928 One request at a time: a Guest that queues many reads waits for each
- * in turn. Several threads, or `io_uring` with the chains' `iovec`s, would let
- * the disk work on many at once; the used ring does not care in which order
- * chains come back. */
+/*M:928 Many requests at once.
+ * We serve one request at a time: a Guest that queues many reads waits for
+ * each in turn. Several threads, or `io_uring` with the chains' `iovec`s,
+ * would let the disk work on many at once; the used ring does not care in
+ * which order chains come back. */
 /*L:929 Opening the image.
  * `--block=FILE` opens the file for reading and writing, `--block=FILE,ro`
  * for reading only, and errors come at once, before the machine exists. Each
