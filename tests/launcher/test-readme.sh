@@ -25,7 +25,7 @@ block() {
 	awk -v pat="$1" '
 		!inb && /^    / && $0 ~ pat { inb = 1 }
 		inb && !/^    / { exit }
-		inb { print substr($0, 5) }' README.md
+		inb { print substr($0, 5) }' "${2:-README.md}"
 }
 
 # ---- the disk example
@@ -70,6 +70,10 @@ cmd=$(block '^    qemu-system-x86_64' | sed 's/\\$//' | tr '\n' ' ')
 if [ -z "$cmd" ]; then
 	fail readme-qemu "README.md has no block starting 'qemu-system-x86_64'"; exit 0
 fi
+# The book tells the same command (chapter 00): the two must not drift apart.
+book=$(block '^    qemu-system-x86_64' chapters/00-preparation.nw | sed 's/\\$//' | tr '\n' ' ')
+if [ "$(echo $book)" = "$(echo $cmd)" ]; then ok readme-qemu-same-as-the-book; else
+	fail readme-qemu-same-as-the-book "chapters/00-preparation.nw tells another QEMU command: $book"; fi
 printf 'info\npoweroff 3\n' | (cd "$work" && eval "timeout 30 $cmd") >"$work/qemu.log" 2>&1
 st=$?
 contains readme-qemu-prompt "$work/qemu.log" "lguest> "
