@@ -75,3 +75,19 @@ needs_machine() {
 		fail "$1" "/dev/kvm is not usable here"; return 1
 	fi
 }
+
+# tangled_src FILE [DIR]: the tree holding the tangled FILE: DIR when given
+# and it holds FILE, else build/src (after make tangle), else generated/.
+tangled_src() {
+	local d
+	for d in ${2:-} build/src generated; do
+		if [ -f "$d/$1" ]; then echo "$d"; return 0; fi
+	done
+	return 1
+}
+
+# sanitizer_links FLAG DIR: whether gcc can build and link with FLAG here
+# (its runtime library may be missing); DIR takes the probe.
+sanitizer_links() {
+	echo 'int main(void){return 0;}' | gcc "$1" -x c -o "$2/sanitizer-probe" - 2>/dev/null
+}

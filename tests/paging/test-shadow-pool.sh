@@ -6,17 +6,13 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 
-src=${HOST_SRC:-build/src}
-[ -f "$src/host/shadow.c" ] || src=generated
-if [ ! -f "$src/host/shadow.c" ]; then
+if ! src=$(tangled_src host/shadow.c "${HOST_SRC:-}"); then
 	skip shadow-pool "host/shadow.c is not tangled yet: run make tangle"; exit 0
 fi
 work=build/tests/paging
 mkdir -p "$work"
 asan=-fsanitize=address
-if ! echo 'int main(void){return 0;}' | gcc $asan -x c -o "$work/asan-probe" - 2>/dev/null; then
-	asan=
-fi
+sanitizer_links $asan "$work" || asan=
 # Only the pool runs: the rest of shadow.c, and what it calls in the Host,
 # is dropped by --gc-sections.
 if ! gcc -O1 -g -std=gnu11 -w -fno-builtin -ffunction-sections -fdata-sections -Wl,--gc-sections \

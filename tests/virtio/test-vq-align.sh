@@ -6,14 +6,12 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 
-src=${VIRTIO_SRC:-build/src}
-[ -f "$src/launcher/virtqueue.c" ] || src=generated
-if [ ! -f "$src/launcher/virtqueue.c" ]; then
+if ! src=$(tangled_src launcher/virtqueue.c "${VIRTIO_SRC:-}"); then
 	skip vq-align "launcher/virtqueue.c is not tangled yet: run make tangle"; exit 0
 fi
 work=build/tests/virtio
 mkdir -p "$work"
-if ! echo 'int main(void){return 0;}' | gcc -fsanitize=undefined -x c -o "$work/ubsan-probe" - 2>/dev/null; then
+if ! sanitizer_links -fsanitize=undefined "$work"; then
 	skip vq-align "gcc cannot build with -fsanitize=undefined here (libubsan missing?)"; exit 0
 fi
 if ! gcc -O2 -g -Wall -Wextra -std=gnu11 -pthread -fsanitize=undefined -fno-sanitize-recover=all \

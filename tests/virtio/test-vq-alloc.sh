@@ -6,17 +6,13 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 
-src=${VIRTIO_SRC:-build/src}
-[ -f "$src/drivers/virtqueue.c" ] || src=generated
-if [ ! -f "$src/drivers/virtqueue.c" ]; then
+if ! src=$(tangled_src drivers/virtqueue.c "${VIRTIO_SRC:-}"); then
 	skip vq-alloc "drivers/virtqueue.c is not tangled yet: run make tangle"; exit 0
 fi
 work=build/tests/virtio
 mkdir -p "$work"
 asan=-fsanitize=address
-if ! echo 'int main(void){return 0;}' | gcc $asan -x c -o "$work/asan-probe" - 2>/dev/null; then
-	asan=	# the allocator's own bookkeeping still catches a bad free
-fi
+sanitizer_links $asan "$work" || asan=	# the allocator's own bookkeeping still catches a bad free
 # Only vq_alloc runs: unused functions (and what they call in the rest of
 # the Guest) are dropped by --gc-sections.
 if ! gcc -O1 -g -std=gnu11 -fno-builtin -ffunction-sections -Wl,--gc-sections $asan \
