@@ -161,6 +161,23 @@ static int test_read_only(void)
 	return ok;
 }
 /*:*/
+static int test_dirty_bit(void)
+{
+	u64 *page = page_alloc();
+	volatile u64 *pte, *va = (u64 *)TEST_VA;
+	int clean, dirty;
+
+	if (!page || !pt_map(kernel_root, TEST_VA, guest_pa(page), PTE_W))
+		return 0;
+	pte = pt_entry(kernel_root, TEST_VA, 0, 0);
+	(void)*va;
+	clean = (*pte & (PTE_A | PTE_D)) == PTE_A;
+	*va = 5;
+	dirty = (*pte & (PTE_A | PTE_D)) == (PTE_A | PTE_D) && page[0] == 5;
+	pt_unmap(kernel_root, TEST_VA);
+	page_free(page);
+	return clean && dirty;
+}
 static int test_roots(void)
 {
 	u64 *roots[6], *pages[6];
@@ -499,6 +516,7 @@ static const struct {
 	{ "our own page tables are in force (the alias)", test_own_tables },
 	{ "a fresh page appears at a new address, and faults once unmapped", test_fresh_page },
 	{ "a read-only page reads, and a store to it faults", test_read_only },
+	{ "a page read is accessed, a page written is dirty", test_dirty_bit },
 	{ "six address spaces, switched and switched back", test_roots },
 	{ "a page-fault fill costs more than a filled page", test_measure_fill },
 	{ "512 entries batched cost less than one trap each", test_measure_batching },

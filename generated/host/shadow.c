@@ -370,7 +370,9 @@ static u64 *shadow_entry(struct lguest *lg, u64 va, int leaf)
  * kernel on its own: set the accessed bit in its entry and, on a write, the
  * dirty bit. That is why a clean page is shadowed read-only: its first write
  * faults, we set `D`, and the shadow becomes writable. lguest tracked dirty
- * pages the same way. We make room for three tables before we start, so the
+ * pages the same way. Nothing breaks at once if we get this wrong, so the
+ * Guest's self-test checks it (G:775): a page it only read must stay clean, a
+ * page it wrote must be dirty. We make room for three tables before we start, so the
  * walk down cannot run out of pages halfway. A device page filled is also a
  * device the Guest has now *reached*, which a halt needs to know (H:897). :*/
 static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int write)

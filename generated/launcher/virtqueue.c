@@ -228,7 +228,16 @@ void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written)
  * The fence before reading `used_event` is a full one: our store of `used->idx`
  * must be visible before we read the driver's position, or both sides could
  * each believe the other will act, and the driver would sleep on a buffer it
- * never hears about. :*/
+ * never hears about.
+ *
+ * An off-by-one here hides well: an interrupt one buffer early or late still
+ * delivers every buffer, so no ordinary test notices. The tests
+ * `event-idx-table` and `event-idx-table-wrap` in `tests/virtio/vqtest.c`
+ * therefore push batches of one to three buffers through the random number
+ * generator with `used_event` just before, at, and just after each end of the
+ * batch, near zero and across the 16-bit wrap, and judge each answer by the
+ * definition itself: an interrupt exactly when the used index steps onto
+ * `used_event + 1` during the batch. :*/
 static bool vring_need_event(u16 event, u16 new, u16 old)
 {
 	return (u16)(new - event - 1) < (u16)(new - old);

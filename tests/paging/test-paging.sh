@@ -24,6 +24,7 @@ tests=(
 	"our own page tables are in force (the alias)"
 	"a fresh page appears at a new address, and faults once unmapped"
 	"a read-only page reads, and a store to it faults"
+	"a page read is accessed, a page written is dirty"
 	"six address spaces, switched and switched back"
 	"a page-fault fill costs more than a filled page"
 	"512 entries batched cost less than one trap each"
@@ -37,7 +38,7 @@ check_selftest() {
 		grep -qxF "selftest: ok   $t" "$file" || missing="$missing [$t]"
 	done
 	if [ "$status" != 0 ]; then
-		echo "FAIL $name: status $status: $(tail -n 3 "$file" | tr '\n' '|')"
+		echo "FAIL $name: status $status, not passed:$missing: $(tail -n 3 "$file" | tr '\n' '|')"
 	elif [ -n "$missing" ]; then
 		echo "FAIL $name: not passed:$missing"
 	elif ! grep -qE '^selftest: measure: page-fault fill [0-9]+ cycles' "$file" ||
