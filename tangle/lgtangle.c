@@ -57,6 +57,15 @@ static char *xstrdup(const char *s)
 	return strcpy(xrealloc(NULL, strlen(s) + 1), s);
 }
 
+static char *xstrndup(const char *s, size_t n)
+{
+	char *d = xrealloc(NULL, n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
 /* A growable string. */
 struct buf {
 	char *s;
@@ -191,6 +200,9 @@ static struct {
 	int *floating;        /* markers that had none: they go before the next code */
 	int nfloating;
 	int last[128];        /* per letter: the last number in this chapter */
+	struct buf docs;      /* the prose line being read, [[...]] as backticks */
+	int in_tick;          /* inside a `code span` of the prose */
+	int in_fence;         /* inside a ``` block of the prose */
 } rd = { .prose = -1, .pending = -1 };
 
 /* A marker followed by another marker before any code has no code of its
@@ -337,6 +349,92 @@ static void new_file(const char *name)
 			 "preparation, guest, drivers, launcher, host, switcher, mastery");
 }
 
+/* ------------------------------------------------------------ names the prose gives */
+
+/* A name the prose quotes as code: `lg_run`, [[vq_pop]], `setup()`. */
+struct mention {
+	char *name;
+	const char *file;
+	int lineno;
+};
+
+static struct mention *mentions;
+static int nmentions;
+
+static int is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* A name from our C: lower case with an underscore, one of our own LG_ or
+ * LHCALL_ constants, or a call, name() (but not a manual page, name(1)).
+ * Other capitals are the specs' (VIRTIO_, KVM_, ...), prefixes (pvh_) no name. */
+static int names_code(const char *s, size_t len, const char *after)
+{
+	int lower = 0;
+
+	for (size_t i = 0; i < len; i++)
+		lower |= islower((unsigned char)s[i]);
+	if (isdigit((unsigned char)s[0]) || s[len - 1] == '_')
+		return 0;
+	if (after[0] == '(')
+		return !(isdigit((unsigned char)after[1]) && after[2] == ')');
+	return memchr(s, '_', len) && (lower || !strncmp(s, "LG_", 3) ||
+				       !strncmp(s, "LHCALL_", 7));
+}
+
+/* The names in a code span; a path (a/b.c) or an option (-DX) names none. */
+static void mention_names(const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	for (const char *w = s, *we; w < end; w = we + 1) {
+		for (we = w; we < end && *we != ' '; we++)
+			;
+		if (*w == '-' || memchr(w, '/', we - w))
+			continue;
+		for (const char *t = w, *te; t < we; t = te + (te == t)) {
+			for (te = t; te < we && is_word_char(*te); te++)
+				;
+			if (te == t || !names_code(t, te - t, te))
+				continue;
+			mentions = xrealloc(mentions, (nmentions + 1) * sizeof(*mentions));
+			mentions[nmentions++] = (struct mention){ .name = xstrndup(t, te - t),
+				.file = rd.file, .lineno = rd.lineno };
+		}
+	}
+}
+
+/* A chunk's name is prose too: the names in its [[...]]. */
+static void mention_quoted(const char *name)
+{
+	for (const char *q = strstr(name, "[["), *e; q; q = strstr(e, "[[")) {
+		if (!(e = strstr(q + 2, "]]")))
+			break;
+		mention_names(q + 2, e - q - 2);
+	}
+}
+
+/* At the end of a prose line: the names inside its code spans. */
+static void end_docs_line(void)
+{
+	const char *s = rd.docs.len ? rd.docs.s : "";
+
+	if (strncmp(s + strspn(s, " "), "```", 3) == 0)
+		rd.in_fence = !rd.in_fence;
+	else
+		while (!rd.in_fence && *s) {
+			size_t n = strcspn(s, "`");
+			if (rd.in_tick)
+				mention_names(s, n);
+			s += n;
+			if (*s)
+				rd.in_tick = !rd.in_tick;
+			s += strspn(s, "`");
+		}
+	rd.docs.len = 0;
+}
+
 /* One line of the pipeline: "@keyword rest". */
 static void read_token(char *tok)
 {
@@ -354,17 +452,22 @@ static void read_token(char *tok)
 	} else if (!strcmp(tok, "@end")) {
 		rd.in_code = 0;
 		rd.prose = -1;
+		rd.in_tick = rd.in_fence = 0;
 	} else if (!strcmp(tok, "@defn")) {
 		start_piece(rest);
+		mention_quoted(rest);
 	} else if (!strcmp(tok, "@use")) {
 		add_item(1, rest);
 		chunks[rd.line.items[rd.line.nitems - 1].chunk].uses++;
 	} else if (!strcmp(tok, "@text")) {
-		if (rd.in_code)
+		if (rd.in_code) {
 			add_item(0, rest);
-		else
+		} else {
+			buf_puts(&rd.docs, rest);
 			docs_text(rest);
+		}
 	} else if (!strcmp(tok, "@quote") || !strcmp(tok, "@endquote")) {
+		buf_puts(&rd.docs, "`");
 		if (rd.prose >= 0)
 			buf_puts(&markers[rd.prose].prose, "`");
 	} else if (!strcmp(tok, "@index") && !strcmp(rest, "nl")) {
@@ -374,6 +477,8 @@ static void read_token(char *tok)
 			end_code_line();
 		else if (!rd.in_code && rd.prose >= 0)
 			buf_puts(&markers[rd.prose].prose, "\n");
+		if (!rd.in_code)
+			end_docs_line();
 		rd.skip_nl = 0;
 		rd.first_text = 0;
 		rd.lineno++;
@@ -441,6 +546,61 @@ static int check_chunk(int c)
 		return 0;
 	}
 	return 1;
+}
+
+/* Adds every word of text s (a C identifier or a number) to the list. */
+static char **add_words(char **words, int *nwords, const char *s)
+{
+	for (const char *e; *s; s = e + (*e && e == s)) {
+		for (e = s; is_word_char(*e); e++)
+			;
+		if (e == s)
+			continue;
+		words = xrealloc(words, (*nwords + 1) * sizeof(*words));
+		words[(*nwords)++] = xstrndup(s, e - s);
+	}
+	return words;
+}
+
+/* The names the prose may quote though no code holds them: the first word of
+ * each line of tangle/outside-names; the rest of the line says why. */
+static char **outside_names(char **words, int *nwords)
+{
+	FILE *f = fopen("tangle/outside-names", "r");
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, " \t\n")] = '\0';
+		if (line[0] != '#')
+			words = add_words(words, nwords, line);
+	}
+	if (f)
+		fclose(f);
+	return words;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every name the prose quotes must stand, as a whole word, in some code chunk. */
+static void check_mentions(void)
+{
+	char **words = NULL;
+	int nwords = 0;
+
+	for (int p = 0; p < npieces; p++)
+		for (int j = 0; j < pieces[p].nlines; j++)
+			for (int k = 0; k < pieces[p].lines[j].nitems; k++)
+				if (!pieces[p].lines[j].items[k].is_use)
+					words = add_words(words, &nwords, pieces[p].lines[j].items[k].text);
+	words = outside_names(words, &nwords);
+	qsort(words, nwords, sizeof(*words), compare_names);
+	for (int i = 0; i < nmentions; i++)
+		if (!bsearch(&mentions[i].name, words, nwords, sizeof(*words), compare_names))
+			error_at(mentions[i].file, mentions[i].lineno,
+				 "the prose names '%s', which no code defines or uses", mentions[i].name);
 }
 
 /* ------------------------------------------------------------ expanding a root */
@@ -850,6 +1010,7 @@ int main(int argc, char **argv)
 	roots = calloc(nchunks + 1, sizeof(int));
 	for (int c = 0; c < nchunks; c++)
 		roots[c] = check_chunk(c);
+	check_mentions();
 
 	/* Tangle every file with its tale, even when only checking: that is how
 	 * we learn that every marker's code reaches a file, at a line start. */

@@ -1,8 +1,9 @@
 /* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
 /*D:140 The bus's file.
  * The bus keeps one array of devices, filled in boot order, and one table of
- * drivers, which the later chapters fill: each adds a line `&name_driver,` to
- * *the virtio drivers* and declares the structure in *driver declarations*. :*/
+ * drivers, which the later chapters fill: each adds a line such as
+ * `&virtio_blk_driver,` to *the virtio drivers* and declares the structure in
+ * *driver declarations*. :*/
 /* The virtio-mmio bus: find the devices, bring them up, take their interrupts. */
 #include "drivers.h"
 

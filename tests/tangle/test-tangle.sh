@@ -17,6 +17,17 @@ tangle() { (cd "$1" && $MARKUP chapters/*.nw | "$T/lgtangle" --generated gen --b
 cp -r tests/tangle/good "$work/good"
 g=$work/good
 if tangle "$g" 2>"$work/err"; then ok tangle-good-book; else fail tangle-good-book "$(cat "$work/err")"; fi
+# ---- the prose names only code the book holds, or names tangle/outside-names lists
+lint() { (cd "$1" && $MARKUP chapters/*.nw | "$T/lgtangle" --lint); }
+expect prose-names-pass-lint lint "$g"
+if lint tests/tangle/bad/stale-name >"$work/out" 2>&1; then
+	fail prose-stale-name-fails-lint "accepted"
+else contains prose-stale-name-fails-lint "$work/out" "$(cat tests/tangle/bad/stale-name/expect)"; fi
+mv "$g/tangle/outside-names" "$work/outside-names"
+if lint "$g" >"$work/out" 2>&1; then fail outside-names-exempts "accepted local_irq_save unlisted"
+else contains outside-names-exempts "$work/out" \
+	"chapters/40-host.nw:19: the prose names 'local_irq_save', which no code defines or uses"; fi
+mv "$work/outside-names" "$g/tangle/outside-names"
 expect roots-become-files test -f "$g/gen/host/main.c" -a -f "$g/gen/include/fixture.h"
 contains tale-comment-opens "$g/gen/host/main.c" "/*H:100 The main function."
 contains tale-comment-carries-prose "$g/gen/host/main.c" " * It returns the answer. :*/"
