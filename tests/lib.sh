@@ -65,11 +65,13 @@ netwatch_new() {
 		grep -vxF -f "$1.before"
 }
 
-# needs_machine NAME: the built Launcher and Guest and a usable /dev/kvm, or
-# a FAIL line for NAME saying which is missing (status 1).
+# needs_machine NAME [LAUNCHER GUEST]: the built Launcher and Guest (or the
+# ones named) and a usable /dev/kvm, or a FAIL line for NAME saying which is
+# missing (status 1).
 needs_machine() {
-	if [ ! -x "$top/build/lguest" ] || [ ! -f "$top/build/guest.elf" ]; then
-		fail "$1" "build/lguest or build/guest.elf missing (run make)"; return 1
+	local lg=${2:-build/lguest} guest=${3:-build/guest.elf}
+	if [ ! -x "$lg" ] || [ ! -f "$guest" ]; then
+		fail "$1" "$lg or $guest missing (run make)"; return 1
 	fi
 	if [ ! -w /dev/kvm ]; then
 		fail "$1" "/dev/kvm is not usable here"; return 1

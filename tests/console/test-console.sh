@@ -11,10 +11,7 @@ lg=${LGUEST:-build/lguest}
 guest=${GUEST_ELF:-build/guest.elf}
 host=${HOST_ELF:-build/host.elf}
 qemu=${QEMU:-qemu-system-x86_64}
-if [ ! -x "$lg" ] || [ ! -f "$guest" ]; then
-	fail console "$lg or $guest missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then fail console "/dev/kvm is not usable"; exit 0; fi
+needs_machine console "$lg" "$guest" || exit 0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

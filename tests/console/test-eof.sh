@@ -13,10 +13,7 @@ cd "$top" || exit 0
 
 lg=${LGUEST:-build/lguest}
 guest=${GUEST_ELF:-build/guest.elf}
-if [ ! -x "$lg" ] || [ ! -f "$guest" ]; then
-	fail eof "$lg or $guest missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then fail eof "/dev/kvm is not usable"; exit 0; fi
+needs_machine eof "$lg" "$guest" || exit 0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

@@ -12,10 +12,7 @@ cd "$top" || exit 0
 
 lg=${LGUEST:-build/lguest}
 guest=${GUEST_ELF:-build/guest.elf}
-if [ ! -x "$lg" ] || [ ! -f "$guest" ]; then
-	fail terminal "$lg or $guest missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then fail terminal "/dev/kvm is not usable"; exit 0; fi
+needs_machine terminal "$lg" "$guest" || exit 0
 if ! command -v python3 >/dev/null; then skip terminal "python3 is missing (make deps)"; exit 0; fi
 
 # The PVH fixture of tests/launcher, for a Host that kills its Guest and one

@@ -10,10 +10,7 @@ cd "$top" || exit 0
 
 lg=${LGUEST:-build/lguest}
 guest=${GUEST_ELF:-build/guest.elf}
-if [ ! -x "$lg" ] || [ ! -f "$guest" ]; then
-	fail sandbox "$lg or $guest missing (run make)"; exit 0
-fi
-if [ ! -w /dev/kvm ]; then fail sandbox "/dev/kvm is not usable"; exit 0; fi
+needs_machine sandbox "$lg" "$guest" || exit 0
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'exec 3>&- 2>/dev/null; kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
