@@ -93,3 +93,13 @@ tangled_src() {
 sanitizer_links() {
 	echo 'int main(void){return 0;}' | gcc "$1" -x c -o "$2/sanitizer-probe" - 2>/dev/null
 }
+
+# refuses NAME MESSAGE ARGS...: the Launcher, started by the caller's
+# run WANT ARGS... (status in $rc, standard error in the file $err), exits
+# with 1 (a refusal, not a crash) and says MESSAGE on standard error.
+refuses() {
+	local name=$1 msg=$2; shift 2
+	if ! run 1 "$@"; then fail "$name" "status $rc, want 1: $(head -c 300 "$err")"
+	elif ! grep -qF -- "$msg" "$err"; then fail "$name" "no '$msg' in: $(head -c 300 "$err")"
+	else ok "$name"; fi
+}

@@ -193,14 +193,19 @@ for sig in ("SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGTERM", "SIGHUP", "SI
          lambda name, r, n=n: (os.kill(r.pid, n), ended(name, r, "signal %d" % n)))
 
 
+def survives(name, r, what, status):
+    """The Launcher must still be running after WHAT; then poweroff STATUS ends it."""
+    if r.wait(0.2):
+        fail(name, what + " ended the Launcher: " + r.status)
+        return
+    r.send(b"poweroff %d\r" % status)
+    ended(name, r, "exit %d" % status)
+
+
 def sigpipe(name, r):
     os.kill(r.pid, signal.SIGPIPE)
     time.sleep(0.3)
-    if r.wait(0.2):
-        fail(name, "SIGPIPE ended the Launcher: " + r.status)
-        return
-    r.send(b"poweroff 3\r")
-    ended(name, r, "exit 3")
+    survives(name, r, "SIGPIPE", 3)
 
 
 case("terminal-sigpipe-ignored", sigpipe)
@@ -286,11 +291,7 @@ def slow(name, r):
     for _ in range(3):
         r.send(b"\x03")
         time.sleep(0.6)
-    if r.wait(0.2):
-        fail(name, "three Ctrl-C in 1.2 s ended the Launcher: " + r.status)
-        return
-    r.send(b"poweroff 4\r")
-    ended(name, r, "exit 4")
+    survives(name, r, "three Ctrl-C in 1.2 s", 4)
 
 
 case("terminal-slow-ctrl-c-are-not-the-escape", slow)

@@ -21,13 +21,6 @@ run() {
 	echo poweroff | timeout -k 1 20 "$lg" "$@" >"$out" 2>"$err"; rc=$?
 	[ "$rc" = "$want" ]
 }
-# refuses NAME MESSAGE ARGS...: status 1, MESSAGE on stderr.
-refuses() {
-	local name=$1 msg=$2; shift 2
-	if ! run 1 "$@"; then fail "$name" "status $rc, want 1: $(head -c 300 "$err")"
-	elif ! grep -qF -- "$msg" "$err"; then fail "$name" "no '$msg' in: $(head -c 300 "$err")"
-	else ok "$name"; fi
-}
 # says NAME WANT-STATUS FILE TEXT ARGS...: status WANT-STATUS and TEXT in FILE.
 says() {
 	local name=$1 want=$2 file=$3 text=$4; shift 4

@@ -48,13 +48,6 @@ run() {
 	timeout 60 "$lg" "$@" >"$out" 2>"$err"; rc=$?
 	[ "$rc" = "$want" ]
 }
-# refuses NAME MESSAGE ARGS...: exits 1 (not a crash) and says MESSAGE on stderr.
-refuses() {
-	local name=$1 msg=$2; shift 2
-	if ! run 1 "$@"; then fail "$name" "status $rc, want 1: $(head -c 300 "$err")"
-	elif ! grep -qF -- "$msg" "$err"; then fail "$name" "no '$msg' in: $(head -c 300 "$err")"
-	else ok "$name"; fi
-}
 # boots NAME STATUS TEXT ARGS...: exits with STATUS and prints TEXT on stdout.
 boots() {
 	local name=$1 want=$2 text=$3; shift 3
