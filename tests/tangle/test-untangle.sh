@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Hand edits of generated/: make and make tangle stop instead of overwriting
+# them, and make untangle carries them back into the chapters.  All on a
+# copy of the book in a temporary directory, never on the real tree.
+. "$(dirname "$0")/../lib.sh"
+cd "$top" || exit 1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+r=$work/repo
+mkdir -p "$r" && cp -r Makefile chapters tangle generated "$r/"
+[ -f weave/weave.mk ] && mkdir -p "$r/weave" && cp weave/weave.mk "$r/weave/"
+cd "$r" || exit 1
+mk() { nice make --no-print-directory -s "$@"; }
+if ! mk tangle >"$work/out" 2>&1; then fail untangle-setup "$(head -5 "$work/out")"; exit 0; fi
+expect record-kept test -f build/tangled/lib/string.c -a -f build/tangled/lib/string.c.lines
+
+# A code line of a generated file, by its record's map: the first line of kind
+# c (code) whose chapter line reads exactly as the line does, less its indent.
+pick() {  # pick FILE: prints "LINE CHAPTER:CHAPTERLINE"
+	awk 'NR == FNR { map[FNR] = $0; next }
+	     { split(map[FNR], m, " ") }
+	     m[3] == "c" && /;$/ && !/<</ { print FNR, m[1]; exit }' "build/tangled/$1.lines" "generated/$1"
+}
+f=lib/string.c
+read -r n loc < <(pick "$f")
+if [ -z "$n" ]; then skip untangle-edit "no plain code line in generated/$f"; exit 0; fi
+chap=${loc%:*} cline=${loc##*:}
+
+# ---- the hand edit: one line changed, one line inserted after it
+sed -i "${n}s|\$| /* a hand edit */|" "generated/$f"
+sed -i "${n}a\\	/* a line added by hand */" "generated/$f"
+cp "generated/$f" "$work/edited"
+if mk tangle >"$work/out" 2>&1; then fail tangle-refuses-hand-edit "make tangle accepted it"
+else contains tangle-refuses-hand-edit "$work/out" "generated/$f:$n: edited by hand"; fi
+contains refusal-says-untangle "$work/out" "make untangle"
+contains refusal-says-checkout "$work/out" "git checkout generated/$f"
+if mk all >"$work/out" 2>&1; then fail make-refuses-hand-edit "make accepted it"
+else contains make-refuses-hand-edit "$work/out" "edited by hand"; fi
+if cmp -s "generated/$f" "$work/edited"; then ok hand-edit-kept; else fail hand-edit-kept "overwritten"; fi
+
+# ---- make untangle: the chapter changes, and a fresh tangle reproduces the edit
+if mk untangle >"$work/out" 2>&1; then ok untangle-runs; else fail untangle-runs "$(head -5 "$work/out")"; fi
+if sed -n "${cline}p" "$chap" | grep -qF '/* a hand edit */' &&
+   sed -n "$((cline + 1))p" "$chap" | grep -qF '/* a line added by hand */'; then
+	ok untangle-edits-chapter
+else fail untangle-edits-chapter "$chap:$cline: $(sed -n "${cline},$((cline + 1))p" "$chap")"; fi
+rm -rf build/fresh-check && mkdir -p build/fresh-check
+/usr/lib/noweb/markup -t chapters/*.nw | build/tools/lgtangle --generated build/fresh-check
+if diff -r generated build/fresh-check >"$work/diff"; then ok fresh-tangle-reproduces-edit
+else fail fresh-tangle-reproduces-edit "$(head -10 "$work/diff")"; fi
+if mk tale-check >"$work/out" 2>&1; then ok tale-check-after-untangle
+else fail tale-check-after-untangle "$(tail -5 "$work/out")"; fi
+if mk tangle >"$work/out" 2>&1; then ok tangle-after-untangle; else fail tangle-after-untangle "$(head -3 "$work/out")"; fi
+
+# ---- an edit of the tale's prose is refused with its line, and changes nothing
+t=$(awk '{ split($0, m, " ") } m[3] == "t" { print NR; exit }' "build/tangled/$f.lines")
+if [ -n "$t" ]; then
+	cp -r chapters "$work/before"
+	sed -i "${t}s|\$| (edited)|" "generated/$f"
+	if mk untangle >"$work/out" 2>&1; then fail untangle-refuses-prose "accepted"
+	else contains untangle-refuses-prose "$work/out" "generated/$f:$t: the edit touches the tale's prose"; fi
+	if diff -r "$work/before" chapters >/dev/null; then ok refused-untangle-changes-nothing
+	else fail refused-untangle-changes-nothing "a chapter changed"; fi
+else skip untangle-refuses-prose "generated/$f has no tale comment"; fi
+exit 0
