@@ -946,7 +946,7 @@ static int open_tale(struct out *o, struct piece *p)
 		place_marker(o, p->floating[i], 0);
 	if (p->marker >= 0 && place_marker(o, p->marker, 1))
 		return 1;
-	return p->owner >= 0 && continue_tale(o, p->owner, &p->lines[0]);
+	return p->owner >= 0 && p->owner < nmarkers && continue_tale(o, p->owner, &p->lines[0]);
 }
 
 /* noweb's rule: a chunk's last newline belongs to the line that uses it. */
@@ -1046,6 +1046,7 @@ static void tangle_root(struct out *o, int c)
 		markers[i].placed = 0;
 	for (int i = 0; i < nchunks; i++)
 		chunks[i].expansions = 0;
+	note_chapter(o, chunks[c].file);     /* an empty root names its own */
 	expand_chunk(o, c, chunks[c].file, chunks[c].lineno);
 	if (o->cur.len)
 		out_newline(o);
@@ -1354,6 +1355,7 @@ int main(int argc, char **argv)
 	read_pipeline(stdin);
 
 	/* The bound on any one file: the book's code eight times over. */
+	expansion_bound = 0;
 	for (int p = 0; p < npieces; p++)
 		expansion_bound += pieces[p].nlines;
 	expansion_bound = expansion_bound * 8 + 10000;
