@@ -865,6 +865,8 @@ static void expand_chunk(struct out *o, int c, const char *file, int lineno);
 
 static void note_chapter(struct out *o, const char *file)
 {
+	if (!file)      /* a pipeline with no @file: not markup's */
+		return;
 	for (int i = 0; i < o->nchapters; i++)
 		if (strcmp(o->chapters[i], file) == 0)
 			return;
@@ -998,7 +1000,8 @@ static void write_header(struct out *o, int c)
 	struct buf line = { 0 };
 	const char *tail;
 
-	qsort(o->chapters, o->nchapters, sizeof(char *), by_string);
+	if (o->nchapters)
+		qsort(o->chapters, o->nchapters, sizeof(char *), by_string);
 	buf_puts(&line, "/* Tangled from ");
 	for (int i = 0; i < o->nchapters; i++) {
 		const char *sep = i == 0 ? "" : i == o->nchapters - 1 ? " and " : ", ";
