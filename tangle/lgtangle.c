@@ -137,7 +137,7 @@ struct marker {
 	int lineno;
 	struct buf prose;  /* the marked documentation chunk, one \n per line */
 	int piece;         /* its first code chunk, or -1 */
-	int placed;        /* its comment has been written in this file (+1) */
+	int placed;        /* its comment has been written in this file */
 	int reached;       /* its comment has been written in some file */
 	int bookonly;      /* an M: note with no code after it in its chapter */
 };
@@ -726,6 +726,7 @@ struct out {
 	const char *line_via_file;  /* ... as it was for the current line */
 	int line_via_line;
 	int depth;           /* tale spans open around the current line */
+	int *steps;          /* steps[i]: the marker of the i-th span open */
 	long nlines;         /* lines written so far */
 	int overflow;        /* the expansion passed its bound */
 	const char **chapters;  /* the chapters this file draws from */
@@ -923,14 +924,16 @@ static int place_marker(struct out *o, int i, int has_code)
 }
 
 /* Code of a step told away from the step's first chunk (after unmarked
- * prose, or a second use) that no span holds yet opens a short span,
- * so every code line belongs to a step: the marker and ", continued". */
+ * prose, or a second use) that is not already inside a span of its own
+ * step opens a short span, so every code line belongs to its step: the
+ * marker and ", continued". */
 static int continue_tale(struct out *o, int owner, struct line *first)
 {
 	struct marker *m = &markers[owner];
 	char head[32];
 
-	if (o->depth > 0 || !only_blanks(o->cur.s ? o->cur.s : "", o->cur.len))
+	if ((o->depth > 0 && o->steps[o->depth - 1] == owner) ||
+	    !only_blanks(o->cur.s ? o->cur.s : "", o->cur.len))
 		return 0;
 	snprintf(head, sizeof(head), "/*%c:%03d, continued :*/", m->letter, m->number);
 	out_text(o, head, first->file, first->lineno, 0);
@@ -968,7 +971,10 @@ static void expand_chunk(struct out *o, int c, const char *file, int lineno)
 		/* An empty piece has no line to hang the tale on: its marker is
 		 * then reported as never reaching a file. */
 		int tale = p->nlines ? open_tale(o, p) : 0;
-		o->depth += tale;
+		if (tale) {
+			o->steps = xrealloc(o->steps, (o->depth + 1) * sizeof(int));
+			o->steps[o->depth++] = p->owner;   /* a marked piece's own */
+		}
 		for (int j = 0; j < p->nlines && !o->overflow; j++) {
 			expand_line(o, &p->lines[j]);
 			if (!(last_piece && j == p->nlines - 1))

@@ -58,6 +58,7 @@ static int blk_default(void)
 	return 0;
 }
 /*:*/
+/*D:667, continued :*/
 static struct blk_disk *blk_choose(int *argc, char ***argv, int *index)
 {
 	int ok = 0;
@@ -77,6 +78,8 @@ static struct blk_disk *blk_choose(int *argc, char ***argv, int *index)
 	*index = (int)n, --*argc, ++*argv;
 	return blk_disk_at(*index);
 }
+/*:*/
+/*D:667, continued :*/
 static int blk_list(void)
 {
 	if (!blk_first("blk"))
@@ -91,6 +94,7 @@ static int blk_list(void)
 	}
 	return 0;
 }
+/*:*/
 /*D:670 Reading and printing a sector.
  * A sector number is a word the user typed; `parse_u64` (*D:180*) takes
  * decimal or `0x` hexadecimal, and anything else is refused with the word
@@ -107,6 +111,7 @@ static int blk_sector_arg(const char *word, u64 *sector)
 	return ok;
 }
 /*:*/
+/*D:670, continued :*/
 static void blk_print_text(const u8 *p)
 {
 	for (int i = 0; i < VIRTIO_BLK_SECTOR && p[i]; i++) {
@@ -117,6 +122,8 @@ static void blk_print_text(const u8 *p)
 	}
 	console_write("\n", 1);
 }
+/*:*/
+/*D:670, continued :*/
 static void blk_print_dump(const u8 *p)
 {
 	for (int i = 0; i < VIRTIO_BLK_SECTOR; i += 16) {
@@ -131,6 +138,8 @@ static void blk_print_dump(const u8 *p)
 		console_printf("  %s\n", ascii);
 	}
 }
+/*:*/
+/*D:670, continued :*/
 static int blk_cmd_read(struct blk_disk *d, int disk, const char *word, int dump)
 {
 	u64 sector;
@@ -151,6 +160,7 @@ static int blk_cmd_read(struct blk_disk *d, int disk, const char *word, int dump
 	page_free(buf);
 	return err ? 1 : 0;
 }
+/*:*/
 /*D:675 Writing a sector.
  * The text is gathered into a zeroed page, the write goes out, and then the
  * flush: `ok` is printed only once the device has said both are done, so a
@@ -186,6 +196,7 @@ static int blk_cmd_write(struct blk_disk *d, int disk, int argc, char **argv)
 	return err ? 1 : 0;
 }
 /*:*/
+/*D:675, continued :*/
 int cmd_blk(int argc, char **argv)
 {
 	struct blk_disk *d;
@@ -206,6 +217,7 @@ int cmd_blk(int argc, char **argv)
 		       "blk [DISK] write SECTOR TEXT\n");
 	return 1;
 }
+/*:*/
 /*D:680 Which disk holds the files.
  * The tar reader wants a function that reads sectors; a disk's is `blk_read`
  * with the count turned into bytes. A disk holds an archive if its first
@@ -269,6 +281,7 @@ int cmd_ls(int argc, char **argv)
 	return r < 0;
 }
 /*:*/
+/*D:685, continued :*/
 int cmd_cat(int argc, char **argv)
 {
 	struct tarfs fs;
@@ -297,4 +310,5 @@ int cmd_cat(int argc, char **argv)
 		console_printf("cat: %s: %s\n", argv[1], tar_strerror(r));
 	return r < 0;
 }
+/*:*/
 /*:*/

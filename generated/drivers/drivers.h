@@ -130,6 +130,7 @@ void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int console_getc(void);
 int console_poll(void);
 /*:*/
+/*D:138, continued :*/
 struct shell_command {
 	const char *name;
 	const char *help;
@@ -138,19 +139,26 @@ struct shell_command {
 
 void shell_run(void) __attribute__((noreturn));
 int rng_read(void *buf, u32 len);
+/*:*/
+/*D:138, continued :*/
 int cmd_help(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_rng(int argc, char **argv);
 int cmd_poweroff(int argc, char **argv);
+/*:*/
+/*D:340, continued :*/
 extern const struct virtio_driver virtio_console_driver;
 void console_flush(void);
 int console_interrupt_pending(void);
 int console_interrupt(void);
 int console_sleep_until(u64 deadline);
 int cmd_sleep(int argc, char **argv);
+/*:*/
+/*D:350, continued :*/
 extern const struct virtio_driver virtio_rng_driver;
+/*:*/
 /*D:505 What the rest of the Guest sees.
  * A disk, for the shell and the file system, is a number (its place among
  * the disks, in boot order), a size, two flags and a name. Requests are
@@ -188,9 +196,11 @@ int blk_write(struct blk_disk *d, u64 sector, const void *buf, u32 len);
 int blk_flush(struct blk_disk *d);
 const char *blk_strerror(int err);
 /*:*/
+/*D:660, continued :*/
 int cmd_blk(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+/*:*/
 /*M:690 Deeper queues.
  * One request in flight is the simplest driver and the worst case for a disk
  * whose cost is the round trip. The queue holds 64 requests, and
@@ -202,6 +212,7 @@ int cmd_cat(int argc, char **argv);
 extern int blk_bench_wanted;
 int blk_bench(void);
 /*:*/
+/*D:848, continued :*/
 struct net_if;
 extern const struct virtio_driver virtio_net_driver;
 int net_set_ip(const char *text);
@@ -214,8 +225,11 @@ int cmd_ping(int argc, char **argv);
 int cmd_ip(int argc, char **argv);
 int cmd_netbench(int argc, char **argv);
 int cmd_udp(int argc, char **argv);
+/*:*/
+/*D:889, continued :*/
 int net_bench_option(const char *word);
 void net_bench_boot(void);
+/*:*/
 
 #endif
 /*:*/

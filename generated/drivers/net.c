@@ -420,6 +420,7 @@ int net_send_echo(struct net_if *nif, u32 dst, u16 id, u16 seq, u32 data_len)
 	return 0;
 }
 /*:*/
+/*D:760, continued :*/
 int net_send_udp(struct net_if *nif, u32 dst, u16 sport, u16 dport,
 		 const void *data, u32 len)
 {
@@ -431,6 +432,7 @@ int net_send_udp(struct net_if *nif, u32 dst, u16 sport, u16 dport,
 	udp_send_from(nif, frame, mac, dst, sport, dport, len);
 	return 0;
 }
+/*:*/
 /*D:765 Addresses as text.
  * The user writes addresses as four decimal numbers with dots; each must be
  * below 256 and the string must end after the fourth. We return 0 on

@@ -206,6 +206,7 @@ static int net_bad_peer(const char *cmd, struct net_if *nif, const char *word, u
 	return 1;
 }
 /*:*/
+/*D:868, continued :*/
 int cmd_ping(int argc, char **argv)
 {
 	struct net_if *nif = net_default();
@@ -227,6 +228,7 @@ int cmd_ping(int argc, char **argv)
 		return 1;
 	return net_ping(nif, dst, count);
 }
+/*:*/
 /*D:870 The interface, and its counters.
  * `ip` shows the card's addresses and the stack's counters, which are what
  * to look at when a ping goes unanswered: were frames received at all, and

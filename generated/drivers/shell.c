@@ -19,9 +19,11 @@ static const struct shell_command commands[] = {
 	{ "sleep", "sleep N: wait N seconds (Ctrl-C stops it)", cmd_sleep },
 	{ "selftest", "selftest: run the Guest's self-tests", cmd_selftest },
 	{ "poweroff", "poweroff [N]: power off with exit status N (0)", cmd_poweroff },
+	/*D:660, continued :*/
 	{ "blk", "blk [[DISK] read N | dump N | write N TEXT]: a disk's sectors", cmd_blk },
 	{ "ls", "ls [DIR]: list a directory of the tar archive on a disk", cmd_ls },
 	{ "cat", "cat FILE: print a file of the tar archive on a disk", cmd_cat },
+	/*:*/
 	/*D:892 The shell's table. :*/
 	{ "ping", "ping ADDR [COUNT]: ICMP echo to a neighbour, one a second", cmd_ping },
 	{ "ip", "ip [ADDR]: the network card's addresses and counters; set the address", cmd_ip },

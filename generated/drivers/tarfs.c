@@ -85,6 +85,7 @@ static void tar_full_name(const u8 *b, char *out)
 	out[n] = '\0';
 }
 /*:*/
+/*D:625, continued :*/
 static void tar_clean(const char *in, char *out)
 {
 	u64 n = 0, len;
@@ -104,6 +105,7 @@ static void tar_clean(const char *in, char *out)
 	}
 	out[n] = '\0';
 }
+/*:*/
 /*D:630 One header.
  * A block of zeros ends the archive (ustar writes two, but one is enough to
  * stop). Anything else must carry the magic and a right checksum, and a
@@ -221,6 +223,7 @@ static void tar_find_one(void *arg, const struct tar_entry *e)
 		f->below = 1;
 }
 /*:*/
+/*D:640, continued :*/
 int tarfs_lookup(const struct tarfs *fs, const char *path, struct tar_entry *e)
 {
 	char buf[TAR_NAME_MAX + 1];
@@ -244,6 +247,7 @@ int tarfs_lookup(const struct tarfs *fs, const char *path, struct tar_entry *e)
 	}
 	return 0;
 }
+/*:*/
 /*D:645 Listing a directory.
  * `ls` wants the *children* of a directory: for every entry below it, the
  * first component after the directory's own name. Files come out as they
@@ -274,6 +278,7 @@ static u64 tar_hash(const char *s, u64 len)
 	return h;
 }
 /*:*/
+/*D:645, continued :*/
 static int tar_seen_before(struct tar_list *l, u64 h)
 {
 	for (unsigned i = 0; i < l->nseen; i++)
@@ -283,6 +288,8 @@ static int tar_seen_before(struct tar_list *l, u64 h)
 		l->seen[l->nseen++] = h;
 	return 0;
 }
+/*:*/
+/*D:645, continued :*/
 static void tar_list_one(void *arg, const struct tar_entry *e)
 {
 	struct tar_list *l = arg;
@@ -307,6 +314,8 @@ static void tar_list_one(void *arg, const struct tar_entry *e)
 		l->fn(l->arg, name, TAR_FILE, e->size), l->children++;
 	}
 }
+/*:*/
+/*D:645, continued :*/
 int tarfs_list(const struct tarfs *fs, const char *dir,
 	       void (*fn)(void *arg, const char *name, enum tar_type type, u64 size),
 	       void *arg)
@@ -327,6 +336,7 @@ int tarfs_list(const struct tarfs *fs, const char *dir,
 		return l.is_file ? TAR_ENOTDIR : TAR_ENOENT;
 	return l.children;
 }
+/*:*/
 /*M:650 Links and long listings.
  * Symbolic links are skipped, not followed, and `ls` shows no sizes for
  * directories nor any modes or times. A reader who wants `ls -l` has every
@@ -361,6 +371,7 @@ s64 tarfs_read(const struct tarfs *fs, const struct tar_entry *e, u64 off, void 
 	return len;
 }
 /*:*/
+/*D:650, continued :*/
 const char *tar_strerror(int err)
 {
 	switch (err) {
@@ -373,4 +384,5 @@ const char *tar_strerror(int err)
 	default:		return "unknown error";
 	}
 }
+/*:*/
 /*:*/

@@ -50,6 +50,7 @@
 #define TAR_ENOTDIR	(-5)
 #define TAR_EISDIR	(-6)		/* or anything else that is not a regular file */
 /*:*/
+/*D:605, continued :*/
 enum tar_type { TAR_FILE, TAR_DIR, TAR_OTHER };
 
 struct tar_entry {
@@ -64,6 +65,8 @@ struct tarfs {
 	void *ctx;
 	u64 sectors;			/* the disk's size; nothing at or past it is read */
 };
+/*:*/
+/*D:605, continued :*/
 int tar_parse(const u8 *block, struct tar_entry *e);
 int tarfs_walk(const struct tarfs *fs, void (*fn)(void *arg, const struct tar_entry *e),
 	       void *arg);
@@ -74,6 +77,7 @@ int tarfs_list(const struct tarfs *fs, const char *dir,
 s64 tarfs_read(const struct tarfs *fs, const struct tar_entry *e, u64 off, void *buf,
 	       u64 len);
 const char *tar_strerror(int err);
+/*:*/
 
 #endif
 /*:*/

@@ -135,12 +135,14 @@ static void blk_ask_id(struct blk_disk *d)
 		memset(d->id, 0, sizeof(d->id));
 }
 /*:*/
+/*D:540, continued :*/
 #define BLK_CONFIG(field) __builtin_offsetof(struct virtio_blk_config, field)
 
 static int blk_has(struct virtio_device *vd, int bit)
 {
 	return (vd->features >> bit) & 1;
 }
+/*:*/
 /*D:540 Probing a disk.
  * The probe is the pattern every driver follows: accept features, read the
  * configuration, set up the queues, say `DRIVER_OK`. We ask for the four disk
@@ -196,6 +198,7 @@ static int blk_probe(struct virtio_device *vd)
 
 const struct virtio_driver virtio_blk_driver = { VIRTIO_ID_BLOCK, "virtio-blk", blk_probe };
 /*:*/
+/*D:540, continued :*/
 int blk_count(void)
 {
 	return nr_disks;
@@ -218,6 +221,7 @@ const char *blk_strerror(int err)
 	default:		return "unknown error";
 	}
 }
+/*:*/
 /*D:580 The disk's self-tests.
  * With `selftest`, the Guest tests its disks too, each test a promise a
  * conforming disk keeps, whoever provides it: the same tests run against our
@@ -243,6 +247,7 @@ int blk_test_config(void)
 	return ok;
 }
 /*:*/
+/*D:580, continued :*/
 int blk_test_read_twice(void)
 {
 	u8 *a = page_alloc(), *b = page_alloc();
@@ -259,6 +264,8 @@ int blk_test_read_twice(void)
 	page_free(b);
 	return ok;
 }
+/*:*/
+/*D:580, continued :*/
 int blk_test_device_rules(void)
 {
 	struct blk_disk *d = blk_disk_at(0);
@@ -278,6 +285,8 @@ int blk_test_device_rules(void)
 	page_free(sector);
 	return ok;
 }
+/*:*/
+/*D:580, continued :*/
 int blk_test_read_only(void)
 {
 	struct blk_disk *d = NULL;
@@ -297,4 +306,5 @@ int blk_test_read_only(void)
 	page_free(sector);
 	return ok;
 }
+/*:*/
 /*:*/

@@ -10,8 +10,12 @@
 #include "drivers.h"
 
 static const struct virtio_driver *const virtio_drivers[] = {
+	/*D:340, continued :*/
 	&virtio_console_driver,
+	/*:*/
+	/*D:350, continued :*/
 	&virtio_rng_driver,
+	/*:*/
 	/*D:510 The driver's file.
 	 * The driver keeps its disks in a small array; the bus calls its probe once
 	 * for each disk it finds, and joins it to the bus's table of drivers. :*/
@@ -328,19 +332,27 @@ int driver_option(const char *word)
 	if (!strcmp(word, "bench=blk"))
 		return blk_bench_wanted = 1;
 	/*:*/
+	/*D:848, continued :*/
 	if (str_starts(word, "ip="))
 		return net_set_ip(word + 3);
+	/*:*/
+	/*D:889, continued :*/
 	if (str_starts(word, "bench="))
 		if (net_bench_option(word + 6))
 			return 1;
+	/*:*/
 	return 0;
 }
 
 void driver_boot_work(void)
 {
+	/*D:690, continued :*/
 	if (blk_bench_wanted)
 		guest_poweroff(blk_bench());
+	/*:*/
+	/*D:889, continued :*/
 	net_bench_boot();
+	/*:*/
 }
 
 u64 parse_u64(const char *s, int *ok)

@@ -283,11 +283,13 @@ struct net_if *net_default(void)
 	return nr_net_cards ? &net_cards[0]->nif : NULL;
 }
 /*:*/
+/*D:845, continued :*/
 const struct virtio_driver virtio_net_driver = {
 	.device_id = VIRTIO_ID_NET,
 	.name = "virtio-net",
 	.probe = net_probe,
 };
+/*:*/
 /*D:895 Self-tests.
  * Two promises the driver makes can be checked from inside, on whatever card
  * the Guest has, ours or QEMU's: the card has a usable MAC address (not zero,

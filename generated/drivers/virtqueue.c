@@ -155,6 +155,7 @@ struct virtqueue *vq_setup(struct virtio_device *d, unsigned index, unsigned max
 	vq->dev = d, vq->index = index, vq->callback = callback;
 	vq->event_idx = !!(d->features & VIRTIO_BIT(VIRTIO_F_RING_EVENT_IDX));
 	vq->indirect = !!(d->features & VIRTIO_BIT(VIRTIO_F_RING_INDIRECT_DESC));
+	/*D:212, continued :*/
 	vio_write(d, VIRTIO_MMIO_QUEUE_NUM, num);
 	vio_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (u32)guest_pa(vq->desc));
 	vio_write(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, guest_pa(vq->desc) >> 32);
@@ -163,6 +164,7 @@ struct virtqueue *vq_setup(struct virtio_device *d, unsigned index, unsigned max
 	vio_write(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (u32)guest_pa(vq->used));
 	vio_write(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, guest_pa(vq->used) >> 32);
 	vio_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	/*:*/
 	d->vqs[index] = vq;
 	return vq;
 }

@@ -63,6 +63,7 @@ guest_trap_entry:
 	/*:*/
 	mov %rsp, %rdi
 	call guest_trap
+	/*G:410, continued :*/
 	pop %r15
 	pop %r14
 	pop %r13
@@ -78,6 +79,7 @@ guest_trap_entry:
 	pop %rcx
 	pop %rbx
 	pop %rax
+	/*:*/
 	add $16, %rsp
 	iretq
 /*:*/

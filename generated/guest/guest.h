@@ -33,6 +33,7 @@ static inline u64 guest_pa(const void *p)
 	return (u64)p;
 }
 /*:*/
+/*G:320, continued :*/
 extern struct lg_shared_page *guest_shared;
 extern const struct lg_boot_info *guest_boot;
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -50,23 +51,30 @@ static inline unsigned guest_cpl(void)
 	asm volatile("mov %%cs, %0" : "=r"(cs));
 	return cs & 3;
 }
+/*:*/
+/*G:400, continued :*/
 struct trap_frame {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
 	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	u64 vector, error_code;
 	u64 rip, cs, rflags, rsp, ss;
 };
+/*:*/
+/*G:420, continued :*/
 struct trap_record {
 	u64 vector, error_code, address;
 };
 extern struct trap_record guest_last_trap;
 void guest_trap(struct trap_frame *f);
+/*:*/
+/*G:430, continued :*/
 u64 probe_store(u64 addr);
 u64 probe_ud2(void);
 u64 probe_int3(void);
 u64 probe_cli(void);
 u64 probe_outb(void);
 int regs_survive_hypercall(void);
+/*:*/
 /*G:505 A test that could not run.
  * A disk test on a machine with no disk has nothing to be wrong about, and
  * nothing to be right about either. It used to pass, with a note above its
@@ -114,6 +122,7 @@ static inline u64 guest_rdtsc(void)
 	return (u64)hi << 32 | lo;
 }
 /*:*/
+/*G:640, continued :*/
 void page_alloc_init(const struct lg_boot_info *bi);
 void *page_alloc(void);
 void page_free(void *page);
@@ -121,6 +130,8 @@ u64 page_free_count(void);
 void *kmalloc(u64 size);
 void kfree(void *p);
 void paging_init(const struct lg_boot_info *bi);
+/*:*/
+/*G:700, continued :*/
 extern u64 *kernel_root;
 void hcall_async(u64 nr, u64 a1, u64 a2, u64 a3);
 void lazy_begin(void);
@@ -131,21 +142,35 @@ int pt_map(u64 *root, u64 va, u64 pa, u64 flags);
 void pt_unmap(u64 *root, u64 va);
 u64 *pt_new_root(void);
 void pt_switch(u64 *root);
+/*:*/
+/*G:790, continued :*/
 void hostile_memory(int n);
+/*:*/
+/*G:800, continued :*/
 void irq_disable(void);
 void irq_enable(void);
 u64 irq_save(void);
 void irq_restore(u64 flags);
 int irq_enabled(void);
 u64 irq_pending(void);
+/*:*/
+/*G:810, continued :*/
 void guest_irq_entry(void);
 void guest_irq(struct trap_frame *f);
+/*:*/
+/*G:815, continued :*/
 void irq_set_handler(unsigned irq, void (*fn)(struct trap_frame *));
+/*:*/
+/*G:818, continued :*/
 extern void (*trap_handlers[32])(struct trap_frame *);
 void trap_set_handler(unsigned vector, void (*fn)(struct trap_frame *));
+/*:*/
+/*G:820, continued :*/
 void guest_interrupts_init(void);
 int irq_on_stack(u64 addr);
 void guest_halt(void);
+/*:*/
+/*G:830, continued :*/
 u64 clock_tsc(void);
 void clock_init(void);
 u64 clock_tsc_to_ns(u64 cycles);
@@ -157,6 +182,7 @@ void msleep(u64 ms);
 extern volatile u64 clock_events_fired, clock_last_event;
 extern void (*clock_event_hook)(void);
 extern u64 guest_sleep_ms;
+/*:*/
 /*G:850 Message levels.
  * A kernel says things of very different weight: "panic", "this device is
  * odd", "here is every step I took". Linux lets each message carry its level
@@ -178,23 +204,33 @@ extern u64 guest_sleep_ms;
 extern int printk_loglevel;
 const char *printk_level(const char *msg, int *len);
 /*:*/
+/*G:855, continued :*/
 int guest_backtrace(u64 *addrs, int max);
 void guest_print_backtrace(void);
 extern int guest_panic_test;
 void panic_on_purpose(void) __attribute__((noreturn));
+/*:*/
+/*G:900, continued :*/
 extern int guest_bench_trap;
 int guest_bench(void);
+/*:*/
+/*G:955, continued :*/
 void hostile_irq_stack_unmapped(void);
 void hostile_irq_stack_overflow(void);
 void hostile_lockup(void);
+/*:*/
+/*D:300, continued :*/
 void virtio_init(void);
 void driver_boot_work(void);
 int driver_option(const char *word);
 int console_present(void);
 void shell_run(void) __attribute__((noreturn));
 void virtio_hostile(int n) __attribute__((noreturn));
+/*:*/
+/*D:895, continued :*/
 int net_test_mac(void);
 int net_test_rx_buffers(void);
+/*:*/
 
 #endif
 /*:*/

@@ -157,6 +157,7 @@ void guest_halt(void)
 	hcall(LHCALL_HALT, 0, 0, 0);
 }
 /*:*/
+/*G:955, continued :*/
 #define HOSTILE_STACK_VA 0x9000000000ULL
 
 void hostile_irq_stack_unmapped(void)
@@ -194,4 +195,5 @@ void hostile_lockup(void)
 	for (;;)
 		;
 }
+/*:*/
 /*:*/

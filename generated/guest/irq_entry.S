@@ -36,6 +36,7 @@ guest_irq_entry:
 	/*:*/
 	mov %rsp, %rdi
 	call guest_irq
+	/*G:410, continued :*/
 	pop %r15
 	pop %r14
 	pop %r13
@@ -51,6 +52,7 @@ guest_irq_entry:
 	pop %rcx
 	pop %rbx
 	pop %rax
+	/*:*/
 	add $16, %rsp
 	iretq
 	.section .note.GNU-stack, "", @progbits

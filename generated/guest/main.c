@@ -187,6 +187,7 @@ void guest_main(const struct lg_boot_info *bi)
 	if (opt.hostile >= 0)
 		guest_hostile(opt.hostile);
 	hcall(LHCALL_SET_TRAP_ENTRY, (u64)guest_trap_entry, 0, 0);
+	/*G:870, continued :*/
 	guest_interrupts_init();
 	clock_init();
 	if (guest_sleep_ms)
@@ -195,6 +196,7 @@ void guest_main(const struct lg_boot_info *bi)
 		panic_on_purpose();
 	if (guest_bench_trap)
 		guest_poweroff(guest_bench());
+	/*:*/
 	/*D:300 Bringing up the devices at boot.
 	 * The devices come up right after the clock, so that everything after, the
 	 * self-tests included, finds them ready. A benchmark or another job asked for
@@ -208,8 +210,10 @@ void guest_main(const struct lg_boot_info *bi)
 	/*:*/
 	if (opt.selftest)
 		guest_poweroff(guest_selftest());
+	/*D:300, continued :*/
 	if (!opt.poweroff && console_present())
 		shell_run();
+	/*:*/
 	guest_poweroff(opt.status);
 }
 /*:*/

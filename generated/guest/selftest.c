@@ -95,6 +95,7 @@ static int test_pages(void)
 	return ok && page_free_count() == before;
 }
 /*:*/
+/*G:770, continued :*/
 static int test_heap(void)
 {
 	static const u64 sizes[] = { 1, 16, 17, 100, 512, 2048 };
@@ -124,6 +125,7 @@ static int test_own_tables(void)
 	marker = 0x600d;
 	return *alias == 0x600d;
 }
+/*:*/
 /*G:775 Faults of our own making.
  * A page mapped at a fresh address must appear there on first touch (the Host
  * fills its shadow from our tables), with the contents of the physical page we
@@ -164,6 +166,7 @@ static int test_read_only(void)
 	return ok;
 }
 /*:*/
+/*G:775, continued :*/
 static int test_dirty_bit(void)
 {
 	u64 *page = page_alloc();
@@ -181,6 +184,8 @@ static int test_dirty_bit(void)
 	page_free(page);
 	return clean && dirty;
 }
+/*:*/
+/*G:775, continued :*/
 static int test_roots(void)
 {
 	u64 *roots[6], *pages[6];
@@ -202,6 +207,7 @@ static int test_roots(void)
 	pt_switch(kernel_root);
 	return ok && probe_store(TEST_VA) == 14;
 }
+/*:*/
 /*M:620 Freeing an address space.
  * The six roots of the test, and their tables, are never freed. Freeing a root
  * safely needs one more rule: the Host may still hold a shadow of that page,
@@ -260,6 +266,7 @@ static int test_measure_fill(void)
 	return ok;
 }
 /*:*/
+/*G:780, continued :*/
 static int test_measure_batching(void)
 {
 	u64 *page = page_alloc(), one, batched, t;
@@ -283,6 +290,7 @@ static int test_measure_batching(void)
 	       one, batched, one / batched, one * 10 / batched % 10);
 	return ok && batched < one;
 }
+/*:*/
 /*G:910 Tests: the clock's frequency.
  * The self-tests of this chapter check each promise above. First, that the
  * Host told us a frequency at all, and a believable one: between 100 MHz and
@@ -469,14 +477,20 @@ static int test_backtrace(void)
 	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
 }
 /*:*/
+/*D:465, continued :*/
 int virtio_test_bus(void);
 int rng_test_bytes(void);
 int rng_test_chain(void);
+/*:*/
+/*D:470, continued :*/
 int rng_test_round_trips(void);
+/*:*/
+/*D:580, continued :*/
 int blk_test_config(void);
 int blk_test_read_twice(void);
 int blk_test_device_rules(void);
 int blk_test_read_only(void);
+/*:*/
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -508,43 +522,78 @@ static const struct {
 	const char *name;
 	int (*run)(void);
 } tests[] = {
+	/*G:510, continued :*/
 	{ "runs at CPL 3", test_cpl },
 	{ "the image lies in the RAM window", test_window },
 	{ "registers survive a hypercall", test_hypercall_registers },
+	/*:*/
+	/*G:520, continued :*/
 	{ "a page fault reaches the Guest with its address", test_page_fault },
 	{ "the Host's slot is out of the Guest's reach", test_host_slot },
 	{ "ud2, int3, cli and outb reach the Guest's handler", test_traps },
+	/*:*/
+	/*G:770, continued :*/
 	{ "pages come from the window, zeroed, and go back", test_pages },
 	{ "the heap keeps objects apart and reuses them", test_heap },
 	{ "our own page tables are in force (the alias)", test_own_tables },
+	/*:*/
+	/*G:775, continued :*/
 	{ "a fresh page appears at a new address, and faults once unmapped", test_fresh_page },
 	{ "a read-only page reads, and a store to it faults", test_read_only },
 	{ "a page read is accessed, a page written is dirty", test_dirty_bit },
 	{ "six address spaces, switched and switched back", test_roots },
+	/*:*/
+	/*G:780, continued :*/
 	{ "a page-fault fill costs more than a filled page", test_measure_fill },
 	{ "512 entries batched cost less than one trap each", test_measure_batching },
+	/*:*/
+	/*G:910, continued :*/
 	{ "the Host gives a plausible TSC frequency", test_tsc_frequency },
+	/*:*/
+	/*G:915, continued :*/
 	{ "a clock event fires after the time asked, within 50 ms", test_clock_event },
+	/*:*/
+	/*G:920, continued :*/
 	{ "msleep(5) sleeps at least 5 ms", test_msleep },
+	/*:*/
+	/*G:925, continued :*/
 	{ "interrupts wait while disabled, arrive on enable", test_pending_while_disabled },
+	/*:*/
+	/*G:930, continued :*/
 	{ "halt sleeps until the clock event and wakes in its handler", test_halt_wakes },
+	/*:*/
+	/*G:935, continued :*/
 	{ "an exception inside an interrupt handler reaches the Guest", test_nested_exception },
 	{ "interrupt handlers run on the interrupt stack", test_interrupt_stack },
+	/*:*/
+	/*G:937, continued :*/
 	{ "an exception goes to the handler its vector has in the table", test_exception_table },
+	/*:*/
+	/*G:940, continued :*/
 	{ "printk keeps messages above the loglevel and drops the rest", test_printk_levels },
 	{ "a backtrace walks the frame pointers", test_backtrace },
+	/*:*/
+	/*D:465, continued :*/
 	{ "virtio: every device the bus kept is DRIVER_OK with VERSION_1", virtio_test_bus },
 	{ "rng: 64 bytes that are not all the same", rng_test_bytes },
 	{ "rng: a request of two buffers, the free list whole after", rng_test_chain },
+	/*:*/
+	/*D:470, continued :*/
 	{ "rng: twenty one-byte requests come back", rng_test_round_trips },
+	/*:*/
+	/*D:580, continued :*/
 	{ "disk: the configuration is sane", blk_test_config },
 	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
 	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },
 	{ "disk: a read-only disk refuses a write", blk_test_read_only },
+	/*:*/
+	/*D:895, continued :*/
 	{ "net-mac: the network card has a unicast MAC address", net_test_mac },
 	{ "net-rx: the network card's receive queue is full", net_test_rx_buffers },
+	/*:*/
 };
 
+/*G:505, continued :*/
 static const char *skip_why;
 
 int selftest_skip(const char *why)
@@ -552,6 +601,7 @@ int selftest_skip(const char *why)
 	skip_why = why;
 	return SELFTEST_SKIP;
 }
+/*:*/
 
 int guest_selftest(void)
 {
@@ -560,10 +610,12 @@ int guest_selftest(void)
 	for (int i = 0; i < n; i++) {
 		int r = tests[i].run();
 
+		/*G:505, continued :*/
 		if (r == SELFTEST_SKIP)
 			printk("selftest: skip %s (%s)\n", tests[i].name, skip_why);
 		else
 			printk("selftest: %s %s\n", r ? "ok  " : "FAIL", tests[i].name);
+		/*:*/
 		failed += r == 0;
 		skipped += r == SELFTEST_SKIP;
 	}

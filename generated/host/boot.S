@@ -80,10 +80,12 @@ long_mode_high:
 	call host_main
 	ud2
 /*:*/
+/*H:130, continued :*/
 	.section .rodata
 boot_gdt_desc:
 	.word HOST_GDT_ENTRIES * 8 - 1
 	.long PHYS(host_gdt)
+/*:*/
 /*H:140 The boot page tables.
  * The first page tables are built by the assembler, not by code: on a machine
  * where every ring-0 instruction is emulated, a loop filling 2048 entries would
@@ -117,6 +119,7 @@ host_pd:
 	.set addr, addr + 0x200000
 	.endr
 /*:*/
+/*H:135, continued :*/
 	.section .bss
 	.balign 16
 host_boot_stack:
@@ -124,4 +127,5 @@ host_boot_stack:
 	.globl host_boot_stack_top
 host_boot_stack_top:
 	.section .note.GNU-stack, "", @progbits
+/*:*/
 /*:*/

@@ -149,6 +149,7 @@ static const char *parse_device(const char *s, struct lg_device *d, u64 *gsi)
 	return NULL;
 }
 /*:*/
+/*H:935, continued :*/
 static const char *device_problem(const struct lguest *lg, const struct pvh_boot *boot,
 				  const struct lg_device *d, u64 gsi)
 {
@@ -178,6 +179,7 @@ static const char *device_problem(const struct lguest *lg, const struct pvh_boot
 		return "is one device too many";
 	return NULL;
 }
+/*:*/
 /*H:940 The whole list.
  * The Host reads every word of its command line, before and after `--`: QEMU
  * appends its device words to whatever line it was given, so they may land on

@@ -58,13 +58,18 @@ static inline u64 host_image_phys(const void *p)
 	return (u64)p - HOST_KBASE;
 }
 /*:*/
+/*H:200, continued :*/
 void console_write(const char *s, u64 len);
 void host_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void host_exit(u16 status) __attribute__((noreturn));
 void host_panic(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
+/*:*/
+/*H:215, continued :*/
 void segments_init(void);
 void segments_set_trap_stack(u64 top);
+/*:*/
+/*H:250, continued :*/
 #define HVM_MEMMAP_RAM  1
 struct hvm_memmap_entry {
 	u64 addr, size;
@@ -81,6 +86,7 @@ struct pvh_boot {
 void pvh_read(u32 start_info_pa, struct pvh_boot *boot);
 const struct hvm_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa);
 void pvh_guest_args(const char *cmdline, char *out, u64 size);
+/*:*/
 /*H:300 The Guest.
  * The Host runs exactly one Guest, and everything it knows about it is in one
  * structure. We keep lguest's name for it. The Guest's registers are not in
@@ -133,21 +139,29 @@ struct lguest {
 	/*:*/
 };
 /*:*/
+/*H:305, continued :*/
 void window_choose(struct lguest *lg, const struct pvh_boot *boot);
 int lg_address_ok(const struct lguest *lg, u64 addr, u64 len);
 void *from_guest_phys(const struct lguest *lg, u64 addr);
+/*:*/
+/*H:350, continued :*/
 void guest_pagetable_init(struct lguest *lg);
 int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa);
 int guest_read(const struct lguest *lg, u64 va, void *buf, u64 len);
 int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len);
+/*:*/
+/*H:400, continued :*/
 u64 guest_load(struct lguest *lg, const struct pvh_boot *boot, u64 *image_end);
 u64 guest_boot_info(struct lguest *lg, const struct pvh_boot *boot, u64 image_end);
+/*:*/
+/*H:450, continued :*/
 void run_guest(struct lguest *lg) __attribute__((noreturn));
 void lg_switch_to_guest(struct lg_regs *regs);
 void lg_handle_trap(struct lguest *lg);
 void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info);
 void kill_guest(struct lguest *lg, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/*:*/
 /*H:455 The saved registers.
  * This is the layout the Switcher writes and reads, lowest address first. The
  * last five fields are the frame the CPU itself pushes when a trap arrives from
@@ -162,9 +176,12 @@ struct lg_regs {
 	u64 rip, cs, rflags, rsp, ss;
 };
 /*:*/
+/*H:525, continued :*/
 void do_hypercall(struct lguest *lg, struct lg_regs *r);
 void run_hypercall(struct lguest *lg, struct lg_regs *r);
 void host_trap_panic(const u64 *frame) __attribute__((noreturn));
+/*:*/
+/*H:585, continued :*/
 struct shadow;
 void shadow_new_root(struct lguest *lg, u64 gpgdir);
 void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level);
@@ -173,7 +190,10 @@ void shadow_flush_all(struct lguest *lg);
 int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code);
 int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa);
 void shadow_audit(const struct lguest *lg);
+/*:*/
+/*H:670, continued :*/
 void async_run_queue(struct lguest *lg, const struct lg_regs *r);
+/*:*/
 /*H:770 Privileged instructions the Host needs.
  * The LAPIC, the TSC deadline and KVM's clock are all reached through
  * model-specific registers; the TSC through `rdtsc`; what the CPU offers through
@@ -206,25 +226,35 @@ static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 /*:*/
+/*H:775, continued :*/
 void apic_init(u64 tsc_hz, int force_count_mode);
 void apic_eoi(void);
 void apic_timer_arm(u64 deadline);
 void irq_route(struct lguest *lg, u32 gsi, u32 irq);
 void irq_line_mask(struct lguest *lg, u32 irq, int masked);
+/*:*/
+/*H:805, continued :*/
 extern u64 host_tsc_hz;
 void clock_init(void);
 void clock_program(struct lguest *lg);
 void clock_set_event(struct lguest *lg, u64 deadline);
 void clock_tick(struct lguest *lg);
+/*:*/
+/*H:845, continued :*/
 void idt_set_gate(int v, const void *handler, int user);
+/*:*/
+/*H:850, continued :*/
 void interrupts_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info);
 void irq_deliver_pending(struct lguest *lg);
 void irq_host_interrupt(struct lguest *lg, u64 vector);
 u64 irq_lockup_limit(void);
+/*:*/
+/*H:860, continued :*/
 void irq_set_entry(struct lguest *lg, u64 entry);
 void irq_set_stack(struct lguest *lg, u64 top, u64 size);
 void irq_halt(struct lguest *lg);
 void irq_bare_trap(struct lguest *lg, u64 on);
+/*:*/
 /*H:880 When to deliver.
  * `irq_deliver` runs every time the Host is about to return to the Guest,
  * after every trap of any kind, so it must be cheap when there is nothing to
@@ -248,12 +278,16 @@ static inline void irq_deliver(struct lguest *lg)
 		irq_deliver_pending(lg);
 }
 /*:*/
+/*H:905, continued :*/
 void host_image_seal(void);
 void host_image_report(void);
+/*:*/
+/*H:925, continued :*/
 int device_page_ok(const struct lguest *lg, u64 page);
 void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info);
 void devices_irq_unmask(struct lguest *lg, u64 irq);
 void devices_reached(struct lguest *lg, u64 page);
+/*:*/
 
 #endif
 /*:*/

@@ -117,14 +117,20 @@ void run_hypercall(struct lguest *lg, struct lg_regs *r)
 	case LHCALL_FLUSH_ALL:		shadow_flush_all(lg); break;
 	case LHCALL_FLUSH_ASYNC:	break;
 	/*:*/
+	/*H:825, continued :*/
 	case LHCALL_SET_CLOCKEVENT:	clock_set_event(lg, r->rdi); break;
+	/*:*/
+	/*H:860, continued :*/
 	case LHCALL_SET_IRQ_ENTRY:	irq_set_entry(lg, r->rdi); break;
 	case LHCALL_SET_STACK:		irq_set_stack(lg, r->rdi, r->rsi); break;
 	case LHCALL_SEND_INTERRUPTS:	break;
 	case LHCALL_HALT:		irq_halt(lg); break;
 	case LHCALL_NOP:		break;
 	case LHCALL_BARE_TRAP:		irq_bare_trap(lg, r->rdi); break;
+	/*:*/
+	/*H:945, continued :*/
 	case LHCALL_IRQ_UNMASK:		devices_irq_unmask(lg, r->rdi); break;
+	/*:*/
 	default:
 		kill_guest(lg, "unknown hypercall %llu at rip 0x%llx", r->rax, r->rip);
 	}

@@ -210,6 +210,7 @@ static void irq_check_lockup(struct lguest *lg)
 	}
 }
 /*:*/
+/*H:880, continued :*/
 void irq_deliver_pending(struct lguest *lg)
 {
 	struct lg_shared_page *s = lg->shared;
@@ -225,6 +226,7 @@ void irq_deliver_pending(struct lguest *lg)
 	lg->lockup_since = 0;
 	deliver(lg, __builtin_ctzll(s->irq_pending));
 }
+/*:*/
 /*H:890 A real interrupt.
  * A real interrupt reaches `irq_host_interrupt` from `lg_handle_trap` when it
  * interrupted the Guest, or from `irq_at_ring0` when it woke a halted Host.
@@ -321,9 +323,11 @@ void irq_halt(struct lguest *lg)
 	}
 }
 /*:*/
+/*H:900, continued :*/
 void irq_bare_trap(struct lguest *lg, u64 on)
 {
 	(void)lg;
 	idt_set_gate(3, on ? lg_bare_trap : lg_trap_stubs + 3 * LG_TRAP_STUB_SIZE, 1);
 }
+/*:*/
 /*:*/

@@ -38,10 +38,14 @@
 #define SEL_TSS         0x28
 #define HOST_GDT_ENTRIES 7
 /*:*/
+/*H:225, continued :*/
 #define LG_TRAP_STUB_SIZE 16
+/*:*/
+/*H:835, continued :*/
 #define LG_IRQ_STUB_SIZE   32
 #define LG_VECTOR_TIMER    32     /* LG_IRQ_VECTOR_BASE + LG_IRQ_TIMER */
 #define LG_VECTOR_SPURIOUS 0xff
+/*:*/
 /*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. A page-table entry
  * is present (`P`), writable (`W`), reachable from ring 3 (`U`) and, in a
@@ -59,9 +63,11 @@
 #define PTE_PS   0x080
 #define PTE_ADDR_MASK 0x000ffffffffff000
 /*:*/
+/*H:460, continued :*/
 #define X86_FLAGS_FIXED  0x002
 #define X86_FLAGS_TF     0x100
 #define X86_FLAGS_IF     0x200
+/*:*/
 /*H:550 The bits we need.
  * Besides present, writable, user and page-size, the Host reads and writes the
  * accessed (`A`) and dirty (`D`) bits of the Guest's entries, and carries the

@@ -94,6 +94,7 @@ static u16 shadow_page(struct shadow *sh)
 	return i;
 }
 /*:*/
+/*H:570, continued :*/
 static void shadow_release(struct shadow *sh)
 {
 	if (sh->first != NO_PAGE) {
@@ -112,6 +113,7 @@ static void shadow_root_init(struct shadow *sh, u64 gpgdir)
 	pool[sh->root][HOST_PML4_SLOT] = host_image_phys(host_pdpt) | PTE_P | PTE_W;
 	sh->gpgdir = gpgdir;
 }
+/*:*/
 /*H:575 Loading a shadow.
  * Loading a shadow is a write to `%cr3`, which also empties the TLB of
  * everything the previous address space cached. The Host itself does not
@@ -571,6 +573,7 @@ static u64 audit_table(const struct lguest *lg, const u64 *table, int level,
 	return bad;
 }
 /*:*/
+/*H:680, continued :*/
 void shadow_audit(const struct lguest *lg)
 {
 	u64 host_slot = host_image_phys(host_pdpt) | PTE_P | PTE_W;
@@ -588,4 +591,5 @@ void shadow_audit(const struct lguest *lg)
 	host_printf("lguest: shadow audit: %llu roots, %llu pages mapped, %llu outside the window or in the Host's slot\n",
 		    roots, leaves, bad);
 }
+/*:*/
 /*:*/

@@ -118,6 +118,7 @@ static void reflect_trap(struct lguest *lg)
 	r->rflags &= ~(u64)X86_FLAGS_TF;
 }
 /*:*/
+/*S:300, continued :*/
 void host_trap_panic(const u64 *frame)
 {
 	u64 cr2;
@@ -126,6 +127,7 @@ void host_trap_panic(const u64 *frame)
 	host_panic("trap %llu in the Host at rip 0x%llx, error code 0x%llx, cr2 0x%llx",
 		   frame[0], frame[2], frame[1], cr2);
 }
+/*:*/
 
 void lg_handle_trap(struct lguest *lg)
 {

@@ -50,8 +50,10 @@ typedef signed long long s64;
 #define LG_PORT_WINDOW_START  0x510  /* 32-bit write: Guest RAM window start, in pages */
 #define LG_PORT_WINDOW_PAGES  0x514  /* 32-bit write: Guest RAM window size, in pages */
 /*:*/
+/*H:210, continued :*/
 #define LG_EXIT_KILLED        125    /* the exit status of a killed Guest */
 #define LG_EXIT_HOST_PANIC    126    /* the exit status when the Host itself fails */
+/*:*/
 /*M:101 Debugging the chapters.
  * The compiler reads code-only copies of the tangled files, so that a change of
  * prose recompiles nothing, and a small filter turns their line numbers back into
@@ -188,9 +190,11 @@ struct lg_async_call {
 #ifndef __ASSEMBLER__
 struct lg_shared_page {
 	u64 cr2;	/* the address of the last page fault the Host reflected */
+	/*G:620, continued :*/
 	u32 async_queued;	/* calls the Guest has queued, ever (the Guest writes it) */
 	u32 async_done;		/* calls the Host has run, ever (the Host writes it) */
 	struct lg_async_call async[LG_ASYNC_RING_SIZE];
+	/*:*/
 	/*H:760 The flag and the pending word.
 	 * Two words of the shared page carry the whole protocol. `irq_enabled` is the
 	 * Guest's interrupt flag: nonzero means "interrupts may come". `irq_pending` has
@@ -221,7 +225,9 @@ struct lg_boot_info {
 	u64 ram_start;			/* the Guest's RAM window, Guest-physical */
 	u64 ram_size;
 	char cmdline[LG_GUEST_CMDLINE_MAX];	/* the Guest's arguments, NUL-terminated */
+	/*H:760, continued :*/
 	u64 tsc_hz;			/* how fast the TSC runs, in cycles per second */
+	/*:*/
 	/*H:910 The device list in the boot information.
 	 * Each device is three numbers: where its register window starts, how long it is,
 	 * and which *Guest* interrupt it raises. The line number the Launcher gave is the

@@ -75,6 +75,7 @@ bool control_stopped(void)
 	return exit_status >= 0;
 }
 /*:*/
+/*L:670, continued :*/
 int control_exit_status(void)
 {
 	if (kill_reason[0])
@@ -83,6 +84,7 @@ int control_exit_status(void)
 		kill_guest("(the Host gave no reason)");
 	return exit_status;
 }
+/*:*/
 
 /*L:680 The kill reason.
  * The Host's reason is a string in its own memory; it writes the string's
@@ -137,6 +139,7 @@ static void window_access(struct io_region *r, u64 offset, u8 *data, u32 size, b
 }
 /*:*/
 
+/*L:690, continued :*/
 static struct io_region exit_port = {
 	IO_PORT, LG_PORT_EXIT, 1, "exit port", exit_access, NULL,
 };
@@ -153,4 +156,5 @@ void control_init(void)
 	io_register(&kill_reason_port);
 	io_register(&window_ports);
 }
+/*:*/
 /*:*/

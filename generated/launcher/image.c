@@ -20,6 +20,7 @@ static const char *const image_hint[] = {
 	[LG_GUEST_IMAGE] = "a Guest image is an ELF kernel such as build/guest.elf",
 };
 
+/*L:310, continued :*/
 static noreturn void too_large(const char *what, const char *name, const char *verb,
 			       u64 limit)
 {
@@ -27,6 +28,7 @@ static noreturn void too_large(const char *what, const char *name, const char *v
 	     "loaded; is it really a kernel? (--memory sets the RAM)",
 	     what, name, verb, (unsigned long long)(limit >> 20));
 }
+/*:*/
 
 /*L:305 No image larger than the machine.
  * How large may an image be? Whatever we read must end up in the machine's RAM:
@@ -163,6 +165,7 @@ static void image_check_elf(const struct image *img, enum lg_image_kind kind)
 }
 /*:*/
 
+/*L:330, continued :*/
 void image_from_file(struct image *img, const char *path, enum lg_image_kind kind,
 		     u64 limit)
 {
@@ -175,7 +178,9 @@ void image_from_file(struct image *img, const char *path, enum lg_image_kind kin
 		gunzip(img, data, size, limit);
 	image_check_elf(img, kind);
 }
+/*:*/
 
+/*L:340, continued :*/
 extern const u8 lg_builtin_host[], lg_builtin_host_end[];
 extern const u8 lg_builtin_guest[], lg_builtin_guest_end[];
 
@@ -189,4 +194,5 @@ void image_builtin(struct image *img, enum lg_image_kind kind)
 				       lg_builtin_guest, lg_builtin_guest_end - lg_builtin_guest };
 	image_check_elf(img, kind);
 }
+/*:*/
 /*:*/

@@ -15,6 +15,7 @@ static struct io_region *regions[IO_MAX_REGIONS];
 static int nr_regions;
 /*:*/
 
+/*L:610, continued :*/
 void io_register(struct io_region *r)
 {
 	for (int i = 0; i < nr_regions; i++) {
@@ -30,7 +31,9 @@ void io_register(struct io_region *r)
 	lg_say("%s: %s [%#llx, %#llx)", r->name, r->space == IO_PORT ? "ports" : "MMIO",
 	       r->base, r->base + r->len);
 }
+/*:*/
 
+/*L:610, continued :*/
 u64 io_get(const u8 *data, u32 size)
 {
 	u64 value = 0;
@@ -43,6 +46,7 @@ void io_put(u8 *data, u32 size, u64 value)
 {
 	memcpy(data, &value, size < 8 ? size : 8);
 }
+/*:*/
 
 /*L:620 Routing an access.
  * An access belongs to the region that holds its first byte; the region's
@@ -62,6 +66,7 @@ static struct io_region *io_find(enum io_space space, u64 addr)
 }
 /*:*/
 
+/*L:620, continued :*/
 static void io_access(enum io_space space, u64 addr, u8 *data, u32 size, bool write)
 {
 	struct io_region *r = io_find(space, addr);
@@ -75,6 +80,7 @@ static void io_access(enum io_space space, u64 addr, u8 *data, u32 size, bool wr
 	lg_say("unclaimed %u-byte %s %s %#llx", size, write ? "write to" : "read from",
 	       space == IO_PORT ? "port" : "address", addr);
 }
+/*:*/
 
 /*L:630 Port I/O exits.
  * For `in` and `out`, KVM's shared page gives the port, the size and the

@@ -52,6 +52,7 @@ static void kvm_set_up_vm(void)
 	vm.vm_fd = ioctl(vm.kvm_fd, KVM_CREATE_VM, 0);
 	if (vm.vm_fd < 0)
 		err(1, "KVM_CREATE_VM");
+	/*L:230, continued :*/
 	if (ioctl(vm.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
 	    ioctl(vm.vm_fd, KVM_SET_TSS_ADDR, LG_KVM_TSS) < 0)
 		err(1, "KVM_SET_TSS_ADDR");
@@ -61,6 +62,7 @@ static void kvm_set_up_vm(void)
 		if (ioctl(vm.vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
 			err(1, "KVM_SET_IDENTITY_MAP_ADDR");
 	}
+	/*:*/
 	if (ioctl(vm.vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		err(1, "KVM_CREATE_IRQCHIP (the in-kernel interrupt controller)");
 }
@@ -146,6 +148,7 @@ static struct kvm_segment flat_segment(u16 selector, u8 type)
 }
 /*:*/
 
+/*L:260, continued :*/
 static void kvm_set_entry_state(u32 entry, u32 start_info)
 {
 	struct kvm_sregs sregs;
@@ -163,6 +166,7 @@ static void kvm_set_entry_state(u32 entry, u32 start_info)
 	if (ioctl(vm.vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		err(1, "KVM_SET_REGS");
 }
+/*:*/
 
 /*L:270 The vCPU and its shared page.
  * Now the vCPU itself. Its `kvm_run` page is `mmap`ed from the vCPU's

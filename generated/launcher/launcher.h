@@ -137,12 +137,14 @@ void image_from_file(struct image *img, const char *path, enum lg_image_kind kin
 void image_builtin(struct image *img, enum lg_image_kind kind);
 
 /*:*/
+/*L:410, continued :*/
 #define LG_CMDLINE_MAX 8191
 char *pvh_host_cmdline(const char *devices, int guest_argc, char **guest_argv);
 u32 pvh_load_host(const struct image *host);
 u64 pvh_load_module(const struct image *guest);
 u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size);
 
+/*:*/
 /*L:420 One range check.
  * Every offset into an image and every address in RAM is checked the same way:
  * the range `[start, start + len)` must not wrap around and must end within the

@@ -16,9 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/*L:165, continued :*/
 #include <fcntl.h>
+/*:*/
+/*L:170, continued :*/
 #include <stdarg.h>
 #include <time.h>
+/*:*/
 
 struct options {
 	u64 memory_mb;
@@ -74,6 +78,7 @@ static void usage(FILE *out)
 }
 /*:*/
 
+/*L:140, continued :*/
 static u64 parse_memory(const char *arg)
 {
 	char *end;
@@ -88,6 +93,7 @@ static u64 parse_memory(const char *arg)
 		     arg, LG_MEMORY_MIN_MB, LG_MEMORY_MAX_MB);
 	return mb;
 }
+/*:*/
 
 /*L:150 Reading the command line.
  * `getopt_long` does the work. We switch off its own messages (`opterr`) to
@@ -177,6 +183,7 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 		}
 		/*:*/
 	}
+	/*L:155, continued :*/
 	int before = n;
 
 	for (int i = end + 1; i < argc; i++)
@@ -185,9 +192,11 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 		opt->guest_file = words[0], words++, n--;
 	opt->guest_argc = n;
 	opt->guest_argv = words;
+	/*:*/
 }
 /*:*/
 
+/*L:170, continued :*/
 bool lg_verbose;
 static struct timespec start_time;
 
@@ -212,6 +221,7 @@ void lg_say(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
+/*:*/
 /*L:180 The order of events.
  * `main` is the list from this chapter's opening, in code. The Host's command
  * line is built from the devices and the Guest's arguments before anything is
@@ -271,8 +281,10 @@ int main(int argc, char *argv[])
 	else
 		image_builtin(&guest, LG_GUEST_IMAGE);
 	kvm_create_vm(opt.memory_mb << 20);
+	/*L:690, continued :*/
 	serial_init();
 	control_init();
+	/*:*/
 	entry = pvh_load_host(&host);
 	module = pvh_load_module(&guest);
 	start_info = pvh_write_start_info(cmdline, module, guest.size);

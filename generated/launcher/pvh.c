@@ -156,6 +156,7 @@ static void segment_check(const struct image *img, const Elf64_Phdr *ph)
 }
 /*:*/
 
+/*L:445, continued :*/
 #define LG_SEGMENTS_MAX 16
 struct segments {
 	int n;
@@ -185,6 +186,7 @@ static void segments_list(const struct image *img, const Elf64_Ehdr *eh, struct 
 	if (s->n == 0)
 		errx(1, "%s '%s' has nothing to load", img->what, img->name);
 }
+/*:*/
 
 /*L:455 The entry point.
  * The first instruction must be one the image brought. An entry point outside
@@ -253,6 +255,7 @@ static u32 note_entry(const struct image *img, const Elf64_Phdr *ph)
 }
 /*:*/
 
+/*L:450, continued :*/
 static u32 host_entry(const struct image *img, const Elf64_Ehdr *eh)
 {
 	const Elf64_Phdr *ph = (const void *)(img->data + eh->e_phoff);
@@ -266,6 +269,7 @@ static u32 host_entry(const struct image *img, const Elf64_Ehdr *eh)
 	errx(1, "Host image '%s' has no PVH entry note (owner \"Xen\", type 18, "
 	     "XEN_ELFNOTE_PHYS32_ENTRY); it is not a PVH kernel", img->name);
 }
+/*:*/
 
 /*L:460 Loading the segments.
  * The Host's loader goes in that order: first the PVH note, since a file
@@ -289,6 +293,7 @@ static void host_load_segment(const struct image *img, const Elf64_Phdr *ph)
 }
 /*:*/
 
+/*L:460, continued :*/
 u32 pvh_load_host(const struct image *img)
 {
 	const Elf64_Ehdr *eh = elf_header(img);
@@ -303,6 +308,7 @@ u32 pvh_load_host(const struct image *img)
 	lg_say("Host '%s': %zu bytes, PVH entry %#x", img->name, img->size, entry);
 	return entry;
 }
+/*:*/
 
 /*L:475 Checking the Guest before the Host does.
  * The Host checks the Guest image too (*H:400*), and kills the Guest with a

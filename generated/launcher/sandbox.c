@@ -180,6 +180,7 @@ static void sandbox_allow_ioctls(scmp_filter_ctx f, int fd, const unsigned long 
 	}
 }
 /*:*/
+/*L:580, continued :*/
 static void sandbox_allow_with_arguments(scmp_filter_ctx f, enum sandbox_role role)
 {
 	static const unsigned long irq_line[] = { KVM_IRQ_LINE };
@@ -197,6 +198,7 @@ static void sandbox_allow_with_arguments(scmp_filter_ctx f, enum sandbox_role ro
 		sandbox_allow_ioctls(f, vm.vcpu_fd, vcpu_ioctls,
 				     sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]));
 }
+/*:*/
 
 /*M:940 Filters by descriptor.
  * Our `write` is allowed on any descriptor, so a compromised console thread
@@ -312,6 +314,7 @@ static void sandbox_prepare_reports(void)
 }
 /*:*/
 
+/*L:598, continued :*/
 #ifdef LG_TEST_SANDBOX
 static void sandbox_test_open(void)
 {
@@ -324,6 +327,7 @@ static void sandbox_test_open(void)
 #else
 #define sandbox_test_open() ((void)0)
 #endif
+/*:*/
 
 void sandbox_drop_privileges(void)
 {

@@ -24,6 +24,7 @@ static void uart_send(u8 c)
 }
 /*:*/
 
+/*L:710, continued :*/
 static void uart_access(struct io_region *r, u64 offset, u8 *data, u32 size, bool write)
 {
 	bool dlab = uart_regs[UART_LCR] & UART_LCR_DLAB;
@@ -40,7 +41,9 @@ static void uart_access(struct io_region *r, u64 offset, u8 *data, u32 size, boo
 	else if (!write)
 		data[0] = offset == UART_THR && !dlab ? 0 : uart_regs[offset];
 }
+/*:*/
 
+/*L:710, continued :*/
 static struct io_region uart = {
 	IO_PORT, LG_PORT_SERIAL, 8, "serial port", uart_access, NULL,
 };
@@ -49,4 +52,5 @@ void serial_init(void)
 {
 	io_register(&uart);
 }
+/*:*/
 /*:*/

@@ -76,6 +76,7 @@ static void switch_sweep(void)
 			ports[i--] = ports[--nr_ports];
 }
 /*:*/
+/*L:988, continued :*/
 static void switch_reclaim(void)
 {
 	int idle = -1, gone = 0;
@@ -92,6 +93,8 @@ static void switch_reclaim(void)
 		ports[idle].dead = true;
 	switch_sweep();
 }
+/*:*/
+/*L:988, continued :*/
 static int switch_new_port(const struct sockaddr_un *from, socklen_t len)
 {
 	static bool warned;
@@ -109,6 +112,7 @@ static int switch_new_port(const struct sockaddr_un *from, socklen_t len)
 	ports[nr_ports] = (struct port){ .addr = *from, .len = len, .heard = switch_now() };
 	return nr_ports++;
 }
+/*:*/
 /*L:987 Ports.
  * Addresses are compared whole, length and bytes: the Launchers' addresses are
  * abstract names the kernel made up, which may contain any byte. :*/
@@ -122,12 +126,14 @@ static int switch_port(const struct sockaddr_un *from, socklen_t len)
 	return switch_new_port(from, len);
 }
 /*:*/
+/*L:988, continued :*/
 static void switch_send(int fd, int p, const u8 *frame, size_t len)
 {
 	if (sendto(fd, frame, len, MSG_DONTWAIT, (struct sockaddr *)&ports[p].addr,
 		   ports[p].len) < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
 		ports[p].dead = true;
 }
+/*:*/
 /*M:901 Ports per user.
  * A local user who keeps sixty-four sockets open and lets each of them say
  * hello every second still fills the switch. The switch could ask the kernel
@@ -214,6 +220,7 @@ static void switch_remove_stale(const char *path, const struct sockaddr_un *addr
 	unlink(path);
 }
 /*:*/
+/*L:993, continued :*/
 
 static int switch_bind(const char *path)
 {
@@ -235,6 +242,7 @@ static int switch_bind(const char *path)
 		err(1, "switch: cannot bind %s", path);
 	return fd;
 }
+/*:*/
 /*M:902 A race at the path.
  * Between the probe that finds a socket stale and the `unlink`, another
  * switch could remove the same corpse and bind a live socket in its place,
@@ -268,6 +276,7 @@ static void switch_take(int fd)
 	switch_sweep();
 }
 /*:*/
+/*L:996, continued :*/
 int switch_main(int argc, char *argv[])
 {
 	int fd;
@@ -284,4 +293,5 @@ int switch_main(int argc, char *argv[])
 	for (;;)
 		switch_take(fd);
 }
+/*:*/
 /*:*/

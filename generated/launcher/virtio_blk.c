@@ -82,6 +82,7 @@ static u8 blk_read(struct blk *b, struct vq_chain *c, u64 sector, u32 *written)
 	return VIRTIO_BLK_S_OK;
 }
 /*:*/
+/*L:922, continued :*/
 static u8 blk_write(struct blk *b, struct vq_chain *c, u64 sector)
 {
 	u64 len = c->out_len - sizeof(struct virtio_blk_outhdr);
@@ -93,6 +94,7 @@ static u8 blk_write(struct blk *b, struct vq_chain *c, u64 sector)
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
 }
+/*:*/
 /*L:924 Flush and identity.
  * A flush is `fdatasync`: the data and whatever metadata is needed to read it
  * back (the file's size), without the rest.
@@ -261,6 +263,7 @@ static void blk_once(const struct stat *st, const char *path, bool read_only)
 	blk_images[blk_nr_images++] = (struct blk_image){ dev, ino, read_only, path };
 }
 /*:*/
+/*L:931, continued :*/
 static void blk_lock(int fd, const char *path, bool read_only)
 {
 	struct flock lock = { .l_type = read_only ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
@@ -274,6 +277,8 @@ static void blk_lock(int fd, const char *path, bool read_only)
 	warn("--block=%s: cannot lock the image, so nothing keeps other programs from "
 	     "writing it", path);
 }
+/*:*/
+/*L:931, continued :*/
 static void blk_open(struct blk *b, const char *path)
 {
 	struct stat st;
@@ -285,6 +290,7 @@ static void blk_open(struct blk *b, const char *path)
 	blk_once(&st, path, b->read_only);
 	blk_lock(b->fd, path, b->read_only);
 }
+/*:*/
 /*M:980 Locks QEMU understands.
  * QEMU locks a few single bytes of an image (one per permission it holds,
  * from offset 100, and one per permission it will not share, from offset
@@ -309,9 +315,11 @@ void blk_add(const char *value)
 		err(1, "--block");
 	if (comma && strcmp(comma, ",ro") == 0)
 		*comma = '\0', b->read_only = true;
+	/*L:933, continued :*/
 	if (blk_nr_images == BLK_MAX_DISKS)
 		errx(LG_EXIT_USAGE, "--block=%s: too many disks; the Guest sees at most %d, so leave "
 		     "one out", path, BLK_MAX_DISKS);
+	/*:*/
 	blk_open(b, path);
 	b->config.seg_max = VQ_MAX_SEGS - 2;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

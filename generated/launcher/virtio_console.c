@@ -94,6 +94,7 @@ static void console_catch(int sig, void (*handler)(int))
 		sigaction(sig, &sa, NULL);
 }
 /*:*/
+/*L:909, continued :*/
 static void console_raw_again(int sig)
 {
 	(void)sig;
@@ -114,6 +115,8 @@ static void console_stop(int sig)
 	signal(sig, console_stop);
 	console_raw_again(sig);
 }
+/*:*/
+/*L:909, continued :*/
 static void console_raw_tty(void)
 {
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
@@ -140,6 +143,7 @@ static void console_raw_tty(void)
 	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw_termios) < 0)
 		warn("console: cannot put the terminal in raw mode");
 }
+/*:*/
 /*M:908 A terminal that changes size.
  * We offer no `VIRTIO_CONSOLE_F_SIZE`, so the Guest never learns the
  * terminal's rows and columns. SIGWINCH, a `TIOCGWINSZ` and a configuration
@@ -286,6 +290,7 @@ static void console_end_of_input(struct console *con)
 	con->eof = true;
 }
 /*:*/
+/*L:913, continued :*/
 static void console_read(struct console *con)
 {
 	ssize_t n = read(STDIN_FILENO, con->input, sizeof(con->input));
@@ -301,6 +306,7 @@ static void console_read(struct console *con)
 	con->input_off = 0;
 	con->last = con->input[n - 1];
 }
+/*:*/
 /*L:914 The console's handlers.
  * A kick may mean new output or new receive buffers, so `notify` does both.
  * Input waiting on standard input triggers `fd_ready`. Reset forgets input

@@ -31,6 +31,7 @@ static const struct {
 	{ "--net=", net_add_switch },
 };
 /*:*/
+/*L:902, continued :*/
 bool virtio_parse_option(const char *arg)
 {
 	virtio_add_console_once();
@@ -50,6 +51,7 @@ bool virtio_parse_option(const char *arg)
 	}
 	return false;
 }
+/*:*/
 /*L:904 Telling the Host where the devices are.
  * The Host learns about our devices as Linux would: one word per device on its
  * command line, `virtio_mmio.device=0x200@0xd0000000:5`, the window's size,
@@ -71,9 +73,11 @@ char *virtio_cmdline(void)
 	return line;
 }
 /*:*/
+/*L:904, continued :*/
 void virtio_devices_start(void)
 {
 	virtio_add_console_once();
 	virtio_start_all();
 }
+/*:*/
 /*:*/

@@ -84,6 +84,7 @@ static void virtio_irq_line(struct virtio_dev *d, int level)
 		err(1, "%s: KVM_IRQ_LINE %u", d->name, d->gsi);
 }
 /*:*/
+/*L:875, continued :*/
 void virtio_interrupt(struct virtio_dev *d, u32 why)
 {
 	u32 was = d->isr;
@@ -92,6 +93,8 @@ void virtio_interrupt(struct virtio_dev *d, u32 why)
 	if (!was)
 		virtio_irq_line(d, 1);
 }
+/*:*/
+/*L:875, continued :*/
 static void virtio_ack(struct virtio_dev *d, u32 bits)
 {
 	u32 was = d->isr;
@@ -100,6 +103,7 @@ static void virtio_ack(struct virtio_dev *d, u32 bits)
 	if (was && !d->isr)
 		virtio_irq_line(d, 0);
 }
+/*:*/
 /*M:870 Why not `irqfd`?
  * Each raise and each lower is a system call, and KVM has a way to save one:
  * `KVM_IRQFD` with a *resample* eventfd raises the line when we write to one
@@ -260,6 +264,7 @@ static void virtio_write_queue(struct virtio_dev *d, u64 offset, u32 v)
 		virtio_queue_ready(d, vq, v);
 }
 /*:*/
+/*L:890, continued :*/
 static void virtio_write(struct virtio_dev *d, u64 offset, u32 v)
 {
 	u32 shift = 32 * (d->driver_features_sel & 1);
@@ -279,6 +284,7 @@ static void virtio_write(struct virtio_dev *d, u64 offset, u32 v)
 	default:				virtio_write_queue(d, offset, v);
 	}
 }
+/*:*/
 /*L:892 The configuration space.
  * From offset 0x100 the window shows the device's configuration structure,
  * byte for byte; drivers read its fields with accesses of the field's size.
@@ -316,12 +322,14 @@ static void virtio_access(struct io_region *r, u64 offset, u8 *data, u32 size, b
 	pthread_mutex_unlock(&d->lock);
 }
 /*:*/
+/*L:895, continued :*/
 #define VIRTIO_FD_READY (POLLIN | POLLHUP | POLLERR | POLLNVAL)
 
 static int virtio_worker_fd(struct virtio_dev *d)
 {
 	return d->status & VIRTIO_STATUS_DRIVER_OK ? d->poll_fd : -1;
 }
+/*:*/
 /*L:895 The worker thread.
  * Each device has one thread that does its work. It sleeps in `poll` on two
  * descriptors: the eventfd the Guest's kicks arrive on, and the device's own

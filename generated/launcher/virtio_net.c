@@ -71,6 +71,7 @@ static bool net_hello(struct net *n)
 	return net_join(n);
 }
 /*:*/
+/*L:982, continued :*/
 
 static bool net_resend_after_rejoin(struct net *n, unsigned k)
 {
@@ -78,6 +79,7 @@ static bool net_resend_after_rejoin(struct net *n, unsigned k)
 		return false;
 	return writev(n->fd, n->frame, k) >= 0;
 }
+/*:*/
 /*L:983 Keeping in touch.
  * That repairs a Guest that sends. A Guest that only listens never sends, so
  * it would never notice the new switch, and the new switch, which floods
@@ -290,6 +292,7 @@ static void net_mac(struct net *n)
 	n->config.mac[5] = pid;
 }
 /*:*/
+/*L:970, continued :*/
 static struct net *net_add(int fd, const char *what)
 {
 	struct net *n = calloc(1, sizeof(*n));
@@ -305,6 +308,7 @@ static struct net *net_add(int fd, const char *what)
 	       n->config.mac[3], n->config.mac[4], n->config.mac[5]);
 	return n;
 }
+/*:*/
 /*L:975 A tap device.
  * A tap device is made by opening `/dev/net/tun` and naming the kind of
  * interface we want with `TUNSETIFF`: a tap (Ethernet frames, where a *tun*
@@ -339,6 +343,7 @@ static void net_configure_tap(const char ifname[IFNAMSIZ], struct in_addr ip)
 	close(s);
 }
 /*:*/
+/*L:975, continued :*/
 void net_add_tap(const char *value)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
@@ -358,6 +363,7 @@ void net_add_tap(const char *value)
 	lg_say("--tunnet: %s is %s/24", ifr.ifr_name, value);
 	net_add(fd, ifr.ifr_name);
 }
+/*:*/
 /*L:980 Plugging into a switch.
  * A Guest LAN is a UNIX datagram socket. We make our own socket and let the
  * kernel give it an *abstract* address of its own (a `bind` with only the

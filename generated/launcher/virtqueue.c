@@ -69,6 +69,7 @@ static u16 vq_avail_idx(struct virtqueue *vq, const char *name)
 	return idx;
 }
 /*:*/
+/*L:840, continued :*/
 static u16 vq_next_head(struct virtqueue *vq, const char *name)
 {
 	u16 head = READ_ONCE(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
@@ -78,6 +79,7 @@ static u16 vq_next_head(struct virtqueue *vq, const char *name)
 	vq->last_avail++;
 	return head;
 }
+/*:*/
 /*L:845 Walking a chain.
  * A descriptor, copied out of the table whole, becomes one `iovec`. The
  * specification puts all the buffers the device reads before all those it
@@ -105,6 +107,7 @@ static void vq_add_segment(struct vq_chain *c, const struct vring_desc *d, const
 		kill_guest("%s: chain is longer than 4 GiB", name);
 }
 /*:*/
+/*L:845, continued :*/
 static const u8 *vq_indirect(struct virtqueue *vq, const struct vring_desc *d,
 			     bool nested, u32 *max, const char *name)
 {
@@ -120,6 +123,8 @@ static const u8 *vq_indirect(struct virtqueue *vq, const struct vring_desc *d,
 	*max = d->len / sizeof(struct vring_desc);
 	return guest_ptr(d->addr, d->len);
 }
+/*:*/
+/*L:845, continued :*/
 static void vq_walk(struct virtqueue *vq, struct vq_chain *c, u16 head, const char *name)
 {
 	const u8 *table = (const u8 *)vq->desc;
@@ -175,6 +180,7 @@ static void vq_walk(struct virtqueue *vq, struct vq_chain *c, u16 head, const ch
 				   name, i, max);
 	}
 }
+/*:*/
 /*L:848 Popping and pushing.
  * Popping a chain is the three steps in order: is there one, which is its
  * head, walk it. `vq_unpop` gives the last chain back untouched, for a device
@@ -197,6 +203,7 @@ void vq_unpop(struct virtqueue *vq)
 	vq->last_avail--;
 }
 /*:*/
+/*L:848, continued :*/
 void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written)
 {
 	struct vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->num - 1)];
@@ -206,6 +213,7 @@ void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	WRITE_ONCE(vq->used->idx, ++vq->used_idx);
 }
+/*:*/
 /*L:850 Notifications, and EVENT_IDX.
  * Every notification costs: a Guest's kick (a store to `QueueNotify`) is a VM
  * exit, an interrupt is a trip through the Host into the Guest. Both sides
@@ -327,6 +335,7 @@ static u64 iov_copy(const struct iovec *iov, unsigned n, u64 off, u8 *buf, u64 l
 	return done;
 }
 /*:*/
+/*L:860, continued :*/
 u64 iov_copy_from(const struct iovec *iov, unsigned n, u64 off, void *dst, u64 len)
 {
 	return iov_copy(iov, n, off, dst, len, false);
@@ -354,4 +363,5 @@ unsigned iov_slice(const struct iovec *iov, unsigned n, u64 off, u64 len, struct
 	}
 	return k;
 }
+/*:*/
 /*:*/
