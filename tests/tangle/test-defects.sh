@@ -205,6 +205,33 @@ if awk '/^H:100/{s=1} /^H:200/{s=0} s' "$work/cover.tale" | grep -q after_the_as
 	ok tale-tells-continued-code; else fail tale-tells-continued-code "$(head -20 "$work/cover.tale")"; fi
 if talecheck cover >"$work/diff" 2>&1; then ok continued-tale-check; else fail continued-tale-check "$(head "$work/diff")"; fi
 
+# ---- code continued after an aside, used inside another step's code, is
+# still its own step's (blk_test_read_twice is D:580's, not its file's step)
+book nested <<'EOF'
+=== 40-host.nw
+# The Host
+
+@ H:100 The file.
+<<host/a.c>>=
+int a;
+<<the tests>>
+@
+
+@ H:110 The tests.
+<<the tests>>=
+int test_one(void) { return 1; }
+@
+
+An aside between the two halves.
+<<the tests>>=
+int test_two(void) { return 2; }
+@
+EOF
+tangle nested 2>"$work/err" || fail nested-tangles "$(cat "$work/err")"
+"$T/tale" "$work/nested/gen" >"$work/nested.tale"
+if awk '/^H:110, continued/{s=1} s' "$work/nested.tale" | grep -q test_two; then
+	ok continued-code-is-its-own-steps; else fail continued-code-is-its-own-steps "$(cat "$work/nested.tale")"; fi
+
 # ---- a chapter of prose alone, with an M: note and no code, is accepted
 book codeless <<'EOF'
 === 40-host.nw
