@@ -1234,29 +1234,39 @@ static int first_difference(const char *a, const char *b)
 	return differ ? line : 0;
 }
 
-static int git_unchanged(const char *path)
+/* Is the file as the last commit has it?  1 yes, 0 no, -1 git cannot say. */
+static int git_committed(const char *path)
 {
-	char cmd[4200];
+	char cmd[8400];
+	int status;
 
 	if (strchr(path, '\'') || strlen(path) > 4000)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "git diff --quiet HEAD -- '%s' 2>/dev/null", path);
-	int status = system(cmd);
-	/* 1 is "differs"; no git, or no repository, cannot say: not edited. */
-	return !(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+		return -1;
+	snprintf(cmd, sizeof(cmd), "git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
+		 "git diff --quiet HEAD -- '%s' 2>/dev/null", path, path);
+	status = system(cmd);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		return -1;
+	return WEXITSTATUS(status) == 0;
 }
 
-/* 0 if the file is as we left it, else the line of the first hand edit. */
+/* 0 if the file is as we left it, else the line of the first hand edit.
+ * A file as committed is no hand edit either: git wrote it (a checkout, a
+ * merge), and the record is what is out of date.  Without a record (after
+ * make clean) git alone decides; where git cannot say, a file is trusted. */
 static int hand_edited(const char *gen, const char *path)
 {
 	char old[8300];
+	int line;
 
 	if (access(path, F_OK) != 0)
 		return 0;
 	snprintf(old, sizeof(old), "%s/%s", record, path + strlen(gen) + 1);
-	if (access(old, F_OK) == 0)
-		return first_difference(old, path);
-	return git_unchanged(path) ? 0 : 1;
+	if (access(old, F_OK) == 0) {
+		line = first_difference(old, path);
+		return line && git_committed(path) != 1 ? line : 0;
+	}
+	return git_committed(path) == 0;
 }
 
 static void refuse_edit(const char *path, int line, const char *what)

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static int nerrors;
 
@@ -376,6 +377,20 @@ static void write_chapter(struct chapter *c)
 
 /* ------------------------------------------------------------ the walk */
 
+/* Is the file as the last commit has it?  (No git: we cannot say, so no.) */
+static int committed(const char *path)
+{
+	char cmd[8400];
+	int status;
+
+	if (strchr(path, '\'') || strlen(path) > 8000)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
+		 "git diff --quiet HEAD -- '%s' 2>/dev/null", path, path);
+	status = system(cmd);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static const char *record_dir, *gen_dir;
 
 static void compare(const char *rel)
@@ -395,6 +410,8 @@ static void compare(const char *rel)
 		return;
 	}
 	if (read_text(rpath, &old) < 0 || !(w = read_map(mpath, &nw)))
+		return;
+	if (committed(gpath))   /* git wrote it (a merge, a checkout), not a hand */
 		return;
 	nh = diff(&old, &new, &h);
 	if (nh < 0) {

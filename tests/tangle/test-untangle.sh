@@ -62,4 +62,20 @@ if [ -n "$t" ]; then
 	if diff -r "$work/before" chapters >/dev/null; then ok refused-untangle-changes-nothing
 	else fail refused-untangle-changes-nothing "a chapter changed"; fi
 else skip untangle-refuses-prose "generated/$f has no tale comment"; fi
+
+# ---- what git wrote (a merge, a checkout) is no hand edit; a hand edit is one
+cp "$work/before/"*.nw chapters/ 2>/dev/null
+git() { command git -c user.name=test -c user.email=test@invalid "$@"; }
+if command -v git >/dev/null && git init -q . && git add -A . && git commit -qm base; then
+	mk tangle >/dev/null 2>&1
+	git add -A . && git commit -qm tangled
+	sed -i "${n}s|\$| /* from a merge */|" "generated/$f"
+	git commit -qam "a merge that brought generated/$f"
+	if mk tangle >"$work/out" 2>&1; then ok git-written-file-not-hand-edit
+	else fail git-written-file-not-hand-edit "$(head -2 "$work/out")"; fi
+	sed -i "${n}s|\$| /* by hand */|" "generated/$f"
+	rm -rf build/tangled        # as after make clean: git alone decides
+	if mk tangle >"$work/out" 2>&1; then fail guard-without-record "accepted a hand edit"
+	else contains guard-without-record "$work/out" "generated/$f:1: edited by hand"; fi
+else skip git-written-file-not-hand-edit "git cannot make a repository here"; fi
 exit 0
