@@ -383,7 +383,7 @@ static int committed(const char *path)
 	char cmd[8400];
 	int status;
 
-	if (strchr(path, '\'') || strlen(path) > 8000)
+	if (strchr(path, '\'') || strlen(path) > 4000)
 		return 0;
 	snprintf(cmd, sizeof(cmd), "git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
 		 "git diff --quiet HEAD -- '%s' 2>/dev/null", path, path);
@@ -411,9 +411,9 @@ static void compare(const char *rel)
 	}
 	if (read_text(rpath, &old) < 0 || !(w = read_map(mpath, &nw)))
 		return;
-	if (committed(gpath))   /* git wrote it (a merge, a checkout), not a hand */
-		return;
 	nh = diff(&old, &new, &h);
+	if (nh > 0 && committed(gpath))   /* git wrote it (a merge, a checkout), not a hand */
+		return;
 	if (nh < 0) {
 		refuse(gpath, 1, "too much of the file changed to place the edits; make them in the chapters");
 		return;
