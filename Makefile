@@ -83,7 +83,8 @@ untangle: $(UNTANGLE) $(LGTANGLE)
 	@$(UNTANGLE) build/tangled generated $(UNTANGLE_DIR)/chapters
 	@cd $(UNTANGLE_DIR) && $(MARKUP) chapters/*.nw | ../../$(LGTANGLE) --generated gen
 	@if ! diff -r generated $(UNTANGLE_DIR)/gen >$(UNTANGLE_DIR)/diff; then cat $(UNTANGLE_DIR)/diff; \
-	  echo "untangle: the chapters so edited would not tangle to generated/ as it stands; nothing changed"; exit 1; fi
+	  echo "untangle: the chapters so edited would not tangle to generated/ as it stands (the lines marked > are"; \
+	  echo "  the other uses of a chunk used more than once: edit them alike, or edit the chapter); nothing changed"; exit 1; fi
 	@for f in $(UNTANGLE_DIR)/chapters/*.nw; do \
 	  cmp -s $$f chapters/$${f##*/} || { cp $$f chapters/$${f##*/}; echo "untangle: changed chapters/$${f##*/}"; }; done
 	@$(MAKE) --no-print-directory tangle

@@ -61,14 +61,29 @@ if [ -n "$t" ]; then
 	else contains untangle-refuses-prose "$work/out" "generated/$f:$t: the edit touches the tale's prose"; fi
 	if diff -r "$work/before" chapters >/dev/null; then ok refused-untangle-changes-nothing
 	else fail refused-untangle-changes-nothing "a chapter changed"; fi
+	sed -i "${t}s| (edited)\$||" "generated/$f"
 else skip untangle-refuses-prose "generated/$f has no tale comment"; fi
+
+# ---- an edit of one use of a chunk used twice is refused, and changes nothing
+read -r uf un < <(cd build/tangled && find . -name '*.lines' | sort | xargs awk '
+	{ split($0, m, " ") } m[3] == "c" && !(m[1] in seen) { seen[m[1]] = FILENAME " " FNR; next }
+	m[3] == "c" { print seen[m[1]]; exit }')
+uf=${uf#./}; uf=${uf%.lines}
+if [ -n "$uf" ] && cp -r chapters "$work/before2"; then
+	sed -i "${un}s|\$| /* one use only */|" "generated/$uf"
+	if mk untangle >"$work/out" 2>&1; then fail untangle-refuses-one-use "accepted"
+	else contains untangle-refuses-one-use "$work/out" "the other uses of a chunk used more than once"; fi
+	if diff -r "$work/before2" chapters >/dev/null; then ok refused-one-use-changes-nothing
+	else fail refused-one-use-changes-nothing "a chapter changed"; fi
+	sed -i "${un}s| /\* one use only \*/\$||" "generated/$uf"
+else skip untangle-refuses-one-use "no chunk is used twice"; fi
 
 # ---- what git wrote (a merge, a checkout) is no hand edit; a hand edit is one
 cp "$work/before/"*.nw chapters/ 2>/dev/null
 git() { command git -c user.name=test -c user.email=test@invalid "$@"; }
 if command -v git >/dev/null && git init -q . && git add -A . && git commit -qm base; then
 	mk tangle >/dev/null 2>&1
-	git add -A . && git commit -qm tangled
+	git add -A . && git commit -qm tangled >/dev/null 2>&1
 	sed -i "${n}s|\$| /* from a merge */|" "generated/$f"
 	git commit -qam "a merge that brought generated/$f"
 	if mk tangle >"$work/out" 2>&1; then ok git-written-file-not-hand-edit
