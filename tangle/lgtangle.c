@@ -1234,7 +1234,8 @@ static int first_difference(const char *a, const char *b)
 	return differ ? line : 0;
 }
 
-/* Is the file as the last commit has it?  1 yes, 0 no, -1 git cannot say. */
+/* Is the file as git's index has it (checked out, merged, staged)?
+ * 1 yes, 0 no (or not tracked), -1 git cannot say. */
 static int git_committed(const char *path)
 {
 	char cmd[8400];
@@ -1243,7 +1244,7 @@ static int git_committed(const char *path)
 	if (strchr(path, '\'') || strlen(path) > 4000)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
-		 "git diff --quiet HEAD -- '%s' 2>/dev/null", path, path);
+		 "git diff --quiet -- '%s' 2>/dev/null", path, path);
 	status = system(cmd);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
 		return -1;
@@ -1251,8 +1252,9 @@ static int git_committed(const char *path)
 }
 
 /* 0 if the file is as we left it, else the line of the first hand edit.
- * A file as committed is no hand edit either: git wrote it (a checkout, a
- * merge), and the record is what is out of date.  Without a record (after
+ * A file as git's index has it is no hand edit either: git wrote it (a
+ * checkout, a merge, a conflict resolved and added), and the record is
+ * what is out of date.  Without a record (after
  * make clean) git alone decides; where git cannot say, a file is trusted. */
 static int hand_edited(const char *gen, const char *path)
 {

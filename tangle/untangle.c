@@ -377,7 +377,7 @@ static void write_chapter(struct chapter *c)
 
 /* ------------------------------------------------------------ the walk */
 
-/* Is the file as the last commit has it?  (No git: we cannot say, so no.) */
+/* Is the file as git's index has it?  (No git: we cannot say, so no.) */
 static int committed(const char *path)
 {
 	char cmd[8400];
@@ -386,7 +386,7 @@ static int committed(const char *path)
 	if (strchr(path, '\'') || strlen(path) > 4000)
 		return 0;
 	snprintf(cmd, sizeof(cmd), "git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
-		 "git diff --quiet HEAD -- '%s' 2>/dev/null", path, path);
+		 "git diff --quiet -- '%s' 2>/dev/null", path, path);
 	status = system(cmd);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
