@@ -267,7 +267,7 @@ static void kvm_report_exit(struct kvm_run *run)
 		fprintf(stderr, "lguest: unexpected KVM exit reason %u\n", run->exit_reason);
 	}
 	kvm_dump_registers();
-	exit(LG_EXIT_HOST_CRASHED);
+	exit(LG_EXIT_HOST_PANIC);
 }
 /*:*/
 

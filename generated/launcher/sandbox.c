@@ -267,7 +267,7 @@ static void sandbox_refused(int sig, siginfo_t *si, void *context)
 	sandbox_say_number(nr);
 	sandbox_say(", which its filter forbids; this is a bug (or an attack), and the "
 		    "Launcher stops (--sandbox=off to debug)\n");
-	_exit(LG_EXIT_HOST_CRASHED);
+	_exit(LG_EXIT_HOST_PANIC);
 }
 /*:*/
 
