@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw, chapters/21-drivers-console.nw and
+ * chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:230 The Guest's private header.
  * The Guest's files share a header, as the Host's do. The hypercall itself is
  * one inline function: the `int $0x1f` with its four registers, and `memory` in

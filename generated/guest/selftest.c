@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw, chapters/21-drivers-console.nw,
+ * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:500 The self-test table.
  * `selftest` on the command line runs a table of tests inside the Guest, each a
  * name and a function returning true for a pass, and powers off with 0 if all

@@ -1,4 +1,6 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw, chapters/41-host-paging.nw,
+ * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:150 The Host's private header.
  * The Host's C files share one header. It brings in the ABI and the library,
  * says how to talk to ports, how to turn a physical address into a pointer

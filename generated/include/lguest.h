@@ -1,4 +1,7 @@
-/* Tangled from chapters/00-preparation.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/00-preparation.nw, chapters/10-guest.nw,
+ * chapters/11-guest-memory.nw, chapters/40-host.nw,
+ * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*P:100 The one header every part shares.
  * The Launcher, the Host and the Guest are three programs built with three sets of
  * compiler flags, yet they must agree on numbers: which hypercall is which, which

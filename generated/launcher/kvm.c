@@ -1,4 +1,5 @@
 /* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/*L:200, continued :*/
 /* The conversation with KVM: the VM, its memory, its vCPU, the run loop. */
 #include "launcher.h"
 #include <err.h>
@@ -317,4 +318,5 @@ int kvm_run_vcpu(void)
 	}
 	return control_exit_status();
 }
+/*:*/
 /*:*/

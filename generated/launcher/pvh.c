@@ -1,4 +1,5 @@
 /* Tangled from chapters/31-launcher-pvh.nw by `make tangle`: edit the chapter, not this file. */
+/*L:410, continued :*/
 /* The PVH boot protocol: the Host's ELF, its module, its start_info. */
 #include "launcher.h"
 #include "pvh.h"
@@ -385,4 +386,5 @@ u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size)
 	lg_say("Host command line: \"%s\"", cmdline);
 	return LG_BOOT_PAGE;
 }
+/*:*/
 /*:*/

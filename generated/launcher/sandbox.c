@@ -1,4 +1,5 @@
 /* Tangled from chapters/36-launcher-sandbox.nw by `make tangle`: edit the chapter, not this file. */
+/*L:560, continued :*/
 /* Confinement: seccomp filters per thread, --user, --chroot. */
 #include "virtio.h"
 #include <err.h>
@@ -469,4 +470,5 @@ void sandbox_enter_device(u32 device_id, const char *thread)
 
 	sandbox_enter(role, thread);
 }
+/*:*/
 /*:*/
