@@ -1,5 +1,4 @@
-/* Tangled from chapters/40-host.nw, chapters/41-host-paging.nw and
- * chapters/42-host-interrupts.nw
+/* Tangled from chapters/40-host.nw and chapters/42-host-interrupts.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*H:100 The Host's address space.
  * Every address space the Host ever uses, its own at boot and the Guest's later,

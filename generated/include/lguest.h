@@ -1,5 +1,5 @@
 /* Tangled from chapters/00-preparation.nw, chapters/10-guest.nw,
- * chapters/11-guest-memory.nw, chapters/40-host.nw,
+ * chapters/11-guest-memory.nw, chapters/30-launcher.nw,
  * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*P:100 The one header every part shares.
