@@ -49,13 +49,6 @@ typedef signed long long s64;
 /*:*/
 #define LG_EXIT_KILLED        125    /* the exit status of a killed Guest */
 #define LG_EXIT_HOST_PANIC    126    /* the exit status when the Host itself fails */
-/*M:101 Debugging the chapters.
- * The compiler reads code-only copies of the tangled files, so that a change of
- * prose recompiles nothing, and a small filter turns their line numbers back into
- * chapter lines in every diagnostic. A debugger, though, reads line numbers from
- * the DWARF data, which still names the copies. Teaching `gdb` the same map, by a
- * Python extension that rewrites its source lookups, would make the chapters the
- * source in the debugger too. */
 /*P:130 The hypercall's trap number.
  * lguest's Guests called their Host with `int $0x1f`, and ours do too. It is the
  * one number here that every later chapter leans on, the Guest to make the call,
