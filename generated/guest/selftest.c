@@ -472,7 +472,7 @@ int blk_test_read_only(void);
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
  * (printing zero bytes) with the time-stamp counter, which ring 3 may read, and
  * report the average in TSC cycles. On hardware KVM it is a few hundred cycles;
- * on the nested, emulated KVM this book was written on, the trap alone costs
+ * on the book's machine (two CPUs, a nested kvm_pvm, 2026) the trap alone costs
  * over twelve microseconds and every Host instruction half a microsecond more,
  * so expect tens of thousands. :*/
 static u64 rdtsc(void)

@@ -8,7 +8,7 @@
  * it kills a Guest it takes it again and says whether they match. The tests read
  * that line after every kill. The sum is FNV-style, an exclusive-or and a
  * multiply per 64-bit word: a few thousand emulated instructions, a couple of
- * milliseconds at boot. :*/
+ * milliseconds at boot on the book's machine. :*/
 /* A checksum of the Host's code and constants, to prove a kill left them alone. */
 #include "host.h"
 

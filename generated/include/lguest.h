@@ -131,8 +131,8 @@ struct lg_async_call {
 /*:*/
 /*H:750 The interrupt numbers.
  * A Guest has up to 64 interrupts, numbered 0 to 63, one bit each in a 64-bit
- * word. Interrupt 0 is the clock. The rest are for devices, which later chapters
- * route here. The Guest sees interrupt `n` arrive as vector `32 + n`, right after
+ * word. Interrupt 0 is the clock. The rest are for devices, which *Devices:
+ * windows and lines* routes here. The Guest sees interrupt `n` arrive as vector `32 + n`, right after
  * the 32 vectors Intel reserves for exceptions, so that one frame layout serves
  * both and the vector says which it was. The Host's own interrupt vectors are
  * the same numbers: the LAPIC timer raises vector 32, and the device whose Guest
@@ -173,8 +173,9 @@ struct lg_async_call {
  * read and write freely. For now it carries one thing the Guest cannot get any
  * other way: the address of its last page fault. The CPU leaves that in `%cr2`,
  * a register ring 3 may not read, so the Host copies it here before it hands
- * the fault to the Guest. Later chapters add the virtual interrupt flag and the
- * hypercall ring; each adds to the family of fields. :*/
+ * the fault to the Guest. *The Guest's memory* adds the hypercall ring and
+ * *Interrupts and the clock* the virtual interrupt flag; each adds to the family
+ * of fields. :*/
 #ifndef __ASSEMBLER__
 struct lg_shared_page {
 	u64 cr2;	/* the address of the last page fault the Host reflected */
