@@ -70,9 +70,9 @@ u64 probe_outb(void);
 int regs_survive_hypercall(void);
 /*G:505 A test that could not run.
  * A disk test on a machine with no disk has nothing to be wrong about, and
- * nothing to be right about either. It used to pass, with a note above its
- * line; a run with no devices then printed a row of `ok` and a total that said
- * nothing had failed, which was true and told the reader the wrong story. So a
+ * nothing to be right about either. Were it to pass, a run with no devices
+ * would print a row of `ok` and a total that said nothing had failed, which
+ * would be true and would tell the reader the wrong story. So a
  * test that cannot run says *skip*, with its reason, and the total counts it
  * apart, as `selftest: 40 passed, 0 failed, 3 skipped`. A skip is not a
  * failure (the status stays 0), because a machine without a disk is not a
