@@ -29,10 +29,11 @@ TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
 DEPS_BUILD := gcc make binutils noweb zlib1g-dev libseccomp-dev
 DEPS_RUN   := qemu-system-x86 iproute2 python3
 DEPS_FUZZ  := clang libclang-rt-14-dev
+DEPS_DEBUG := gdb
 DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core fonts-texgyre \
               texlive-latex-recommended texlive-latex-extra \
               texlive-fonts-recommended texlive-xetex lmodern
-DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_FUZZ) $(DEPS_BOOK)
+DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_FUZZ) $(DEPS_DEBUG) $(DEPS_BOOK)
 
 .PHONY: deps
 deps:
@@ -185,6 +186,26 @@ $(eval $(call compile,host,$(HOST_CFLAGS)))
 $(eval $(call compile,guest,$(GUEST_CFLAGS)))
 $(eval $(call compile,launcher,$(LAUNCHER_CFLAGS)))
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- explaining and debugging
+# From a place in the code back to its story (tangle/explain.c, chapter
+# Launcher: debugging):
+#   make explain WHERE=chapters/F.nw:N | generated/P:N | build/src/P:N | NAME
+#   make explain WHERE="build/host.elf 0xffffffff8010..."
+#   make gdb [GDB_TARGET=localhost:1234]   gdb with both images' symbols and
+#                                          the chapters' lines (lguest-gdb.py)
+EXPLAIN := $(TOOLS)/explain
+GDB_TARGET ?=
+.PHONY: explain gdb
+explain: $(EXPLAIN) tangle
+	@test -n "$$WHERE" || { echo "make explain: say WHERE=FILE:LINE, a name, or \"ELF ADDRESS\""; exit 2; }
+	@$(EXPLAIN) $$WHERE
+
+gdb: all
+	gdb -q -x $(SRC)/launcher/lguest-gdb.py \
+	  -ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' \
+	  $(if $(GDB_TARGET),-ex 'target remote $(GDB_TARGET)')
+# ---------------------------------------------------------------- end of explaining and debugging
 
 # ---------------------------------------------------------------- running
 .PHONY: run

@@ -105,14 +105,6 @@ void guest_hostile(int n)
 	case 30: case 31: case 32: case 33: case 34: case 35: case 36: case 37: case 38:
 		virtio_hostile(n);
 	/*:*/
-	/*M:950 An unmask without a trap.
-	 * Every device interrupt costs the Guest two visits to the Host: the interrupt
-	 * itself, and the unmask. The second could ride on the first of the next
-	 * visits instead: a bit per interrupt in the shared page ("unmask me"), which
-	 * the Host reads whenever it is entered anyway, as it does `irq_pending`. The
-	 * danger is a Guest that never enters the Host again; a halt, a timer or any
-	 * hypercall is an entry, so the line would come back at the latest when the
-	 * Guest next waits. Measure before and after with the block benchmark. */
 	/*H:960 Three Guests that reach too far.
 	 * Three hostile cases test the rules of this chapter from the Guest's side.
 	 * Case 20 maps the I/O APIC's page, which is outside its RAM and no device's,

@@ -27,7 +27,7 @@ static void hcall_init(struct lguest *lg, u64 pa)
 {
 	if (lg->shared)
 		kill_guest(lg, "LHCALL_INIT called twice");
-	if ((pa & 4095) || !lg_address_ok(lg, pa, 4096))
+	if ((pa & (PAGE_SIZE - 1)) || !lg_address_ok(lg, pa, PAGE_SIZE))
 		kill_guest(lg, "shared page at 0x%llx is not a page of Guest RAM", pa);
 	lg->shared = from_guest_phys(lg, pa);
 }

@@ -43,7 +43,7 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 	const u8 *insn;
 	u8 two[2];
 
-	if ((rip & 4095) == 4095)
+	if ((rip & (PAGE_SIZE - 1)) == PAGE_SIZE - 1)
 		return guest_read(lg, rip, two, 2) && two[0] == 0xcd &&
 		       two[1] == LG_HCALL_VECTOR;
 	if (rip != lg->hcall_rip || !lg->hcall_pa) {

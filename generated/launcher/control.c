@@ -132,7 +132,7 @@ static void window_access(struct io_region *r, u64 offset, u8 *data, u32 size, b
 	}
 	window_size = pages << 12;
 	if (!lg_range_ok(window_start, window_size, vm.ram_size))
-		errx(LG_EXIT_HOST_CRASHED, "the Host announced a Guest window [%#llx, +%#llx) "
+		errx(LG_EXIT_HOST_PANIC, "the Host announced a Guest window [%#llx, +%#llx) "
 		     "outside RAM", window_start, window_size);
 	lg_say("Guest window: [%#llx, %#llx), %llu MiB", window_start,
 	       window_start + window_size, window_size >> 20);
