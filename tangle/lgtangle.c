@@ -112,6 +112,8 @@ struct piece {
 	struct line *lines;
 	int nlines;
 	int marker;     /* the marker whose prose this piece carries, or -1 */
+	const char *file;  /* where it is defined */
+	int lineno;
 	int owner;      /* the step its code belongs to: its marker, or the
 			 * chapter's step before it (after it, before the first) */
 	int *floating;  /* markers without code of their own, told just before */
@@ -228,6 +230,14 @@ static void float_pending_marker(void)
 /* At the end of a chapter, markers without code have nowhere to go. */
 static void check_floating_markers(void)
 {
+	/* Every code line belongs to a step: a chapter's code needs one. */
+	for (int i = 0; rd.owner < 0 && i < rd.norphans; i++)
+		if (pieces[rd.orphans[i]].nlines > 0) {
+			error_at(pieces[rd.orphans[i]].file, pieces[rd.orphans[i]].lineno,
+				 "this code belongs to no step: its chapter has no marked step with code");
+			break;
+		}
+	rd.norphans = 0;
 	float_pending_marker();
 	for (int i = 0; i < rd.nfloating; i++) {
 		struct marker *m = &markers[rd.floating[i]];
@@ -343,7 +353,8 @@ static void start_piece(const char *name)
 		rd.orphans[rd.norphans++] = npieces;
 	}
 	pieces[npieces] = (struct piece){ .chunk = c, .marker = rd.pending,
-		.owner = rd.owner, .floating = rd.floating, .nfloating = rd.nfloating };
+		.owner = rd.owner, .floating = rd.floating, .nfloating = rd.nfloating,
+		.file = rd.file, .lineno = rd.lineno };
 	if (rd.pending >= 0)
 		markers[rd.pending].piece = npieces;
 	for (int i = 0; i < rd.nfloating; i++)
