@@ -260,4 +260,17 @@ d=$(find build/obj -name '*.d' 2>/dev/null | head -1)
 if [ -z "$d" ]; then skip header-rules-mp "no build/obj/*.d (run make first)"
 elif grep -q '^build/src/include/[a-z_]*\.h:$' "$d"; then ok header-rules-mp
 else fail header-rules-mp "$d has no phony header rule (-MP)"; fi
+
+# ---- a header named by an old dependency file (made before -MP) but gone
+# from the book leaves make compiling, not asking how to make the header
+m=$work/mp
+mkdir -p "$m/build/src/host" "$m/build/obj/host/host" "$m/build/tools"
+cp Makefile "$m/"
+echo 'int x;' >"$m/build/src/host/x.c"
+touch "$m/build/obj/host/host/x.c.o"
+printf 'build/obj/host/host/x.c.o: build/src/host/x.c build/src/include/gone.h\n' \
+	>"$m/build/obj/host/host/x.c.d"
+if (cd "$m" && make -n build/obj/host/host/x.c.o) >"$work/out" 2>&1 && grep -q 'x.c.o' "$work/out"; then
+	ok vanished-header-no-stop
+else fail vanished-header-no-stop "$(grep -m1 'No rule\|rror' "$work/out")"; fi
 exit 0
