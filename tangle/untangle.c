@@ -241,6 +241,20 @@ static int same_but_trailing(const char *chapter, const char *gen)
 	return 1;
 }
 
+/* Do record lines [k0, k1) stand in the chapter, delta lines from where
+ * the record puts them? */
+static int reads_as(struct chapter *c, struct where *w, struct text *old, int k0, int k1,
+		    int delta)
+{
+	for (int i = k0; i < k1; i++) {
+		int l = w[i].lineno - 1 + delta;
+		if (l < 0 || l >= c->orig.n || (int)strlen(old->line[i]) < w[i].shift ||
+		    !same_but_trailing(c->orig.line[l], old->line[i] + (w[i].shift > 0 ? w[i].shift : 0)))
+			return 0;
+	}
+	return 1;
+}
+
 static void place(const char *path, struct text *old, struct text *new,
 		  struct where *w, int nw, struct hunk *h)
 {
@@ -288,18 +302,27 @@ static void place(const char *path, struct text *old, struct text *new,
 		return;
 	}
 	shift = anchor->shift;
-	for (int i = h->a0; i < h->a1; i++) {
-		int l = w[i].lineno - 1;
-		const char *want = old->line[i] + (w[i].shift > 0 ? w[i].shift : 0);
-		if (l < 0 || l >= c->orig.n || (int)strlen(old->line[i]) < w[i].shift ||
-		    !same_but_trailing(c->orig.line[l], want)) {
-			refuse(path, h->b0 + 1 + (i - h->a0),
-			       "%s:%d does not read as this line did (it holds a chunk's use, "
-			       "or the chapter changed since make tangle); make the edit there",
-			       w[i].file, w[i].lineno);
-			return;
-		}
+	/* The lines must still read in the chapter as the record says; if the
+	 * chapter moved since (an edit above them), they are found again
+	 * nearby, provided they stand in one place only. */
+	int k0 = count ? h->a0 : (int)(anchor - w), k1 = count ? h->a1 : k0 + 1;
+	int delta = 0, found = 0;
+	for (int d = 0; d <= 2000 && found < 2; d = d > 0 ? -d : -d + 1) {
+		if (!reads_as(c, w, old, k0, k1, d))
+			continue;
+		if (!found++)
+			delta = d;
+		if (d == 0)
+			break;
 	}
+	if (found != 1) {
+		refuse(path, gline,
+		       "%s:%d does not read as this line did (it holds a chunk's use, or the "
+		       "chapter changed since make tangle)%s; make the edit there",
+		       w[k0].file, w[k0].lineno, found ? ", and reads so in two places" : "");
+		return;
+	}
+	from += delta;
 	edits = xrealloc(edits, (nedits + 1) * sizeof(*edits));
 	struct edit *e = &edits[nedits++];
 	*e = (struct edit){ .c = c, .from = from, .count = count, .path = path, .gline = gline };

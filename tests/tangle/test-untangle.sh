@@ -52,6 +52,15 @@ if mk tale-check >"$work/out" 2>&1; then ok tale-check-after-untangle
 else fail tale-check-after-untangle "$(tail -5 "$work/out")"; fi
 if mk tangle >"$work/out" 2>&1; then ok tangle-after-untangle; else fail tangle-after-untangle "$(head -3 "$work/out")"; fi
 
+# ---- a chapter edited since the last tangle (a line added above): the edit
+# is found again where the line now stands
+sed -i '1a\\' "$chap"
+sed -i "${n}s|\$| /* again */|" "generated/$f"
+if mk untangle >"$work/out" 2>&1 &&
+   sed -n "$((cline + 1))p" "$chap" | grep -qF '/* a hand edit */ /* again */'; then
+	ok untangle-follows-moved-chapter
+else fail untangle-follows-moved-chapter "$(head -3 "$work/out")"; fi
+
 # ---- an edit of the tale's prose is refused with its line, and changes nothing
 t=$(awk '{ split($0, m, " ") } m[3] == "t" { print NR; exit }' "build/tangled/$f.lines")
 if [ -n "$t" ]; then
