@@ -1245,17 +1245,20 @@ static int first_difference(const char *a, const char *b)
 	return differ ? line : 0;
 }
 
-/* Is the file as git's index has it (checked out, merged, staged)?
+/* Is the file as git's index has it (checked out, merged, staged), or in
+ * a merge's conflict?
  * 1 yes, 0 no (or not tracked), -1 git cannot say. */
 static int git_committed(const char *path)
 {
-	char cmd[8400];
+	char cmd[12400];
 	int status;
 
 	if (strchr(path, '\'') || strlen(path) > 4000)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
-		 "git diff --quiet -- '%s' 2>/dev/null", path, path);
+	/* A path a merge left in conflict is git's too: the tangle resolves it. */
+	snprintf(cmd, sizeof(cmd), "git ls-files -u -- '%s' 2>/dev/null | grep -q . || "
+		 "{ git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
+		 "git diff --quiet -- '%s' 2>/dev/null; }", path, path, path);
 	status = system(cmd);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
 		return -1;

@@ -403,13 +403,15 @@ static void write_chapter(struct chapter *c)
 /* Is the file as git's index has it?  (No git: we cannot say, so no.) */
 static int committed(const char *path)
 {
-	char cmd[8400];
+	char cmd[12400];
 	int status;
 
 	if (strchr(path, '\'') || strlen(path) > 4000)
 		return 0;
-	snprintf(cmd, sizeof(cmd), "git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
-		 "git diff --quiet -- '%s' 2>/dev/null", path, path);
+	/* A path a merge left in conflict is git's too: the tangle resolves it. */
+	snprintf(cmd, sizeof(cmd), "git ls-files -u -- '%s' 2>/dev/null | grep -q . || "
+		 "{ git ls-files --error-unmatch -- '%s' >/dev/null 2>&1 && "
+		 "git diff --quiet -- '%s' 2>/dev/null; }", path, path, path);
 	status = system(cmd);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

@@ -101,5 +101,14 @@ if command -v git >/dev/null && git init -q . && git add -A . && git commit -qm 
 	rm -rf build/tangled        # as after make clean: git alone decides
 	if mk tangle >"$work/out" 2>&1; then fail guard-without-record "accepted a hand edit"
 	else contains guard-without-record "$work/out" "generated/$f:1: edited by hand"; fi
+	# a merge that leaves generated/ in conflict: the tangle resolves it
+	git checkout -q -- . && mk tangle >/dev/null 2>&1 && git add -A . && git commit -qm clean >/dev/null 2>&1
+	here=$(git symbolic-ref --short HEAD)
+	git checkout -qb other && sed -i "${n}s|\$| /* theirs */|" "generated/$f" && git commit -qam theirs
+	git checkout -q "$here" && sed -i "${n}s|\$| /* ours */|" "generated/$f" && git commit -qam ours
+	if git merge -q other >/dev/null 2>&1; then skip tangle-resolves-conflict "the merge did not conflict"
+	elif mk tangle >"$work/out" 2>&1 && ! grep -q '<<<<<<<\|/\* theirs \*/\|/\* ours \*/' "generated/$f"; then
+		ok tangle-resolves-conflict
+	else fail tangle-resolves-conflict "$(head -2 "$work/out")"; fi
 else skip git-written-file-not-hand-edit "git cannot make a repository here"; fi
 exit 0
