@@ -13,9 +13,10 @@
  *
  * An edit must lie within the code lines of one chunk: consecutive lines of
  * one chapter, each still as the record says it was.  An inserted line goes
- * after the code line above it, or before the code line below it.  Anything
- * else (prose in a tale comment, a header, a line holding a chunk's use, a
- * run across two chunks) is refused as GENERATED/PATH:LINE: why, exit 1,
+ * after the code line above it, or before the code line below it.  A step's
+ * prose in its comment may be edited line for line.  Anything else (a
+ * header, a line holding a chunk's use, a run across two chunks, a line of
+ * prose added or removed) is refused as GENERATED/PATH:LINE: why, exit 1,
  * and nothing is written.  The Makefile then proves the result: a fresh
  * tangle of the edited chapters must give GENERATED exactly.
  */
@@ -255,6 +256,87 @@ static int reads_as(struct chapter *c, struct where *w, struct text *old, int k0
 	return 1;
 }
 
+/* A line of a tale comment back into the chapter's prose line:
+ * "/ *H:200 Title." is "@ H:200 Title.", " * text" is "text", the closing
+ * " :* /" or " * /" goes, and the escapes "*\/" and "/\*" are undone.
+ * NULL if the line is not in that form. */
+static char *decomment(const char *line, int shift)
+{
+	const char *s = line;
+	size_t n, k = 0;
+	char *out, *o;
+
+	while ((int)k < shift && (s[k] == ' ' || s[k] == '\t'))
+		k++;
+	s += k;
+	n = strlen(s);
+	if (n >= 4 && !strcmp(s + n - 4, " :*/"))
+		n -= 4;
+	else if (n >= 3 && !strcmp(s + n - 3, " */"))
+		n -= 3;
+	out = o = xrealloc(NULL, n + 8);
+	if (n >= 7 && s[0] == '/' && s[1] == '*' && s[2] >= 'A' && s[2] <= 'Z' && s[3] == ':') {
+		o += sprintf(o, "@ ");
+		s += 2, n -= 2;
+	} else if (n >= 2 && s[0] == ' ' && s[1] == '*') {
+		s += 2, n -= 2;
+		if (n && *s == ' ')
+			s++, n--;
+	} else {
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		*o++ = s[i];
+		if (i + 2 < n && s[i + 1] == '\\' &&
+		    ((s[i] == '*' && s[i + 2] == '/') || (s[i] == '/' && s[i + 2] == '*')))
+			i++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* An edit of a step's prose in its comment, line for line, goes to the
+ * chapter's prose lines. */
+static void place_prose(const char *path, struct text *old, struct text *new,
+			struct where *w, struct hunk *h)
+{
+	struct chapter *c = chapter(w[h->a0].file);
+	struct edit *e;
+
+	if (!c) {
+		refuse(path, h->b0 + 1, "cannot read %s", w[h->a0].file);
+		return;
+	}
+	for (int i = h->a0; i < h->a1; i++) {
+		char *was = decomment(old->line[i], w[i].shift);
+		int l = w[i].lineno - 1, ok = was && l >= 0 && l < c->orig.n &&
+					   same_but_trailing(c->orig.line[l], was);
+		free(was);
+		if (!ok) {
+			refuse(path, h->b0 + 1 + (i - h->a0),
+			       "%s:%d does not read as this line of prose did (noweb's [[...]] or an "
+			       "escape, or the chapter changed since make tangle); edit the chapter",
+			       w[i].file, w[i].lineno);
+			return;
+		}
+	}
+	edits = xrealloc(edits, (nedits + 1) * sizeof(*edits));
+	e = &edits[nedits++];
+	*e = (struct edit){ .c = c, .from = w[h->a0].lineno, .count = h->a1 - h->a0,
+			    .path = path, .gline = h->b0 + 1 };
+	for (int j = h->b0; j < h->b1; j++) {
+		char *now = decomment(new->line[j], w[h->a0 + (j - h->b0)].shift);
+		if (!now) {
+			refuse(path, j + 1, "this line no longer reads as a line of a tale comment");
+			nedits--;
+			return;
+		}
+		e->lines = xrealloc(e->lines, (e->nlines + 1) * sizeof(char *));
+		e->lines[e->nlines++] = now;
+	}
+}
+
 static void place(const char *path, struct text *old, struct text *new,
 		  struct where *w, int nw, struct hunk *h)
 {
@@ -267,11 +349,20 @@ static void place(const char *path, struct text *old, struct text *new,
 		refuse(path, 1, "the record's line map does not match it; run make tangle on a clean file");
 		return;
 	}
+	int prose = count > 0 && count == h->b1 - h->b0;
+	for (int i = h->a0; prose && i < h->a1; i++)
+		prose = w[i].kind == 't' && !strcmp(w[i].file, w[h->a0].file) &&
+			w[i].lineno == w[h->a0].lineno + (i - h->a0);
+	if (prose) {
+		place_prose(path, old, new, w, h);
+		return;
+	}
 	for (int i = h->a0; i < h->a1; i++) {
 		if (w[i].kind != 'c') {
-			refuse(path, gline, "the edit touches %s, not code; edit %s:%d instead",
-			       w[i].kind == 't' ? "the tale's prose" : w[i].kind == 'h' ? "the header"
-			       : "a step's end", w[i].file, w[i].lineno);
+			refuse(path, gline, "the edit touches %s; edit %s:%d instead",
+			       w[i].kind == 't' ? "the tale's prose along with other lines, or adds or "
+			       "removes a line of it" : w[i].kind == 'h' ? "the header" : "a step's end",
+			       w[i].file, w[i].lineno);
 			return;
 		}
 		if (i > h->a0 && (strcmp(w[i].file, w[h->a0].file) ||

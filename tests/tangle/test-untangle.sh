@@ -61,17 +61,29 @@ if mk untangle >"$work/out" 2>&1 &&
 	ok untangle-follows-moved-chapter
 else fail untangle-follows-moved-chapter "$(head -3 "$work/out")"; fi
 
-# ---- an edit of the tale's prose is refused with its line, and changes nothing
-t=$(awk '{ split($0, m, " ") } m[3] == "t" { print NR; exit }' "build/tangled/$f.lines")
+# ---- an edit of a step's prose in its comment goes to the chapter's prose;
+# removing a line of it is refused with its line, and changes nothing
+t=$(awk 'NR == FNR { map[FNR] = $0; next } { split(map[FNR], m, " ") }
+	m[3] == "t" && /^[ \t]*\/\*[A-Z]:[0-9][0-9][0-9] / { print FNR; exit }' \
+	"build/tangled/$f.lines" "generated/$f")
 if [ -n "$t" ]; then
+	tloc=$(sed -n "${t}p" "build/tangled/$f.lines" | cut -d' ' -f1)
+	sed -i "${t}s|^\([[:space:]]*/\*[A-Z]:[0-9][0-9][0-9]\) |\1 Edited: |" "generated/$f"
+	if mk untangle >"$work/out" 2>&1 &&
+	   sed -n "${tloc##*:}p" "${tloc%:*}" | grep -q '^@ [A-Z]:[0-9]* Edited: '; then
+		ok untangle-carries-prose
+	else fail untangle-carries-prose "$(head -3 "$work/out")"; fi
+	if mk tale-check >"$work/out" 2>&1; then ok tale-check-after-prose-untangle
+	else fail tale-check-after-prose-untangle "$(tail -5 "$work/out")"; fi
 	cp -r chapters "$work/before"
-	sed -i "${t}s|\$| (edited)|" "generated/$f"
-	if mk untangle >"$work/out" 2>&1; then fail untangle-refuses-prose "accepted"
-	else contains untangle-refuses-prose "$work/out" "generated/$f:$t: the edit touches the tale's prose"; fi
+	sed -i "${t}d" "generated/$f"
+	if mk untangle >"$work/out" 2>&1; then fail untangle-refuses-prose-line "accepted"
+	else contains untangle-refuses-prose-line "$work/out" "generated/$f:$t: the edit touches the tale's prose"; fi
 	if diff -r "$work/before" chapters >/dev/null; then ok refused-untangle-changes-nothing
 	else fail refused-untangle-changes-nothing "a chapter changed"; fi
-	sed -i "${t}s| (edited)\$||" "generated/$f"
-else skip untangle-refuses-prose "generated/$f has no tale comment"; fi
+	git checkout -q -- "generated/$f" 2>/dev/null || mk tangle >/dev/null 2>&1 ||
+		cp "build/tangled/$f" "generated/$f"
+else skip untangle-carries-prose "generated/$f has no tale comment"; fi
 
 # ---- an edit of one use of a chunk used twice is refused, and changes nothing
 read -r uf un < <(cd build/tangled && find . -name '*.lines' | sort | xargs awk '
