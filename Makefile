@@ -167,7 +167,9 @@ $(eval $(call compile,launcher,$(LAUNCHER_CFLAGS)))
 #   make explain WHERE=chapters/F.nw:N | generated/P:N | build/src/P:N | NAME
 #   make explain WHERE="build/host.elf 0xffffffff8010..."
 #   make gdb [GDB_TARGET=localhost:1234]   gdb with both images' symbols and
-#                                          the chapters' lines (lguest-gdb.py)
+#                                          the chapters' lines (lguest-gdb.py);
+#                                          the target is `lguest --gdb=1234`
+#                                          or QEMU's -gdb tcp::1234
 EXPLAIN := $(TOOLS)/explain
 GDB_TARGET ?=
 .PHONY: explain gdb
@@ -176,8 +178,8 @@ explain: $(EXPLAIN) tangle
 	@$(EXPLAIN) $$WHERE
 
 gdb: all
-	gdb -q -x $(SRC)/launcher/lguest-gdb.py \
-	  -ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' \
+	gdb -q -x $(SRC)/launcher/lguest-gdb.py -ex 'set confirm off' \
+	  -ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' -ex 'set confirm on' \
 	  $(if $(GDB_TARGET),-ex 'target remote $(GDB_TARGET)')
 # ---------------------------------------------------------------- end of explaining and debugging
 

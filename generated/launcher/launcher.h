@@ -235,6 +235,19 @@ void sandbox_enter(enum sandbox_role role, const char *thread);
 void sandbox_enter_device(u32 device_id, const char *thread);
 
 /*:*/
+/*L:502 The option, and waiting for gdb.
+ * The option joins the chain of long options the Launcher offers to each part
+ * in turn (*L:160*). A debugger is the opposite of confinement: it reads and
+ * writes any memory and any register at a stranger's request, over a socket.
+ * So `--gdb` switches the seccomp filters off (as `--sandbox=off` does), and
+ * listens only on the loopback address or on a UNIX socket, which the file
+ * system's permissions guard. The wait happens after the vCPU exists and before
+ * anything runs: the first thing `gdb` sees is the Host's entry point. :*/
+bool gdb_parse_option(const char *arg);
+void gdb_start(void);
+void gdb_poll(void);
+void gdb_stop(void);
+/*:*/
 
 #endif
 /*:*/

@@ -81,9 +81,6 @@ def from_chapter(chapter, line):
             return k, back[(chapter, k)]
     return None, []
 
-/*L:752 The step a line stands in.
- * Every answer names the step as well as the line, as `explain` does: the
- * nearest marker above the line, with its title. :*/
 def chapter_lines(chapter):
     if chapter not in chapters:
         with open(os.path.join(TOP, chapter)) as f:
@@ -98,9 +95,8 @@ def step_of(chapter, line):
         if m:
             return m.group(1) + " " + m.group(2)
     return "no step"
-/*:*/
 
-/*L:762 Backtraces.
+/*L:752 Backtraces.
  * `gdb` prints a backtrace through frame filters, when any are installed: a
  * filter takes the stream of frames and may wrap each in a decorator that
  * answers "which file, which line" differently. Ours answers with the chapter
@@ -127,7 +123,7 @@ class ChapterFilter:
         return map(ChapterFrame, frames)
 /*:*/
 
-/*L:772 list.
+/*L:762 list.
  * A Python command may take the name of one of `gdb`'s own, and then replaces
  * it; we replace `list`. It shows the chapter, prose and all, around the
  * place: the selected frame's line with no argument (and, asked again with the
@@ -173,7 +169,7 @@ class ChapterList(gdb.Command):
         print("%s (%s)" % (place[0], step_of(*place)))
         self.origin, self.next = here(), (place[0], print_around(*place) + 5)
 
-/*L:782 Breakpoints by chapter line.
+/*L:772 Breakpoints by chapter line.
  * `lbreak chapters/41-host-paging.nw:514` sets a breakpoint on the code that
  * chapter line became, through the map read backwards; `lhbreak` does the same
  * with a hardware breakpoint, which is the only kind this machine's KVM can
@@ -198,13 +194,6 @@ class ChapterBreak(gdb.Command):
             print("  %s:%d is %s (%s)" % (chapter, line, spec, step_of(chapter, line)))
 /*:*/
 
-/*L:792 Stops.
- * When the program stops, `gdb` prints the frame with the copy's file and line;
- * frame filters do not reach that printing. So below it we print the chapter
- * line, its step and its text ourselves, at a stop and whenever the selected
- * frame changes (`up`, `down`, `frame`). We leave `gdb`'s own line alone: its
- * short form, `set print frame-info short-location`, would also strip the
- * places from backtraces, filters or not. :*/
 shown = [None]
 
 
@@ -218,7 +207,6 @@ def show_place(event=None):
         print("  at %s:%d (%s)" % (place[0], place[1], step_of(*place)))
         print("  %s" % chapter_lines(place[0])[place[1] - 1].strip())
     shown[0] = pc
-/*:*/
 
 ChapterFilter()
 ChapterList()

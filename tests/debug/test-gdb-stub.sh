@@ -1,0 +1,54 @@
+#!/bin/bash
+# Our own GDB stub, lguest --gdb=PATH (chapter 37), driven by gdb with the
+# chapter extension: the same session as against QEMU (a hardware breakpoint
+# in the Host by chapter line, bt, list, a register, a Guest variable, one
+# step), then Ctrl-C from gdb stops a running machine.
+cd "$(dirname "$0")/../.." || exit 0
+source tests/lib.sh
+source tests/debug/gdb-session.sh
+OUT=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$OUT"' EXIT
+
+if ! command -v gdb >/dev/null; then skip gdb-stub "gdb not installed (make deps)"; exit 0; fi
+needs_machine gdb-stub || exit 0
+if [ ! -f build/host.elf ] || [ ! -f build/src/launcher/lguest-gdb.py ] ||
+   ! make --no-print-directory -s build/tools/explain >/dev/null 2>&1; then
+	fail gdb-stub "build/host.elf or the gdb extension missing (run make)"; exit 0
+fi
+if ! session_place; then fail gdb-stub "cannot find do_hypercall's line ('$where')"; exit 0; fi
+
+# launch NAME: the Launcher waiting for gdb on $OUT/NAME.sock; its console
+# input stays open (a Guest at end of input powers off) until the test ends.
+launch() {
+	(sleep 60 | timeout 90 build/lguest --gdb="$OUT/$1.sock" >"$OUT/$1.console" 2>"$OUT/$1.err") &
+	for _ in $(seq 50); do [ -S "$OUT/$1.sock" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+if launch session; then
+	session "$OUT/session.sock" "$OUT/gdb"
+	session_check gdb-stub "$OUT/gdb"
+else fail gdb-stub "no socket after 5 s: $(head -c 300 "$OUT/session.err")"; fi
+
+# Ctrl-C: gdb in the foreground of a continue gets SIGINT, sends 0x03; the
+# machine must stop (in the Host: the Guest waits for input, the Host halts)
+# and answer questions again.
+if launch interrupt; then
+	gdb -q -batch -nx -x build/src/launcher/lguest-gdb.py -ex 'file build/host.elf' \
+		-ex 'set remotetimeout 60' -ex "target remote $OUT/interrupt.sock" \
+		-ex 'continue' -ex 'printf "pc %#lx\n", $pc' -ex 'kill' >"$OUT/int" 2>&1 &
+	gdb_pid=$!
+	sleep 3
+	kill -INT "$gdb_pid"
+	for _ in $(seq 100); do kill -0 "$gdb_pid" 2>/dev/null || break; sleep 0.1; done
+	kill "$gdb_pid" 2>/dev/null
+	pc=$(sed -n 's/^pc //p' "$OUT/int")
+	if grep -q 'received signal SIGINT' "$OUT/int" && [[ $pc == 0xffffffff8* ]]; then ok gdb-stub-interrupt
+	else fail gdb-stub-interrupt "$(tail -n 5 "$OUT/int" | tr '\n' '|')"; fi
+else fail gdb-stub-interrupt "no socket: $(head -c 300 "$OUT/interrupt.err")"; fi
+
+# The option's mistakes are the user's, and say so.
+build/lguest --gdb= >/dev/null 2>"$OUT/empty"; rc=$?
+if [ $rc -ne 0 ] && grep -q 'needs a TCP port or a UNIX socket path' "$OUT/empty"; then ok gdb-stub-option-empty
+else fail gdb-stub-option-empty "status $rc: $(head -c 200 "$OUT/empty")"; fi
+exit 0
