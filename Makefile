@@ -177,6 +177,15 @@ explain: $(EXPLAIN) tangle
 	@test -n "$$WHERE" || { echo "make explain: say WHERE=FILE:LINE, a name, or \"ELF ADDRESS\""; exit 2; }
 	@$(EXPLAIN) $$WHERE
 
+# The Launcher's table of places (chapter 37): kill reasons and Host panics
+# name their rip's step and chapter line.  Rebuilt when an image or a line
+# map changes; it is read at run time, so it recompiles nothing.
+PLACES := build/places
+programs: $(PLACES)
+$(PLACES): $(EXPLAIN) $(wildcard $(SRC)/*/*.lines) \
+           $(if $(HOST_SRCS),build/host.elf) $(if $(GUEST_SRCS),build/guest.elf)
+	@$(EXPLAIN) --table build/host.elf build/guest.elf >$@.tmp && mv $@.tmp $@
+
 gdb: all
 	gdb -q -x $(SRC)/launcher/lguest-gdb.py -ex 'set confirm off' \
 	  -ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' -ex 'set confirm on' \

@@ -248,6 +248,27 @@ void gdb_start(void);
 void gdb_poll(void);
 void gdb_stop(void);
 /*:*/
+/*L:782 The places table.
+ * At build time `explain --table` walks each image's DWARF line table (every
+ * address where a new source line begins, read with `objdump`, then turned
+ * into copy lines by one `addr2line` run and into chapter lines by the maps)
+ * and writes `build/places`: for each image a line `image HASH SIZE NAME`, then
+ * one `ADDRESS STEP, CHAPTER:LINE` line at each change of place, in address
+ * order. `make` rebuilds it when an image or a map changes; a prose-only edit
+ * changes the maps and so this table, but compiles nothing. The Launcher looks
+ * for it beside itself (`build/lguest` finds `build/places`) and trusts a block
+ * only for an image whose bytes hash, by FNV-1a, to the block's hash: a Guest
+ * built elsewhere gets no annotation rather than a wrong one.
+ *
+ * The table is mapped into memory at start-up, before the sandbox closes, and
+ * read only when a kill reason or a panic needs it. That costs one `open` and
+ * one `mmap` on every boot (the table is some 300 kB, none of it read), and at
+ * kill time no system call at all, which the vCPU thread's seccomp filter
+ * (*L:577*) would refuse anyway. :*/
+void places_open(const struct image *host, const struct image *guest);
+const char *places_name(const char *text);
+void places_console(u8 c);
+/*:*/
 
 #endif
 /*:*/

@@ -279,6 +279,7 @@ int main(int argc, char *argv[])
 	module = pvh_load_module(&guest);
 	start_info = pvh_write_start_info(cmdline, module, guest.size);
 	kvm_create_vcpu(entry, start_info);
+	places_open(&host, &guest);
 	gdb_start();
 	sandbox_drop_privileges();
 	virtio_devices_start();
