@@ -37,29 +37,40 @@ bool gdb_parse_option(const char *arg)
 	return true;
 }
 
+static int gdb_bind_port(const char *where, long port)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&in, sizeof(in)) < 0)
+		err(1, "--gdb=%s: cannot listen on 127.0.0.1:%ld", where, port);
+	return fd;
+}
+
+static int gdb_bind_path(const char *where)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(where) >= sizeof(un.sun_path))
+		errx(1, "--gdb=%s: the path is too long for a UNIX socket", where);
+	strcpy(un.sun_path, where);
+	unlink(where);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0)
+		err(1, "--gdb=%s: cannot make the UNIX socket", where);
+	return fd;
+}
+
 static int gdb_listen(const char *where)
 {
 	char *end;
 	long port = strtol(where, &end, 10);
-	int fd, one = 1;
+	int fd = *end == '\0' && port > 0 && port < 65536 ? gdb_bind_port(where, port)
+							 : gdb_bind_path(where);
 
-	if (*end == '\0' && port > 0 && port < 65536) {
-		struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port),
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-		    bind(fd, (struct sockaddr *)&in, sizeof(in)) < 0)
-			err(1, "--gdb=%s: cannot listen on 127.0.0.1:%ld", where, port);
-	} else {
-		struct sockaddr_un un = { .sun_family = AF_UNIX };
-		if (strlen(where) >= sizeof(un.sun_path))
-			errx(1, "--gdb=%s: the path is too long for a UNIX socket", where);
-		strcpy(un.sun_path, where);
-		unlink(where);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0)
-			err(1, "--gdb=%s: cannot make the UNIX socket", where);
-	}
 	if (listen(fd, 1) < 0)
 		err(1, "--gdb=%s: listen", where);
 	return fd;
@@ -234,6 +245,7 @@ static u64 gdb_translate(u64 va)
 	table = s.cr3 & frame;
 	for (int level = 3; level >= 0; level--) {
 		int shift = 12 + 9 * level;
+
 		e = ram_ptr(table + ((va >> shift) & 511) * 8, 8);
 		if (!e || !(*e & 1))
 			return ~0ull;

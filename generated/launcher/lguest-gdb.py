@@ -19,12 +19,6 @@
  * (`make gdb` loads it). The Makefile compiles only the `.c` and `.S` files of
  * `launcher/`, so this file is tangled but never built into the Launcher. :*/
 # gdb in chapter lines: backtraces, list and breakpoints by chapters/*.nw line.
-import os
-import re
-
-import gdb
-from gdb.FrameDecorator import FrameDecorator
-
 /*L:732 The maps.
  * The extension lives at `build/src/launcher/lguest-gdb.py`, three levels
  * below the top of the tree, and finds everything else from there. A copy's
@@ -32,10 +26,16 @@ from gdb.FrameDecorator import FrameDecorator
  * line of copy line *n*, or `None` where the tangler could not say (a `?`).
  * Only the first word of a map line matters to us; the second is the column
  * shift `remap` uses. :*/
+import os
+import re
+
+import gdb
+from gdb.FrameDecorator import FrameDecorator
+/*:*/
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 MARKER = re.compile(r"^@ ([A-Z]:[0-9]{3}) ?(.*)$")
 maps, back, chapters = {}, None, {}
-/*:*/
 
 def copy_map(copy):
     if copy not in maps:
