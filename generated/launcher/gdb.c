@@ -1,4 +1,5 @@
 /* Tangled from chapters/37-launcher-debug.nw by `make tangle`: edit the chapter, not this file. */
+/*L:502, continued :*/
 /* A GDB remote stub: the machine stopped, inspected and driven from gdb. */
 #include "launcher.h"
 #include <err.h>
@@ -471,6 +472,7 @@ void gdb_poll(void)
 void gdb_stop(void)
 {
 	if (gdb.fd < 0)
-		errx(LG_EXIT_HOST_CRASHED, "a debug exit with no debugger attached");
+		errx(LG_EXIT_HOST_PANIC, "a debug exit with no debugger attached");
 	gdb_serve("S05");
 }
+/*:*/

@@ -1,4 +1,5 @@
 /* Tangled from chapters/37-launcher-debug.nw by `make tangle`: edit the chapter, not this file. */
+/*L:782, continued :*/
 /* Kill reasons and Host panics in chapter terms, from build/places. */
 #include "launcher.h"
 #include <fcntl.h>
@@ -117,3 +118,4 @@ void places_console(u8 c)
 	if (*name && write(STDOUT_FILENO, name, strlen(name)) < 0)
 		return;
 }
+/*:*/

@@ -1,15 +1,19 @@
 # The scripted gdb session of chapter 37, shared by test-gdb-qemu.sh (QEMU's
 # stub) and test-gdb-stub.sh (ours).  Sourced after tests/lib.sh, from the top.
 
-# session_place: sets $where, the chapter line where do_hypercall hands the
-# call on (read from the copy and its map by explain, not typed in), and
-# $first, the Guest's first shell command as its source spells it.
+# session_place: sets $where, the chapter line where the Host's hypercall
+# path runs the queued calls (read from the copies and their maps by explain,
+# not typed in), $fn, the function that line stands in, and $first, the
+# Guest's first shell command as its source spells it.
 session_place() {
-	local copy=build/src/host/hypercalls.c n
-	n=$(awk '/^void do_hypercall\(/ { f = 1 } f && /async_run_queue\(/ { print NR; exit }' "$copy")
+	local hit copy n
+	hit=$(grep -n -m1 '^	async_run_queue(' build/src/host/*.c | head -1)
+	copy=${hit%%:*}; n=$(echo "$hit" | cut -d: -f2)
+	fn=$(awk -v n="$n" 'NR < n && /^[a-z].*[a-z_0-9]+\(/ { f = $0 } NR == n { print f; exit }' "$copy" |
+		sed 's/(.*//; s/.*[ *]//')
 	where=$(build/tools/explain "$copy:$n" 2>/dev/null | head -1)
 	first=$(grep -m1 -A1 'commands\[\] = {' build/src/drivers/shell.c | tail -1 | cut -d'"' -f2)
-	[ -n "$n" ] && [[ $where == chapters/*.nw:* ]] && [ -n "$first" ]
+	[ -n "$n" ] && [ -n "$fn" ] && [[ $where == chapters/*.nw:* ]] && [ -n "$first" ]
 }
 
 # session SOCKET OUT: gdb with both images and the extension, on SOCKET: a
@@ -33,7 +37,7 @@ session_check() {
 	local p=$1 out=$2 pc pc2
 	if grep -q "^  at $where " "$out"; then ok "$p-break-by-chapter-line"
 	else fail "$p-break-by-chapter-line" "no stop at $where: $(tail -n 8 "$out" | tr '\n' '|')"; fi
-	if sed -n '/^==bt/,/^==list/p' "$out" | grep -q "^#0 .*do_hypercall .* at $where\$" &&
+	if sed -n '/^==bt/,/^==list/p' "$out" | grep -q "^#0 .*$fn .* at $where\$" &&
 	   ! sed -n '/^==bt/,/^==list/p' "$out" | grep -q 'build/src'; then ok "$p-backtrace-chapter-lines"
 	else fail "$p-backtrace-chapter-lines" "$(sed -n '/^==bt/,/^==list/p' "$out" | head -4 | tr '\n' '|')"; fi
 	if sed -n '/^==list/,/^==pc/p' "$out" | grep -q "^=> *${where##*:}  "; then ok "$p-list-chapter"

@@ -23,7 +23,7 @@ fi
 
 source tests/debug/gdb-session.sh
 if ! session_place; then
-	fail gdb-qemu "cannot find do_hypercall's line ('$where') or the commands table"; exit 0
+	fail gdb-qemu "cannot find the hypercall path's line ('$where') or the commands table"; exit 0
 fi
 
 "$QEMU" -M microvm,accel=kvm,acpi=off -cpu host,-arch-capabilities -m 256 -nographic \

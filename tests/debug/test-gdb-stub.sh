@@ -15,7 +15,7 @@ if [ ! -f build/host.elf ] || [ ! -f build/src/launcher/lguest-gdb.py ] ||
    ! make --no-print-directory -s build/tools/explain >/dev/null 2>&1; then
 	fail gdb-stub "build/host.elf or the gdb extension missing (run make)"; exit 0
 fi
-if ! session_place; then fail gdb-stub "cannot find do_hypercall's line ('$where')"; exit 0; fi
+if ! session_place; then fail gdb-stub "cannot find the hypercall path's line ('$where')"; exit 0; fi
 
 # launch NAME: the Launcher waiting for gdb on $OUT/NAME.sock; its console
 # input stays open (a Guest at end of input powers off) until the test ends.
