@@ -10,6 +10,8 @@
 #   make untangle    carry hand edits of generated/ back into the chapters
 #   make deps        install the Debian packages the project needs
 #   make fuzz        run the fuzz targets of tests/fuzz/, FUZZ_SECONDS (60) each
+#   make explain WHERE=...   a place in the code (file:line, name, "ELF ADDRESS") to its story
+#   make gdb         gdb with both images and chapter lines (GDB_TARGET=localhost:1234)
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c

@@ -327,6 +327,15 @@ static void gdb_breakpoint(bool insert, u64 addr)
 }
 /*:*/
 
+/*M:542 Stopping the Guest on a machine like this one.
+ * Our stub can read the Guest but not stop it here, because KVM's debug
+ * features never see ring 3. The Host sees it, though: an `int3` that the stub
+ * writes into Guest code arrives in the Host as vector 3, at ring 0, where a
+ * hardware breakpoint on the Host's trap entry stops us. The stub could then
+ * present the Guest's registers, saved by the Host on its trap frame, as the
+ * stopped state, and step the Guest by setting the trap flag in that frame.
+ * On hardware KVM none of this is needed; here it would let a student stop in
+ * the Guest's own code. */
 /*L:552 Ctrl-C, and the conversation.
  * While the machine runs, the vCPU thread is inside `KVM_RUN` and reads
  * nothing, so a second thread watches the socket for gdb's Ctrl-C. On one, it
