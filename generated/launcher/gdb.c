@@ -20,7 +20,11 @@ static struct {
 	int fd;				/* the connection to gdb, or -1 */
 	bool attached;			/* it has not yet asked for its first stop */
 	pthread_t vcpu;			/* the thread that calls KVM_RUN */
-	u64 bp[4];			/* breakpoint addresses in DR0..DR3, 0 if free */
+	u64 bp[2];			/* Host breakpoints in DR0 and DR1, 0 if free */
+	struct { u64 addr; u8 saved; bool set; } gbp[8];	/* int3s in the Guest */
+	bool in_guest;			/* stopped in the Guest: its registers are view */
+	struct kvm_regs view;
+	u16 guest_cs, guest_ss;
 	volatile int interrupted;	/* gdb sent Ctrl-C while the machine ran */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -186,6 +190,11 @@ static void regs_read(struct kvm_regs *r, struct kvm_sregs *s)
 {
 	if (ioctl(vm.vcpu_fd, KVM_GET_REGS, r) < 0 || ioctl(vm.vcpu_fd, KVM_GET_SREGS, s) < 0)
 		err(1, "gdb: reading the vCPU's registers");
+	if (gdb.in_guest) {
+		*r = gdb.view;
+		s->cs.selector = gdb.guest_cs;
+		s->ss.selector = gdb.guest_ss;
+	}
 }
 
 static u64 reg_get(struct kvm_regs *r, struct kvm_sregs *s, int n)
@@ -218,7 +227,9 @@ static void gdb_write_register(int n, const char *value)
 	regs_read(&r, &s);
 	if (n < 18) {
 		*reg_slot(&r, n) = get_le(value, reg_size(n));
-		if (ioctl(vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+		if (gdb.in_guest)
+			gdb.view = r;
+		else if (ioctl(vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
 			err(1, "gdb: KVM_SET_REGS");
 	}
 	gdb_send("OK");
@@ -289,26 +300,116 @@ static void gdb_write_memory(u64 addr, u64 len, const char *data)
 }
 /*:*/
 
+#define HOST_HALF 0xffff800000000000ull
+
+static bool gdb_read_u64(u64 va, u64 *v)
+{
+	*v = 0;
+	for (int i = 7; i >= 0; i--) {
+		u8 *b = gdb_byte(va + i);
+		if (!b)
+			return false;
+		*v = *v << 8 | *b;
+	}
+	return true;
+}
+
+static u64 idt_handler(int v)
+{
+	struct kvm_sregs s;
+	u64 lo, hi, handler;
+
+	if (ioctl(vm.vcpu_fd, KVM_GET_SREGS, &s) < 0 || s.idt.limit < 16 * v + 15 ||
+	    !gdb_read_u64(s.idt.base + 16 * v, &lo) || !gdb_read_u64(s.idt.base + 16 * v + 8, &hi))
+		return 0;
+	handler = (lo & 0xffff) | ((lo >> 32) & 0xffff0000) | (hi << 32);
+	return handler >= HOST_HALF ? handler : 0;
+}
+
+static void gdb_guest_breakpoint(bool insert, u64 addr)
+{
+	u8 *b = gdb_byte(addr);
+
+	for (int i = 0; i < 8; i++) {
+		if (insert && !gdb.gbp[i].set && b) {
+			gdb.gbp[i].addr = addr, gdb.gbp[i].saved = *b, gdb.gbp[i].set = true;
+			*b = 0xcc;
+			gdb_send("OK");
+			return;
+		}
+		if (!insert && gdb.gbp[i].set && gdb.gbp[i].addr == addr) {
+			if (b)
+				*b = gdb.gbp[i].saved;
+			gdb.gbp[i].set = false;
+			gdb_send("OK");
+			return;
+		}
+	}
+	gdb_send(!insert ? "OK" : b ? "E28" : "E14");
+}
+
+static bool gdb_guest_trapped(void)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	u64 f[5];
+
+	regs_read(&r, &s);
+	if (!r.rip || (r.rip != idt_handler(3) && r.rip != idt_handler(1)))
+		return false;
+	for (int i = 0; i < 5; i++)
+		if (!gdb_read_u64(r.rsp + 8 * i, &f[i]))
+			return false;
+	if ((f[1] & 3) != 3)
+		return false;
+	gdb.view = r;
+	gdb.view.rip = f[0] - (r.rip == idt_handler(3));
+	gdb.view.rflags = f[2] & ~0x100ull;
+	gdb.view.rsp = f[3];
+	gdb.guest_cs = f[1], gdb.guest_ss = f[4];
+	gdb.in_guest = true;
+	return true;
+}
+
+static void gdb_resume_guest(bool step)
+{
+	struct kvm_regs r = gdb.view;
+	struct kvm_sregs s;
+
+	if (ioctl(vm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		err(1, "gdb: KVM_GET_SREGS");
+	r.rflags = (r.rflags & ~0x100ull) | (step ? 0x100 : 0);
+	s.cs = (struct kvm_segment){ .limit = 0xffffffff, .selector = gdb.guest_cs, .type = 0xb,
+				     .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1 };
+	s.ss = (struct kvm_segment){ .limit = 0xffffffff, .selector = gdb.guest_ss, .type = 0x3,
+				     .present = 1, .dpl = 3, .s = 1, .db = 1, .g = 1 };
+	if (ioctl(vm.vcpu_fd, KVM_SET_SREGS, &s) < 0 || ioctl(vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+		err(1, "gdb: putting the vCPU back into the Guest");
+	gdb.in_guest = false;
+}
+
 /*L:542 Breakpoints and single steps.
  * `gdb` asks for a software breakpoint (`Z0`) or a hardware one (`Z1`). On this
  * machine a software breakpoint, an `int3` written into the code, stops the VM
- * with an emulation failure when the Host reaches it (the probe's table), so we
- * serve both kinds from the four debug registers: `DR0`..`DR3` hold the
- * addresses, and `DR7` enables each for execution of one byte (its two enable
- * bits at `2 * i`, its kind and length bits left zero). A fifth breakpoint is
- * refused, and `gdb` says so. On hardware KVM, `int3` breakpoints would lift
- * the limit of four: an idea for later. `KVM_SET_GUEST_DEBUG` takes the whole
- * state at once: the debug registers, whether to use them, and whether to stop
- * after one instruction. :*/
+ * with an emulation failure when the Host reaches it (the probe's table), so in
+ * the Host we serve both kinds from the debug registers: `DR0` and `DR1` hold
+ * the addresses, and `DR7` enables each for execution of one byte (its two
+ * enable bits at `2 * i`, its kind and length bits left zero). A third Host
+ * breakpoint is refused, and `gdb` says so. The other two registers watch the
+ * Guest, as we see next. `KVM_SET_GUEST_DEBUG` takes the whole state at once:
+ * the debug registers, whether to use them, and whether to stop after one
+ * instruction. :*/
 static void gdb_set_debug(bool step)
 {
 	struct kvm_guest_debug debug = { .control = KVM_GUESTDBG_ENABLE };
 	u64 dr7 = 0;
 
-	for (int i = 0; i < 4; i++) {
-		debug.arch.debugreg[i] = gdb.bp[i];
-		dr7 |= gdb.bp[i] ? 1ull << (2 * i) : 0;
-	}
+	debug.arch.debugreg[0] = gdb.bp[0];
+	debug.arch.debugreg[1] = gdb.bp[1];
+	debug.arch.debugreg[2] = idt_handler(3);
+	debug.arch.debugreg[3] = idt_handler(1);
+	for (int i = 0; i < 4; i++)
+		dr7 |= debug.arch.debugreg[i] ? 1ull << (2 * i) : 0;
 	debug.arch.debugreg[7] = dr7;
 	debug.control |= (dr7 ? KVM_GUESTDBG_USE_HW_BP : 0) | (step ? KVM_GUESTDBG_SINGLESTEP : 0);
 	if (ioctl(vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &debug) < 0)
@@ -317,7 +418,11 @@ static void gdb_set_debug(bool step)
 
 static void gdb_breakpoint(bool insert, u64 addr)
 {
-	for (int i = 0; i < 4; i++)
+	if (addr < HOST_HALF) {
+		gdb_guest_breakpoint(insert, addr);
+		return;
+	}
+	for (int i = 0; i < 2; i++)
 		if (insert ? !gdb.bp[i] : gdb.bp[i] == addr) {
 			gdb.bp[i] = insert ? addr : 0;
 			gdb_send("OK");
@@ -327,15 +432,11 @@ static void gdb_breakpoint(bool insert, u64 addr)
 }
 /*:*/
 
-/*M:542 Stopping the Guest on a machine like this one.
- * Our stub can read the Guest but not stop it here, because KVM's debug
- * features never see ring 3. The Host sees it, though: an `int3` that the stub
- * writes into Guest code arrives in the Host as vector 3, at ring 0, where a
- * hardware breakpoint on the Host's trap entry stops us. The stub could then
- * present the Guest's registers, saved by the Host on its trap frame, as the
- * stopped state, and step the Guest by setting the trap flag in that frame.
- * On hardware KVM none of this is needed; here it would let a student stop in
- * the Guest's own code. */
+/*M:542 More breakpoints in the Host.
+ * Two hardware breakpoints in the Host are few. On hardware KVM an `int3`
+ * written into Host code, with `KVM_GUESTDBG_USE_SW_BP`, would exit to us
+ * instead of into the emulator's failure, and lift the limit; the stub would
+ * choose by asking the probe's question once at start-up. */
 /*L:552 Ctrl-C, and the conversation.
  * While the machine runs, the vCPU thread is inside `KVM_RUN` and reads
  * nothing, so a second thread watches the socket for gdb's Ctrl-C. On one, it
@@ -421,10 +522,22 @@ static void gdb_serve(const char *stop)
 			 sscanf(in + 2, ",%llx", &a) == 1)
 			gdb_breakpoint(in[0] == 'Z', a);
 		else if (in[0] == 'c' || in[0] == 's') {
-			gdb_set_debug(in[0] == 's');
+			bool guest = gdb.in_guest;
+
+			if (guest)
+				gdb_resume_guest(in[0] == 's');
+			gdb_set_debug(in[0] == 's' && !guest);
 			gdb_running(true);
 			return;
 		} else if (in[0] == 'D') {
+			for (int i = 0; i < 8; i++) {
+				u8 *b = gdb.gbp[i].set ? gdb_byte(gdb.gbp[i].addr) : NULL;
+				if (b)
+					*b = gdb.gbp[i].saved;
+			}
+			memset(gdb.gbp, 0, sizeof(gdb.gbp));
+			if (gdb.in_guest)
+				gdb_resume_guest(false);
 			memset(gdb.bp, 0, sizeof(gdb.bp));
 			gdb_set_debug(false);
 			gdb_send("OK");
@@ -482,6 +595,7 @@ void gdb_stop(void)
 {
 	if (gdb.fd < 0)
 		errx(LG_EXIT_HOST_PANIC, "a debug exit with no debugger attached");
+	gdb_guest_trapped();
 	gdb_serve("S05");
 }
 /*:*/

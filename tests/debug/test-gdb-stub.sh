@@ -2,7 +2,8 @@
 # Our own GDB stub, lguest --gdb=PATH (chapter 37), driven by gdb with the
 # chapter extension: the same session as against QEMU (a hardware breakpoint
 # in the Host by chapter line, bt, list, a register, a Guest variable, one
-# step), then Ctrl-C from gdb stops a running machine.
+# step), then Ctrl-C from gdb stops a running machine, then a breakpoint and
+# a step in the Guest, at ring 3.
 cd "$(dirname "$0")/../.." || exit 0
 source tests/lib.sh
 source tests/debug/gdb-session.sh
@@ -46,6 +47,35 @@ if launch interrupt; then
 	if grep -q 'received signal SIGINT' "$OUT/int" && [[ $pc == 0xffffffff8* ]]; then ok gdb-stub-interrupt
 	else fail gdb-stub-interrupt "$(tail -n 5 "$OUT/int" | tr '\n' '|')"; fi
 else fail gdb-stub-interrupt "no socket: $(head -c 300 "$OUT/interrupt.err")"; fi
+
+# The Guest: a breakpoint on the function the Guest calls right after its
+# first hypercall (read from its source), set once the Host has loaded it.
+# The stop must be in the Guest at ring 3, a step must stay there, and after
+# detaching the Guest must run on to its shell.
+after=$(awk '/hcall\(LHCALL_INIT/ { f = 1; next } f && match($0, /^\t[a-z_]+\(/) {
+	print substr($0, 2, RLENGTH - 2); exit }' build/src/guest/main.c)
+if [ -z "$after" ]; then fail gdb-stub-guest "no call after LHCALL_INIT in build/src/guest/main.c"
+elif launch guest; then
+	timeout 120 gdb -q -batch -nx -x build/src/launcher/lguest-gdb.py \
+		-ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' \
+		-ex 'set remotetimeout 60' -ex "target remote $OUT/guest.sock" \
+		-ex "lhbreak $where" -ex 'continue' -ex 'delete' \
+		-ex "break $after" -ex 'continue' \
+		-ex 'echo ==bt\n' -ex 'bt 2' \
+		-ex 'printf "pc %#lx ring %d\n", $pc, $cs & 3' \
+		-ex 'echo ==step\n' -ex 'stepi' -ex 'printf "pc %#lx ring %d\n", $pc, $cs & 3' \
+		-ex 'delete' -ex 'detach' >"$OUT/ggdb" 2>&1
+	for _ in $(seq 100); do grep -q 'lguest>' "$OUT/guest.console" && break; sleep 0.1; done
+	stop=$(sed -n '/^==bt/,/^==step/s/^pc //p' "$OUT/ggdb")
+	step=$(sed -n '/^==step/,$s/^pc //p' "$OUT/ggdb")
+	if sed -n '/^==bt/,/^==step/p' "$OUT/ggdb" | grep -q "^#0 .*$after .* at chapters/1[0-9]-guest[a-z-]*\.nw:[0-9]*\$" &&
+	   [[ $stop == *" ring 3" ]]; then ok gdb-stub-guest-breakpoint
+	else fail gdb-stub-guest-breakpoint "$(sed -n '/^==bt/,/^==step/p' "$OUT/ggdb" | tr '\n' '|')"; fi
+	if [[ $step == *" ring 3" ]] && [ "${step% ring*}" != "${stop% ring*}" ]; then ok gdb-stub-guest-step
+	else fail gdb-stub-guest-step "'$stop' -> '$step'"; fi
+	if grep -q 'lguest>' "$OUT/guest.console"; then ok gdb-stub-guest-runs-on
+	else fail gdb-stub-guest-runs-on "no shell prompt after detach: $(tail -c 200 "$OUT/guest.console")"; fi
+else fail gdb-stub-guest "no socket: $(head -c 300 "$OUT/guest.err")"; fi
 
 # The option's mistakes are the user's, and say so.
 build/lguest --gdb= >/dev/null 2>"$OUT/empty"; rc=$?
