@@ -77,6 +77,20 @@ elif launch guest; then
 	else fail gdb-stub-guest-runs-on "no shell prompt after detach: $(tail -c 200 "$OUT/guest.console")"; fi
 else fail gdb-stub-guest "no socket: $(head -c 300 "$OUT/guest.err")"; fi
 
+# make gdb against a TCP port: in a network namespace of our own, so the port
+# is ours alone and nothing leaves the namespace's loopback.
+tcp_session() {
+	(sleep 20 | timeout 30 build/lguest --gdb=1234 >"$OUT/tcp.console" 2>"$OUT/tcp.err") &
+	for _ in $(seq 50); do grep -q 'waiting for gdb' "$OUT/tcp.err" 2>/dev/null && break; sleep 0.1; done
+	printf 'printf "pc %%#lx\\n", $pc\nkill\nquit\n' |
+		timeout 60 make --no-print-directory -s gdb GDB_TARGET=localhost:1234 >"$OUT/tcp" 2>&1
+}
+in_netns bash -c "OUT=$OUT; $(declare -f tcp_session); tcp_session"; rc=$?
+if [ $rc = 97 ]; then skip make-gdb-tcp "no network namespace can be made here"
+elif grep -q '^(gdb) pc 0x[0-9a-f]*$' "$OUT/tcp" && grep -q 'waiting for gdb on 1234' "$OUT/tcp.err"; then
+	ok make-gdb-tcp
+else fail make-gdb-tcp "$(tail -n 4 "$OUT/tcp" | tr '\n' '|') $(head -c 200 "$OUT/tcp.err")"; fi
+
 # The option's mistakes are the user's, and say so.
 build/lguest --gdb= >/dev/null 2>"$OUT/empty"; rc=$?
 if [ $rc -ne 0 ] && grep -q 'needs a TCP port or a UNIX socket path' "$OUT/empty"; then ok gdb-stub-option-empty
