@@ -127,8 +127,9 @@ class ChapterFilter:
  * A Python command may take the name of one of `gdb`'s own, and then replaces
  * it; we replace `list`. It shows the chapter, prose and all, around the
  * place: the selected frame's line with no argument (and, asked again with the
- * frame unchanged, the lines that follow), a chapter line, or anything `gdb` itself can resolve to a line
- * (`list host_main`, `list build/src/host/main.c:12`). :*/
+ * frame unchanged, the lines that follow), a chapter line, or anything `gdb`
+ * itself can resolve to a line (`list host_main`, `list
+ * build/src/host/main.c:12`). :*/
 def here():
     try:
         sal = gdb.selected_frame().find_sal()
@@ -173,8 +174,10 @@ class ChapterList(gdb.Command):
  * `lbreak chapters/41-host-paging.nw:514` sets a breakpoint on the code that
  * chapter line became, through the map read backwards; `lhbreak` does the same
  * with a hardware breakpoint, which is the only kind this machine's KVM can
- * honour in the Host (see the table above). Each location is printed with its
- * copy line and its step, so the reader sees where the breakpoint really went. :*/
+ * honour in the Host (see the table above). Our stub serves both from the
+ * debug registers in the Host and with an `int3` in the Guest; against QEMU's
+ * stub, use `lhbreak` in the Host. Each location is printed with its copy line
+ * and its step, so the reader sees where the breakpoint really went. :*/
 class ChapterBreak(gdb.Command):
     """lbreak chapters/F.nw:LINE: break on the code told on that line (lhbreak: in hardware)."""
 
