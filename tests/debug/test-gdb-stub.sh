@@ -39,7 +39,9 @@ if launch interrupt; then
 		-ex 'set remotetimeout 60' -ex "target remote $OUT/interrupt.sock" \
 		-ex 'continue' -ex 'printf "pc %#lx\n", $pc' -ex 'kill' >"$OUT/int" 2>&1 &
 	gdb_pid=$!
-	sleep 3
+	# Once the Guest's shell prompt is out, the machine runs under "continue".
+	for _ in $(seq 300); do grep -q 'lguest>' "$OUT/interrupt.console" && break; sleep 0.1; done
+	sleep 0.5
 	kill -INT "$gdb_pid"
 	for _ in $(seq 100); do kill -0 "$gdb_pid" 2>/dev/null || break; sleep 0.1; done
 	kill "$gdb_pid" 2>/dev/null
