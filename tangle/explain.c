@@ -148,8 +148,8 @@ static int explain_chapter_line(const char *path, int line, const char *from)
 	if (mark && !docs_between)
 		fprintf(out, "  step   %c:%03d %s\n", letter, number, title);
 	else if (mark)
-		fprintf(out, "  step   none of its own; the nearest above is %c:%03d %s\n",
-		       letter, number, title);
+		fprintf(out, "  step   %c:%03d %s (continued: a later chunk of the step)\n",
+			letter, number, title);
 	else
 		fprintf(out, "  step   none (no marker above it in the chapter)\n");
 	if (def > 0)

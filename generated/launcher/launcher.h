@@ -252,7 +252,7 @@ void gdb_stop(void);
  *
  * The table is mapped into memory at start-up, before the sandbox closes, and
  * read only when a kill reason or a panic needs it. That costs one `open` and
- * one `mmap` on every boot (the table is some 300 kB, none of it read), and at
+ * one `mmap` on every boot (the table is some 350 kB, none of it read), and at
  * kill time no system call at all, which the vCPU thread's seccomp filter
  * (*L:577*) would refuse anyway. :*/
 void places_open(const struct image *host, const struct image *guest);
