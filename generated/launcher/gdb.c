@@ -516,7 +516,7 @@ static void gdb_serve(const char *stop)
 		else if (in[0] == 'm' && sscanf(in + 1, "%llx,%llx", &a, &b) == 2)
 			gdb_read_memory(a, b);
 		else if (in[0] == 'M' && sscanf(in + 1, "%llx,%llx:", &a, &b) == 2 && colon &&
-			 strlen(colon + 1) >= 2 * b)
+			 b <= 4096 && strlen(colon + 1) >= 2 * b)
 			gdb_write_memory(a, b, colon + 1);
 		else if ((in[0] == 'Z' || in[0] == 'z') && (in[1] == '0' || in[1] == '1') &&
 			 sscanf(in + 2, ",%llx", &a) == 1)
