@@ -10,6 +10,8 @@
 #   make untangle    carry hand edits of generated/ back into the chapters
 #   make deps        install the Debian packages the project needs
 #   make fuzz        run the fuzz targets of tests/fuzz/, FUZZ_SECONDS (60) each
+#   make explain WHERE=...   a place in the code (file:line, name, "ELF ADDRESS") to its story
+#   make gdb         gdb with both images and chapter lines (GDB_TARGET=localhost:1234)
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -196,7 +198,9 @@ $(SRC)/%.h: ;
 #   make explain WHERE=chapters/F.nw:N | generated/P:N | build/src/P:N | NAME
 #   make explain WHERE="build/host.elf 0xffffffff8010..."
 #   make gdb [GDB_TARGET=localhost:1234]   gdb with both images' symbols and
-#                                          the chapters' lines (lguest-gdb.py)
+#                                          the chapters' lines (lguest-gdb.py);
+#                                          the target is `lguest --gdb=1234`
+#                                          or QEMU's -gdb tcp::1234
 EXPLAIN := $(TOOLS)/explain
 GDB_TARGET ?=
 .PHONY: explain gdb
@@ -204,9 +208,18 @@ explain: $(EXPLAIN) tangle
 	@test -n "$$WHERE" || { echo "make explain: say WHERE=FILE:LINE, a name, or \"ELF ADDRESS\""; exit 2; }
 	@$(EXPLAIN) $$WHERE
 
+# The Launcher's table of places (chapter 37): kill reasons and Host panics
+# name their rip's step and chapter line.  Rebuilt when an image or a line
+# map changes; it is read at run time, so it recompiles nothing.
+PLACES := build/places
+programs: $(PLACES)
+$(PLACES): $(EXPLAIN) $(wildcard $(SRC)/*/*.lines) \
+           $(if $(HOST_SRCS),build/host.elf) $(if $(GUEST_SRCS),build/guest.elf)
+	@$(EXPLAIN) --table build/host.elf build/guest.elf >$@.tmp && mv $@.tmp $@
+
 gdb: all
-	gdb -q -x $(SRC)/launcher/lguest-gdb.py \
-	  -ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' \
+	gdb -q -x $(SRC)/launcher/lguest-gdb.py -ex 'set confirm off' \
+	  -ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' -ex 'set confirm on' \
 	  $(if $(GDB_TARGET),-ex 'target remote $(GDB_TARGET)')
 # ---------------------------------------------------------------- end of explaining and debugging
 

@@ -8,6 +8,9 @@
  *   explain ELF ADDRESS                  an address in build/host.elf, ...
  *   explain --annotate ELF...            a filter: "rip 0xADDR" in each input
  *                                        line gains "(H:530, chapters/F.nw:N)"
+ *   explain --table ELF...               the Launcher's places table (chapter 37):
+ *                                        per image "image HASH SIZE", then one
+ *                                        "ADDRESS STEP, CHAPTER:LINE" a change of place
  *
  * For each place found it prints the chapter line, the step (marker and
  * title) that tells it, the chunk it stands in, and that step's prose.  It
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static const char *chapters_dir = "chapters";
 static const char *src_dir = "build/src";
@@ -144,8 +148,8 @@ static int explain_chapter_line(const char *path, int line, const char *from)
 	if (mark && !docs_between)
 		fprintf(out, "  step   %c:%03d %s\n", letter, number, title);
 	else if (mark)
-		fprintf(out, "  step   none of its own; the nearest above is %c:%03d %s\n",
-		       letter, number, title);
+		fprintf(out, "  step   %c:%03d %s (continued: a later chunk of the step)\n",
+			letter, number, title);
 	else
 		fprintf(out, "  step   none (no marker above it in the chapter)\n");
 	if (def > 0)
@@ -388,6 +392,111 @@ static int explain_address(const char *elf, const char *address)
 	return n;
 }
 
+/* ------------------------------------------------------------ the Launcher's table */
+
+/* FNV-1a over the image's bytes: the Launcher computes the same over the
+ * image it loaded, and uses the table only for that very image. */
+static unsigned long long image_hash(const char *path, long *size)
+{
+	unsigned long long h = 0xcbf29ce484222325ull;
+	FILE *f = fopen(path, "rb");
+	int c;
+
+	*size = 0;
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF) {
+		h = (h ^ (unsigned char)c) * 0x100000001b3ull;
+		(*size)++;
+	}
+	fclose(f);
+	return h;
+}
+
+static int compare_addresses(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every address that starts a row of ELF's DWARF line table, sorted, unique. */
+static int line_addresses(const char *elf, unsigned long long **out)
+{
+	char cmd[4400], *s = NULL;
+	size_t cap = 0;
+	unsigned long long *v = NULL, a;
+	int n = 0, m = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "objdump --dwarf=decodedline '%s'", elf);
+	p = popen(cmd, "r");
+	while (p && getline(&s, &cap, p) >= 0) {
+		char name[256];
+		int line;
+		if (sscanf(s, "%255s %d %llx", name, &line, &a) == 3 && strstr(s, " 0x")) {
+			v = realloc(v, (n + 1) * sizeof(*v));
+			v[n++] = a;
+		}
+	}
+	free(s);
+	if (p)
+		pclose(p);
+	qsort(v, n, sizeof(*v), compare_addresses);
+	for (int i = 0; i < n; i++)
+		if (!m || v[m - 1] != v[i])
+			v[m++] = v[i];
+	*out = v;
+	return m;
+}
+
+/* One block of the table: the image's identity, then each change of place. */
+static int write_table(const char *elf)
+{
+	char tmp[] = "/tmp/explain-XXXXXX", cmd[4400], loc[4400], *place = NULL, last[4400] = "";
+	unsigned long long *addr;
+	int n = line_addresses(elf, &addr), fd = mkstemp(tmp);
+	long size;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL, *p;
+
+	if (!f || n == 0) {
+		fprintf(stderr, "explain: %s: no DWARF line table (objdump, Debian package binutils)\n", elf);
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%#llx\n", addr[i]);
+	fclose(f);
+	unsigned long long hash = image_hash(elf, &size);
+
+	printf("image %016llx %ld %s\n", hash, size, elf);
+	snprintf(cmd, sizeof(cmd), "addr2line -e '%s' <%s", elf, tmp);
+	p = popen(cmd, "r");
+	brief = 1;
+	for (int i = 0; p && i < n && fgets(loc, sizeof(loc), p); i++) {
+		char *src = strstr(loc, src_dir), *colon = strrchr(loc, ':'), where[4200];
+		size_t len = 0;
+
+		loc[strcspn(loc, " \n")] = '\0';
+		if (!src || !colon || !copy_to_chapter((*colon = 0, src), atoi(colon + 1), where, sizeof(where)))
+			continue;
+		out = open_memstream(&place, &len);
+		*strrchr(where, ':') = '\0';
+		explain_chapter_line(where, atoi(where + strlen(where) + 1), NULL);
+		fclose(out);
+		if (len && strcmp(place, last)) {
+			printf("%llx %s\n", addr[i], place);
+			snprintf(last, sizeof(last), "%s", place);
+		}
+		free(place);
+	}
+	if (p)
+		pclose(p);
+	out = stdout;
+	unlink(tmp);
+	free(addr);
+	return 1;
+}
+
 /* ------------------------------------------------------------ annotating */
 
 /* Copy stdin to stdout; a line with "rip 0xADDR" gains the chapter place,
@@ -471,6 +580,12 @@ int main(int argc, char **argv)
 	int line;
 
 	out = stdout;
+	if (argc >= 3 && strcmp(argv[1], "--table") == 0) {
+		for (int i = 2; i < argc; i++)
+			if (!write_table(argv[i]))
+				return 1;
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "--annotate") == 0) {
 		annotate(argc - 2, argv + 2);
 		return 0;

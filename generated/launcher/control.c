@@ -79,7 +79,7 @@ bool control_stopped(void)
 int control_exit_status(void)
 {
 	if (kill_reason[0])
-		kill_guest("%s", kill_reason);
+		kill_guest("%s%s", kill_reason, places_name(kill_reason));
 	if (exit_status == LG_EXIT_KILLED)
 		kill_guest("(the Host gave no reason)");
 	return exit_status;

@@ -281,11 +281,14 @@ static void kvm_report_exit(struct kvm_run *run)
  * why, answer, run again. `KVM_RUN` returns `EINTR` when a signal arrives
  * while the vCPU runs; that is not an error, we just go round again. The
  * loop ends when the Host writes its status to the exit port; the control
- * ports (*L:620*) note it, and we pick it up after each exit. :*/
+ * ports (*L:620*) note it, and we pick it up after each exit. Before each run,
+ * `gdb_poll` lets an attached debugger stop the machine (*L:552*); without
+ * `--gdb` it is one test of a flag. :*/
 int kvm_run_vcpu(void)
 {
 	lg_say("running the Host");
 	while (!control_stopped()) {
+		gdb_poll();
 		if (ioctl(vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -307,13 +310,18 @@ int kvm_run_vcpu(void)
 		 * follow) and then the length and bytes of the instruction (`0f cd 80 ...`:
 		 * 15 bytes, starting `int $0x80`). A genuine triple fault, on the other hand,
 		 * arrives here as `KVM_EXIT_SHUTDOWN`, just as on hardware: our test kernel
-		 * loads an empty IDT and executes `ud2` to prove it. :*/
+		 * loads an empty IDT and executes `ud2` to prove it. One more exit comes only
+		 * when we ask for it: `KVM_EXIT_DEBUG`, a breakpoint or a single step that a
+		 * debugger set (*L:542*). :*/
 		switch (vm.run->exit_reason) {
 		case KVM_EXIT_IO:
 			io_port_exit(vm.run);
 			break;
 		case KVM_EXIT_MMIO:
 			io_mmio_exit(vm.run);
+			break;
+		case KVM_EXIT_DEBUG:
+			gdb_stop();
 			break;
 		default:
 			kvm_report_exit(vm.run);

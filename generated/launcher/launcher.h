@@ -1,5 +1,6 @@
 /* Tangled from chapters/30-launcher.nw, chapters/31-launcher-pvh.nw,
- * chapters/32-launcher-exits.nw and chapters/36-launcher-sandbox.nw
+ * chapters/32-launcher-exits.nw, chapters/36-launcher-sandbox.nw and
+ * chapters/37-launcher-debug.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*L:100 One header for the Launcher's files.
  * The Launcher is an ordinary Linux program in a handful of files, one concept
@@ -227,6 +228,40 @@ void sandbox_drop_privileges(void);
 void sandbox_enter(enum sandbox_role role, const char *thread);
 void sandbox_enter_device(u32 device_id, const char *thread);
 
+/*:*/
+/*L:502 The option, and waiting for gdb.
+ * The option joins the chain of long options the Launcher offers to each part
+ * in turn (*L:160*). A debugger is the opposite of confinement: it reads and
+ * writes any memory and any register at a stranger's request, over a socket.
+ * So `--gdb` switches the seccomp filters off (as `--sandbox=off` does), and
+ * listens only on the loopback address or on a UNIX socket, which the file
+ * system's permissions guard. The wait happens after the vCPU exists and before
+ * anything runs: the first thing `gdb` sees is the Host's entry point. :*/
+bool gdb_parse_option(const char *arg);
+void gdb_start(void);
+void gdb_poll(void);
+void gdb_stop(void);
+/*:*/
+/*L:782 The places table.
+ * At build time `explain --table` walks each image's DWARF line table (every
+ * address where a new source line begins, read with `objdump`, then turned
+ * into copy lines by one `addr2line` run and into chapter lines by the maps)
+ * and writes `build/places`: for each image a line `image HASH SIZE NAME`, then
+ * one `ADDRESS STEP, CHAPTER:LINE` line at each change of place, in address
+ * order. `make` rebuilds it when an image or a map changes; a prose-only edit
+ * changes the maps and so this table, but compiles nothing. The Launcher looks
+ * for it beside itself (`build/lguest` finds `build/places`) and trusts a block
+ * only for an image whose bytes hash, by FNV-1a, to the block's hash: a Guest
+ * built elsewhere gets no annotation rather than a wrong one.
+ *
+ * The table is mapped into memory at start-up, before the sandbox closes, and
+ * read only when a kill reason or a panic needs it. That costs one `open` and
+ * one `mmap` on every boot (the table is some 350 kB, none of it read), and at
+ * kill time no system call at all, which the vCPU thread's seccomp filter
+ * (*L:577*) would refuse anyway. :*/
+void places_open(const struct image *host, const struct image *guest);
+const char *places_name(const char *text);
+void places_console(u8 c);
 /*:*/
 
 #endif

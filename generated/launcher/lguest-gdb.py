@@ -19,12 +19,6 @@
  * (`make gdb` loads it). The Makefile compiles only the `.c` and `.S` files of
  * `launcher/`, so this file is tangled but never built into the Launcher. :*/
 # gdb in chapter lines: backtraces, list and breakpoints by chapters/*.nw line.
-import os
-import re
-
-import gdb
-from gdb.FrameDecorator import FrameDecorator
-
 /*L:732 The maps.
  * The extension lives at `build/src/launcher/lguest-gdb.py`, three levels
  * below the top of the tree, and finds everything else from there. A copy's
@@ -32,10 +26,16 @@ from gdb.FrameDecorator import FrameDecorator
  * line of copy line *n*, or `None` where the tangler could not say (a `?`).
  * Only the first word of a map line matters to us; the second is the column
  * shift `remap` uses. :*/
+import os
+import re
+
+import gdb
+from gdb.FrameDecorator import FrameDecorator
+/*:*/
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 MARKER = re.compile(r"^@ ([A-Z]:[0-9]{3}) ?(.*)$")
 maps, back, chapters = {}, None, {}
-/*:*/
 
 /*L:732, continued :*/
 def copy_map(copy):
@@ -85,9 +85,6 @@ def from_chapter(chapter, line):
     return None, []
 /*:*/
 
-/*L:752 The step a line stands in.
- * Every answer names the step as well as the line, as `explain` does: the
- * nearest marker above the line, with its title. :*/
 def chapter_lines(chapter):
     if chapter not in chapters:
         with open(os.path.join(TOP, chapter)) as f:
@@ -102,9 +99,8 @@ def step_of(chapter, line):
         if m:
             return m.group(1) + " " + m.group(2)
     return "no step"
-/*:*/
 
-/*L:762 Backtraces.
+/*L:752 Backtraces.
  * `gdb` prints a backtrace through frame filters, when any are installed: a
  * filter takes the stream of frames and may wrap each in a decorator that
  * answers "which file, which line" differently. Ours answers with the chapter
@@ -131,12 +127,13 @@ class ChapterFilter:
         return map(ChapterFrame, frames)
 /*:*/
 
-/*L:772 list.
+/*L:762 list.
  * A Python command may take the name of one of `gdb`'s own, and then replaces
  * it; we replace `list`. It shows the chapter, prose and all, around the
  * place: the selected frame's line with no argument (and, asked again with the
- * frame unchanged, the lines that follow), a chapter line, or anything `gdb` itself can resolve to a line
- * (`list host_main`, `list build/src/host/main.c:12`). :*/
+ * frame unchanged, the lines that follow), a chapter line, or anything `gdb`
+ * itself can resolve to a line (`list host_main`, `list
+ * build/src/host/main.c:12`). :*/
 def here():
     try:
         sal = gdb.selected_frame().find_sal()
@@ -179,12 +176,14 @@ class ChapterList(gdb.Command):
         self.origin, self.next = here(), (place[0], print_around(*place) + 5)
 /*:*/
 
-/*L:782 Breakpoints by chapter line.
+/*L:772 Breakpoints by chapter line.
  * `lbreak chapters/41-host-paging.nw:514` sets a breakpoint on the code that
  * chapter line became, through the map read backwards; `lhbreak` does the same
  * with a hardware breakpoint, which is the only kind this machine's KVM can
- * honour in the Host (see the table above). Each location is printed with its
- * copy line and its step, so the reader sees where the breakpoint really went. :*/
+ * honour in the Host (see the table above). Our stub serves both from the
+ * debug registers in the Host and with an `int3` in the Guest; against QEMU's
+ * stub, use `lhbreak` in the Host. Each location is printed with its copy line
+ * and its step, so the reader sees where the breakpoint really went. :*/
 class ChapterBreak(gdb.Command):
     """lbreak chapters/F.nw:LINE: break on the code told on that line (lhbreak: in hardware)."""
 
@@ -204,13 +203,6 @@ class ChapterBreak(gdb.Command):
             print("  %s:%d is %s (%s)" % (chapter, line, spec, step_of(chapter, line)))
 /*:*/
 
-/*L:792 Stops.
- * When the program stops, `gdb` prints the frame with the copy's file and line;
- * frame filters do not reach that printing. So below it we print the chapter
- * line, its step and its text ourselves, at a stop and whenever the selected
- * frame changes (`up`, `down`, `frame`). We leave `gdb`'s own line alone: its
- * short form, `set print frame-info short-location`, would also strip the
- * places from backtraces, filters or not. :*/
 shown = [None]
 
 
@@ -224,7 +216,6 @@ def show_place(event=None):
         print("  at %s:%d (%s)" % (place[0], place[1], step_of(*place)))
         print("  %s" % chapter_lines(place[0])[place[1] - 1].strip())
     shown[0] = pc
-/*:*/
 
 /*L:792, continued :*/
 ChapterFilter()

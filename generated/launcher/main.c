@@ -55,6 +55,7 @@ static void usage(FILE *out)
 		"      --tunnet=IP     add a virtio network card, a tap to this host at IP\n"
 		"      --net=PATH      add a virtio network card on the switch at PATH\n"
 		"      --sandbox=off   no seccomp filters (they are on by default); for debugging\n"
+		"      --gdb=PORT|PATH wait for gdb on 127.0.0.1:PORT or a UNIX socket (chapter 37)\n"
 		"      --user=NAME     run as NAME once set-up is done (root only)\n"
 		"      --chroot=DIR    make DIR the root directory once set-up is done (root only)\n"
 		"  -v, --verbose       say what is loaded where, the Guest window, timings\n"
@@ -175,6 +176,8 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 				break;
 			if (!optopt && virtio_parse_option(argv[optind - 1]))
 				break;
+			if (!optopt && gdb_parse_option(argv[optind - 1]))
+				break;
 			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
 				errx(LG_EXIT_USAGE, "option '%s' takes no value; try 'lguest --help'", argv[optind - 1]);
 			if (optopt)
@@ -289,6 +292,8 @@ int main(int argc, char *argv[])
 	module = pvh_load_module(&guest);
 	start_info = pvh_write_start_info(cmdline, module, guest.size);
 	kvm_create_vcpu(entry, start_info);
+	places_open(&host, &guest);
+	gdb_start();
 	sandbox_drop_privileges();
 	virtio_devices_start();
 	lg_say("set-up done: %.3f ms", lg_elapsed_ms());

@@ -16,9 +16,12 @@ static u8 uart_regs[8];
  * Each byte the Host sends costs a VM exit already, so one `write` per byte
  * adds little, and it means nothing sits in a buffer when the machine stops
  * or is killed. If standard output is gone we drop the byte: the Guest's
- * run should not fail because nobody is listening. :*/
+ * run should not fail because nobody is listening. Each byte is shown first to
+ * `places_console`, which names the step of a Host panic in the book's terms
+ * (*L:792*). :*/
 static void uart_send(u8 c)
 {
+	places_console(c);
 	while (write(STDOUT_FILENO, &c, 1) < 0 && errno == EINTR)
 		;
 }

@@ -60,7 +60,7 @@ boots() {
 # io.c and control.c alone, fed port accesses as KVM would feed them.
 if gcc -O2 -Wall -I$src/include -I$src/launcher -o "$work/door-test" \
 	tests/launcher/door-test.c $src/launcher/io.c $src/launcher/control.c \
-	$src/launcher/serial.c; then
+	$src/launcher/serial.c $src/launcher/places.c; then
 	"$work/door-test" | tee "$work/door.out" | grep -v '^uart-transmit$'
 	if grep -qx 'uart-transmit' "$work/door.out"; then ok uart-transmit
 	else fail uart-transmit "the UART printed: $(grep -v '^ok ' "$work/door.out")"; fi
