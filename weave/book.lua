@@ -54,8 +54,9 @@ tsv('chapters.tsv', function(t)
 end)
 tsv('figures.tsv', function(t) figures[t[1]] = { page = t[2], number = t[3] } end)
 
+-- All of the PDF is one document; the HTML book is a page per chapter.
 local function target(p, id)
-  return (p == page and '' or p) .. '#' .. id
+  return ((latex or p == page) and '' or p) .. '#' .. id
 end
 
 local function dot(format, source)
