@@ -84,6 +84,7 @@ void html_footer(struct buf *h, int d, const char *here);
 void latex_text(struct buf *b, const char *s, int names, int verb);
 const char *lid(const char *id);
 void latex_chunk_ref(struct buf *b, int d);
+void latex_line(const char *text);
 void latex_token(struct buf *b, int kind, const char *t, int ident);
 void latex_code_head(struct buf *l, int d, const char *name, int cont);
 void latex_use(struct buf *l, const char *name, int u);
