@@ -50,7 +50,10 @@ PANDOC_HTML := pandoc -f markdown-raw_tex -t html5 --standalone \
   --email-obfuscation=none --metadata-file $(BOOK_META)
 
 .PHONY: book book-html book-pdf
-book: book-html book-pdf
+# The HTML pages and the PDF's xelatex runs go side by side (two jobs):
+# the PDF takes three runs from clean, about as long as all the rest.
+book:
+	@$(MAKE) --no-print-directory -j2 book-html book-pdf
 book-html: $(WEAVE_PAGES) $(WEAVE_JS) $(BOOK_HTML)/book.css $(BOOK_HTML)/fonts/.copied
 book-pdf: $(BOOK_PDF)
 
@@ -126,6 +129,7 @@ $(BOOK_HTML)/fonts/.copied: $(WEAVE_FONTS)
 
 # The PDF: all chapters and the index through LaTeX.  The .aux of the last
 # run is kept, so one xelatex run is enough unless page numbers moved.
+# xelatex writes only .xdv; the last, settled one becomes the PDF.
 $(WEAVE_DIR)/pdf/lguest.tex: $(WEAVE_MDS) $(WEAVE_IDX)/identifiers.md $(BOOK_META) \
                          $(FRONT) $(BACK) $(WEAVE_REFS) \
                          weave/book.lua weave/preamble.tex weave/before.tex
@@ -139,11 +143,12 @@ $(BOOK_PDF): $(WEAVE_DIR)/pdf/lguest.tex
 	@echo "weave: $@"
 	@cd $(WEAVE_DIR)/pdf && for run in 1 2 3 4; do \
 	  cp lguest.aux lguest.aux.old 2>/dev/null || : >lguest.aux.old; \
-	  rm -f lguest.pdf; xelatex -interaction=nonstopmode lguest.tex >/dev/null 2>&1; \
-	  if [ ! -s lguest.pdf ]; then grep -A3 '^!' lguest.log | head -20; \
+	  rm -f lguest.xdv; xelatex -no-pdf -interaction=nonstopmode lguest.tex >/dev/null 2>&1; \
+	  if [ ! -s lguest.xdv ]; then grep -A3 '^!' lguest.log | head -20; \
 	    echo "weave: xelatex failed, see $(WEAVE_DIR)/pdf/lguest.log"; exit 1; fi; \
 	  cmp -s lguest.aux lguest.aux.old && break; \
 	done; \
+	xdvipdfmx -q lguest.xdv >/dev/null 2>&1 || { echo "weave: xdvipdfmx failed"; exit 1; }; \
 	if grep -q '^!' lguest.log; then grep -A3 '^!' lguest.log | head -20; \
 	  echo "weave: warning: LaTeX errors, see $(WEAVE_DIR)/pdf/lguest.log"; fi
 	@mkdir -p $(dir $(BOOK_PDF))
