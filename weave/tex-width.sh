@@ -10,6 +10,7 @@ awk -v max="${2:-86}" '
 		s = $0
 		gsub(/\\hyperlink\{[^}]*\}|\\lguse\{[^}]*\}|\\lgcont\{\}/, "", s)
 		gsub(/\\textbackslash\{\}/, "\\", s)
+		gsub(/\\texttt/, "", s)
 		gsub(/\\lg[a-z]+/, "", s)
 		gsub(/\\[{}]/, "x", s)
 		gsub(/[{}]/, "", s)

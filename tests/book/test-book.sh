@@ -127,7 +127,7 @@ var checks = {
       var tries = 0;
       (function poll() {
         var links = d.querySelectorAll('#results a');
-        if (!links.length && tries++ < 60) return setTimeout(poll, 250);
+        if (!links.length && tries++ < 200) return setTimeout(poll, 250);
         var hit = Array.prototype.some.call(links, function (a) { return a.getAttribute('href').indexOf(page) === 0; });
         result(test, hit, links.length + ' results for ' + words + ', none in ' + page);
       })();
@@ -155,7 +155,8 @@ var checks = {
       })[0];
       if (!a) return result(test, false, 'no step reference in ' + page);
       var href = a.getAttribute('href'), id = decodeURIComponent(href.split('#')[1]);
-      visit((href[0] === '#' ? page : '') + href, 1280, function (w, d) {
+      // (a query, so that a link within the page loads it afresh)
+      visit((href[0] === '#' ? page : href.split('#')[0]) + '?land#' + href.split('#')[1], 1280, function (w, d) {
         var el = d.getElementById(id), top = el ? el.getBoundingClientRect().top : -1;
         var bar = d.querySelector('.bar').getBoundingClientRect().bottom;
         result(test, el && top >= bar - 1 && top < 250, href + ': step at ' + Math.round(top) + 'px, bar ends at ' + Math.round(bar) + 'px');
@@ -174,7 +175,7 @@ var checks = {
 next();
 </script></body></html>
 EOF
-	browse --allow-file-access-from-files --virtual-time-budget=90000 --dump-dom \
+	browse --allow-file-access-from-files --virtual-time-budget=400000 --dump-dom \
 		"file://$TMP/check-$name.html" | sed -n '/<pre id="out">/,/DONE/p' |
 		sed 's/^.*<pre id="out">//; /DONE/d; s/&gt;/>/g; s/&lt;/</g; s/&quot;/"/g; s/&amp;/\&/g' >"$TMP/browser-$name.txt"
 	if [ "$(grep -c -E '^(ok|FAIL) ' "$TMP/browser-$name.txt")" -ne $# ]; then
