@@ -32,7 +32,7 @@ DEPS_BUILD := gcc make binutils noweb zlib1g-dev libseccomp-dev
 DEPS_RUN   := qemu-system-x86 iproute2 python3
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_DEBUG := gdb
-DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core fonts-texgyre \
+DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core fonts-texgyre libjs-lunr \
               texlive-latex-recommended texlive-latex-extra \
               texlive-fonts-recommended texlive-xetex lmodern
 DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_FUZZ) $(DEPS_DEBUG) $(DEPS_BOOK)

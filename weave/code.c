@@ -130,10 +130,26 @@ static int lines_to_write(struct chunk *c)
 	return last;
 }
 
+/* The line as the reader sees it, for the LaTeX side's wrapping. */
+static void plain_line(struct line *ln)
+{
+	struct buf b = {0};
+	int col = 0;
+	bputs(&b, "");
+	for (int j = 0; j < ln->n; j++) {
+		char *t = ln->p[j].use ? xasprintf("<%s>", ln->p[j].s) : expand_tabs(ln->p[j].s, &col);
+		bputs(&b, t);
+		free(t);
+	}
+	latex_line(b.s);
+	free(b.s);
+}
+
 static void write_line(struct buf *h, struct buf *l, struct line *ln,
                        int *comment, const char *here)
 {
 	int col = 0;
+	plain_line(ln);
 	for (int j = 0; j < ln->n; j++) {
 		struct piece *p = &ln->p[j];
 		if (p->use) {

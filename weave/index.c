@@ -8,6 +8,22 @@
 #include <string.h>
 #include "weave.h"
 
+/* Prose in HTML: `code` as <code>, the rest escaped. */
+static void html_md_text(struct buf *b, const char *s)
+{
+	int code = 0;
+	for (; *s; s++)
+		if (*s == '`') {
+			bputs(b, code ? "</code>" : "<code>");
+			code = !code;
+		} else {
+			char c[2] = { *s, 0 };
+			html_text(b, c, 0);
+		}
+	if (code)
+		bputs(b, "</code>");
+}
+
 /* One step of the contents: <li> with the marker and the title. */
 static void home_step(struct buf *b, struct chunk *c, const char *sep)
 {
@@ -18,7 +34,7 @@ static void home_step(struct buf *b, struct chunk *c, const char *sep)
 	title[n] = 0;
 	bprintf(b, "%s<li><a href=\"%s#%s\"><span class=\"marker\">%s</span>",
 	        sep, book.chapters[c->chapter].page, c->marker, c->marker);
-	html_text(b, title, 0);
+	html_md_text(b, title);
 	bputs(b, "</a></li>\n");
 	free(t);
 }
@@ -29,22 +45,35 @@ static int is_step(struct chunk *c)
 	       !strncmp(c->lines[0].p[0].s, c->marker, 5);
 }
 
+/* One chapter of the contents, numbered, with its steps. */
+static void home_chapter(struct buf *b, int ch)
+{
+	bprintf(b, "<li><a class=\"chapter\" href=\"%s\"><span class=\"number\">%d</span> ",
+	        book.chapters[ch].page, ch + 1);
+	html_md_text(b, book.chapters[ch].title);
+	bputs(b, "</a>");
+	const char *sep = "\n<ol class=\"steps\">\n";
+	for (int i = 0; i < book.nchunks; i++)
+		if (book.chunks[i].chapter == ch && is_step(&book.chunks[i])) {
+			home_step(b, &book.chunks[i], sep);
+			sep = "";
+		}
+	bputs(b, *sep ? "</li>\n" : "</ol></li>\n");
+}
+
 /* The home page: the table of contents, with every step. */
 void write_home(const char *dir)
 {
 	struct buf b = {0};
 	bputs(&b, "```{=html}\n<nav class=\"book-toc\" id=\"contents\">\n<ol class=\"chapters\">\n");
-	for (int ch = 0; ch < book.nchapters; ch++) {
-		bprintf(&b, "<li><a class=\"chapter\" href=\"%s\">", book.chapters[ch].page);
-		html_text(&b, book.chapters[ch].title, 0);
-		bputs(&b, "</a>");
-		const char *sep = "\n<ol class=\"steps\">\n";
-		for (int i = 0; i < book.nchunks; i++)
-			if (book.chunks[i].chapter == ch && is_step(&book.chunks[i])) {
-				home_step(&b, &book.chunks[i], sep);
-				sep = "";
-			}
-		bputs(&b, *sep ? "</li>\n" : "</ol></li>\n");
+	for (int i = 0; i < nnav; i++) {
+		if (nav[i].number) {
+			home_chapter(&b, nav[i].number - 1);
+			continue;
+		}
+		bprintf(&b, "<li><a class=\"chapter matter\" href=\"%s\">", nav[i].page);
+		html_md_text(&b, nav[i].title);
+		bputs(&b, "</a></li>\n");
 	}
 	bputs(&b, "<li><a class=\"chapter\" href=\"identifiers.html\">Index</a></li>\n"
 	      "</ol>\n</nav>\n```\n");
@@ -202,10 +231,60 @@ static void chunk_index(struct buf *h, struct buf *l)
 	free(names);
 }
 
-/* The index of identifiers and the list of chunks, both formats. */
+/* Concepts by term, then in reading order. */
+static int by_term(const void *a, const void *b)
+{
+	const struct concept *x = a, *y = b;
+	int c = by_name(x->term, y->term);
+	return c ? c : x < y ? -1 : x > y;
+}
+
+/* One concept and every place it is told. */
+static int concept_entry(struct buf *h, struct buf *l, int i)
+{
+	struct concept *k = &concepts[i];
+	char *id = slug(k->term);
+	bprintf(h, "<dt id=\"k%s\">", id + 1);
+	html_text(h, k->term, 0);
+	bputs(h, "</dt>\n<dd>");
+	bputs(l, "\\lgkentry{");
+	latex_text(l, k->term, 0, 0);
+	bputs(l, "}{\\lgpstart");
+	int j = i;
+	for (; j < nconcepts && !strcmp(concepts[j].term, k->term); j++) {
+		bprintf(h, "%s<a href=\"%s#%s\">", j > i ? ", " : "", concepts[j].page, concepts[j].id);
+		html_text(h, concepts[j].label, 0);
+		bputs(h, "</a>");
+		bprintf(l, "\\lgpref{%s}", concepts[j].id);
+	}
+	bputs(h, "</dd>\n");
+	bputs(l, "}\n");
+	free(id);
+	return j;
+}
+
+/* The index of concepts, from [words]{.idx} in the prose. */
+static void concept_index(struct buf *h, struct buf *l)
+{
+	if (!nconcepts)
+		return;
+	qsort(concepts, nconcepts, sizeof *concepts, by_term);
+	bputs(h, "<section class=\"concepts\" id=\"concepts\">\n<h2>Concepts</h2>\n"
+	      "<dl class=\"index concepts\">\n");
+	bputs(l, "\\section*{Concepts}\n\\begin{lgindex}\n");
+	for (int i = 0; i < nconcepts; )
+		i = concept_entry(h, l, i);
+	bputs(h, "</dl>\n</section>\n");
+	bputs(l, "\\end{lgindex}\n");
+}
+
+/* The indexes of concepts and identifiers and the list of chunks. */
 void write_identifiers(const char *dir)
 {
 	struct buf h = {0}, l = {0}, b = {0};
+	bputs(&h, "");
+	bputs(&l, "");
+	concept_index(&h, &l);
 	identifier_index(&h, &l);
 	chunk_index(&h, &l);
 	bprintf(&b, "# Index {#index .unnumbered}\n\n~~~~~~~~~~{=html}\n%s~~~~~~~~~~\n\n"

@@ -3,6 +3,7 @@
  * the footers (the macros are in weave/preamble.tex). */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "weave.h"
 
@@ -51,8 +52,50 @@ void latex_chunk_ref(struct buf *b, int d)
 	bputs(b, "}");
 }
 
-/* One token of code; k: the identifier definition it links to, or -1. */
-void latex_token(struct buf *b, int kind, const char *t, int k)
+/* A code line wider than the printed code block wraps at a space, onto a
+ * line that starts with a hook, indented a little more than the line was:
+ * the PDF never runs code off the page.  The break columns are chosen for
+ * the whole line by latex_line(), then honoured token by token. */
+#define WRAP 79                 /* columns of \lgcodesize in the text block */
+static int breaks[32], nbreaks, next_break, col, indent;
+
+/* Columns are counted in bytes: near enough for the odd UTF-8 character. */
+static int visible(const char *s)
+{
+	return (int)strlen(s);
+}
+
+/* The line about to be written, as plain text (tabs expanded). */
+void latex_line(const char *text)
+{
+	int len = visible(text), start = 0, room = WRAP;
+	nbreaks = next_break = col = indent = 0;
+	while (text[indent] == ' ')
+		indent++;
+	while (len - start > room && nbreaks < 32) {
+		int cut = -1;
+		for (int i = start + indent + 8; i < len && i - start <= room; i++)
+			if (text[i] == ' ' && text[i - 1] != ' ')
+				cut = i;
+		if (cut < 0)
+			break;
+		breaks[nbreaks++] = cut;
+		start = cut + 1;
+		room = WRAP - indent - 4;
+	}
+}
+
+/* The next break falls inside t (which starts at column col): where. */
+static const char *break_in(const char *t)
+{
+	if (next_break >= nbreaks)
+		return NULL;
+	int at = breaks[next_break] - col;
+	int n = visible(t);
+	return at >= 0 && at < n && t[at] == ' ' ? t + at : NULL;
+}
+
+static void token_text(struct buf *b, int kind, const char *t, int k)
 {
 	if (k >= 0)
 		bprintf(b, "\\hyperlink{%s}{", lid(defs[idents[k].where].id));
@@ -61,6 +104,23 @@ void latex_token(struct buf *b, int kind, const char *t, int k)
 	latex_text(b, t, 0, 1);
 	if (k >= 0 || kind != PLAIN)
 		bputc(b, '}');
+}
+
+/* One token of code; k: the identifier definition it links to, or -1. */
+void latex_token(struct buf *b, int kind, const char *t, int k)
+{
+	const char *cut;
+	while ((cut = break_in(t))) {
+		char *head = strndup(t, cut - t);
+		token_text(b, kind, head, k);
+		bprintf(b, "\n%*s\\lgcont{}   ", indent, "");
+		col += visible(head) + 1;
+		next_break++;
+		free(head);
+		t = cut + 1;
+	}
+	token_text(b, kind, t, k);
+	col += visible(t);
 }
 
 void latex_code_head(struct buf *l, int d, const char *name, int cont)
@@ -82,6 +142,7 @@ void latex_use(struct buf *l, const char *name, int u)
 	bprintf(l, "\\lguse{%s}{", lid(defs[u].id));
 	latex_text(l, name, 1, 1);
 	bputs(l, "}");
+	col += visible(name) + 2;
 }
 
 static void continued_on(struct buf *l, int d)

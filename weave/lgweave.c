@@ -9,8 +9,14 @@
  * and cross-referenced (code.c), because pandoc's own highlighter cannot
  * put links inside code.  weave.h lists the parts.
  *
- *   lgweave index DIR      reads the whole book; writes, each only if changed:
- *                          DIR/chapters.tsv  page and title of every chapter
+ *   lgweave index DIR [-f FRONT.md]... [-b BACK.md]...
+ *                          reads the whole book; writes, each only if changed:
+ *                          DIR/chapters.tsv  page, title and number of every
+ *                                            page, front and back matter too
+ *                          DIR/NAME.yaml     front and back matter's navigation
+ *                          DIR/markers.tsv   the page of every step
+ *                          DIR/figures.tsv   the page and number of every
+ *                                            named figure
  *                          DIR/PAGE.xref     what chapter PAGE needs to know
  *                                            about the rest of the book
  *                          DIR/home.md       the book's table of contents
@@ -38,99 +44,6 @@ struct ref *idents; int nidents, capidents;
 struct ref *iuses; int niuses, capiuses;
 struct map ident_map;
 const char *book_title = "lguest, reborn";
-
-/* A documentation chunk: Markdown as written, with its marker as a heading. */
-static void write_docs(FILE *out, struct chunk *c)
-{
-	for (int i = 0; i < c->nlines; i++) {
-		char *t = line_text(&c->lines[i]);
-		if (i == 0 && c->marker && !strncmp(t, c->marker, 5)) {
-			char *title = t + 5;
-			size_t n;
-			while (*title == ' ')
-				title++;
-			n = strlen(title);
-			while (n && (title[n - 1] == '.' || title[n - 1] == ' '))
-				n--;
-			fprintf(out, "\n## [[%s]{.marker}](#%s) %.*s {#%s .step}\n\n",
-			        c->marker, c->marker, (int)n, title, c->marker);
-		} else {
-			fprintf(out, "%s%s", t, i + 1 < c->nlines ? "\n" : "");
-		}
-		free(t);
-	}
-}
-
-/* YAML, double-quoted. */
-static void yaml_str(struct buf *b, const char *s)
-{
-	bputc(b, '"');
-	for (; *s; s++)
-		if (*s == '"' || *s == '\\')
-			bprintf(b, "\\%c", *s);
-		else
-			bputc(b, *s);
-	bputc(b, '"');
-}
-
-/* prev: or next: in a page's metadata. */
-static void nav_link(struct buf *b, const char *which, const char *page, const char *title)
-{
-	bprintf(b, "%s:\n  href: %s\n  title: ", which, page);
-	yaml_str(b, title);
-	bputc(b, '\n');
-}
-
-/* The metadata of an HTML page: its title and the book's navigation.
- * me is the current chapter: -1 for the home page, nchapters for the index. */
-static void write_nav(const char *path, const char *title, int me)
-{
-	struct chapter *ch = book.chapters;
-	int n = book.nchapters;
-	struct buf b = {0};
-	bputs(&b, "pagetitle: ");
-	yaml_str(&b, title);
-	bputs(&b, "\nbook-title: ");
-	yaml_str(&b, book_title);
-	bputs(&b, me < 0 ? "\nhome: true" : me == n ? "\nindex: true" : "");
-	bputs(&b, "\nchapters:\n");
-	for (int i = 0; i < n; i++) {
-		bprintf(&b, "- href: %s\n  title: ", ch[i].page);
-		yaml_str(&b, ch[i].title);
-		bputs(&b, i == me ? "\n  current: true\n" : "\n");
-	}
-	if (me >= 0)
-		nav_link(&b, "prev", me ? ch[me - 1].page : "index.html",
-		         me ? ch[me - 1].title : "Contents");
-	if (me < n)
-		nav_link(&b, "next", me + 1 < n ? ch[me + 1].page : "identifiers.html",
-		         me + 1 < n ? ch[me + 1].title : "Index");
-	write_if_changed(path, &b);
-	free(b.s);
-}
-
-static void read_chapter_list(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		die("cannot read %s", path);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	book.nchapters = 0;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		if (line[len - 1] == '\n')
-			line[--len] = 0;
-		char *tab = strchr(line, '\t');
-		if (!tab)
-			continue;
-		*tab = 0;
-		struct chapter ch = { NULL, xstrdup(line), xstrdup(tab + 1) };
-		PUSH(book.chapters, book.nchapters, book.capchapters, ch);
-	}
-	free(line);
-	fclose(f);
-}
 
 /* Match our code chunks with their entries in the book's index. */
 static void match_defs(const char *page, const char *path)
@@ -160,48 +73,61 @@ static void weave_chapter(const char *dir, const char *meta)
 	char *path = xasprintf("%s/%.*s.xref", dir, (int)strlen(page) - 5, page);
 	read_xref(path);
 	match_defs(page, path);
+	read_chapter_list(xasprintf("%s/chapters.tsv", dir));
+	int number = chapter_number(page);
 	for (int i = 0; i < book.nchunks; i++) {
 		if (book.chunks[i].code)
 			write_code(stdout, &book.chunks[i], page);
 		else
-			write_docs(stdout, &book.chunks[i]);
+			write_docs(stdout, &book.chunks[i], page, number);
 	}
 	putchar('\n');
-
-	/* Navigation for the HTML page. */
-	read_chapter_list(xasprintf("%s/chapters.tsv", dir));
-	int me = 0;
-	while (me < book.nchapters && strcmp(book.chapters[me].page, page))
-		me++;
-	write_nav(meta, title, me);
+	write_nav(meta, title, page);
 }
 
-/* lgweave index DIR < markup of the whole book */
-static void weave_index(const char *dir)
+/* The pages in reading order: -f front matter, the chapters, -b back. */
+static void reading_order(char **argv)
+{
+	for (char **a = argv; *a; a++)
+		if (!strcmp(a[0], "-f") && a[1])
+			nav_add_matter(*++a);
+	for (int i = 0; i < book.nchapters; i++)
+		nav_add(book.chapters[i].page, book.chapters[i].title, i + 1);
+	for (char **a = argv; *a; a++)
+		if (!strcmp(a[0], "-b") && a[1])
+			nav_add_matter(*++a);
+}
+
+/* lgweave index DIR [-f FRONT.md]... [-b BACK.md]... < the whole book */
+static void weave_index(const char *dir, char **argv)
 {
 	read_markup(stdin, &book);
 	build_index();
-	struct buf b = {0};
-	bputs(&b, "");
-	for (int i = 0; i < book.nchapters; i++)
-		bprintf(&b, "%s\t%s\n", book.chapters[i].page, book.chapters[i].title);
-	write_if_changed(xasprintf("%s/chapters.tsv", dir), &b);
+	reading_order(argv);
+	write_chapter_list(dir);
 	for (int i = 0; i < book.nchapters; i++)
 		write_xref(dir, i);
+	scan_prose(dir);
 	write_home(dir);
 	write_identifiers(dir);
-	write_nav(xasprintf("%s/home.yaml", dir), "Contents", -1);
-	write_nav(xasprintf("%s/identifiers.yaml", dir), "Index", book.nchapters);
+	write_nav(xasprintf("%s/home.yaml", dir), "Contents", "index.html");
+	write_nav(xasprintf("%s/identifiers.yaml", dir), "Index", "identifiers.html");
+	for (int i = 0; i < nnav; i++)
+		if (!nav[i].number) {
+			char *path = xasprintf("%s/%.*s.yaml", dir, (int)strlen(nav[i].page) - 5, nav[i].page);
+			write_nav(path, nav[i].title, nav[i].page);
+			free(path);
+		}
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "index"))
-		weave_index(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "index"))
+		weave_index(argv[2], argv + 3);
 	else if (argc == 4 && !strcmp(argv[1], "chapter"))
 		weave_chapter(argv[2], argv[3]);
 	else
-		die("usage: lgweave index DIR < markup\n"
+		die("usage: lgweave index DIR [-f FRONT.md]... [-b BACK.md]... < markup\n"
 		    "       lgweave chapter DIR META.yaml < markup > chapter.md");
 	return 0;
 }

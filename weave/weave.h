@@ -6,7 +6,10 @@
  *                definitions and uses, PAGE.xref written and read back
  *   code.c       a code chunk, highlighted and linked, in both formats
  *   html.c       the HTML writer        latex.c   the LaTeX writer
- *   index.c      the contents, the identifier index, the chunk list
+ *   prose.c      the prose: step headings, chapter ids and numbers,
+ *                figure numbers, concept-index spans; markers.tsv, figures.tsv
+ *   index.c      the contents, the concept and identifier indexes, the chunks
+ *   nav.c        the pages in reading order and each page's navigation
  *   lgweave.c    main: "lgweave index" and "lgweave chapter"
  */
 #ifndef LGWEAVE_WEAVE_H
@@ -81,10 +84,28 @@ void html_footer(struct buf *h, int d, const char *here);
 void latex_text(struct buf *b, const char *s, int names, int verb);
 const char *lid(const char *id);
 void latex_chunk_ref(struct buf *b, int d);
+void latex_line(const char *text);
 void latex_token(struct buf *b, int kind, const char *t, int ident);
 void latex_code_head(struct buf *l, int d, const char *name, int cont);
 void latex_use(struct buf *l, const char *name, int u);
 void latex_footer(struct buf *l, int d);
+
+/* prose.c: a concept of the index, [words]{.idx}, and where it is. */
+struct concept { char *term, *page, *label, *id; };
+extern struct concept *concepts; extern int nconcepts, capconcepts;
+void write_docs(FILE *out, struct chunk *c, const char *page, int number);
+void scan_prose(const char *dir);
+
+/* nav.c: the pages of the book in reading order; number 0: front or back. */
+struct navpage { char *page, *title; int number; };
+extern struct navpage *nav; extern int nnav, capnav;
+void nav_add(const char *page, const char *title, int number);
+void nav_add_matter(const char *file);
+void write_chapter_list(const char *dir);
+void read_chapter_list(const char *path);
+int chapter_number(const char *page);
+void write_nav(const char *path, const char *title, const char *page);
+void yaml_str(struct buf *b, const char *s);
 
 /* index.c */
 void write_home(const char *dir);

@@ -28,7 +28,8 @@ static const struct shell_command commands[] = {
 	{ "ping", "ping ADDR [COUNT]: ICMP echo to a neighbour, one a second", cmd_ping },
 	{ "ip", "ip [ADDR]: the network card's addresses and counters; set the address", cmd_ip },
 	{ "udp", "udp ADDR PORT TEXT: send TEXT in a datagram, print the answer", cmd_udp },
-	{ "netbench", "netbench [ADDR SECONDS [SIZE]]: send UDP to ADDR's port 9, or report what ours got", cmd_netbench },
+	{ "netbench", "netbench [ADDR SECONDS [SIZE]]: send UDP to ADDR's port 9, "
+	              "or report what ours got", cmd_netbench },
 	/*:*/
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
