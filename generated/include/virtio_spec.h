@@ -125,18 +125,18 @@
  *
  * ```{.dot #fig:vring caption="A split virtqueue: the driver offers the heads of chains in the available ring; the device gives them back in the used ring"}
  * digraph vring {
- *   rankdir=LR; nodesep=0.25; ranksep=0.3;
- *   node [shape=record, fontsize=10]; edge [fontsize=9];
+ *   rankdir=LR; nodesep=0.2; ranksep=0.25;
+ *   node [shape=record, fontsize=9]; edge [fontsize=8];
  *   avail [label="available ring\n(driver writes)|flags|idx = 7|<r0> ring[4] = 0|ring[5] = 3|ring[6] = ...|used_event"];
  *   used [label="used ring\n(device writes)|flags|idx = 5|<u4> ring[4] = (0, 1)|...|avail_event"];
  *   desc [label="descriptor table\n(driver writes)|<d0> 0: header, NEXT = 1|<d1> 1: data, NEXT = 2|<d2> 2: status, WRITE|<d3> 3: INDIRECT|..."];
  *   data [label="buffers\nin Guest\nRAM", shape=box];
  *   {rank=same; avail; used}
  *   avail:r0 -> desc:d0 [label="head"];
- *   desc:d0 -> data [style=dashed, label="addr, len"];
+ *   desc:d0 -> data [style=dashed, label="addr,\nlen"];
  *   desc:d1 -> data [style=dashed];
  *   desc:d2 -> data [style=dashed];
- *   used:u4 -> desc:d0 [style=dotted, label="given back"];
+ *   used:u4 -> desc:d0 [style=dotted, label="given\nback"];
  * }
  * ```
  *
