@@ -1,4 +1,6 @@
-/* Tangled from chapters/21-drivers-console.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/21-drivers-console.nw, chapters/22-drivers-block.nw and
+ * chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:400 The shell's file.
  * The table of commands is a continued chunk: this chapter adds `help`, `info`,
  * `uptime`, `selftest`, `rng`, `sleep` and `poweroff`; the block and network chapters add

@@ -1,4 +1,6 @@
-/* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/20-drivers.nw, chapters/21-drivers-console.nw,
+ * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:140 The bus's file.
  * The bus keeps one array of devices, filled in boot order, and one table of
  * drivers, which the later chapters fill: each adds a line such as
@@ -363,6 +365,7 @@ u64 parse_u64(const char *s, int *ok)
 }
 /*:*/
 /*:*/
+/*D:465, continued :*/
 int virtio_test_bus(void)
 {
 	for (int i = 0; i < nr_devices; i++) {
@@ -378,3 +381,4 @@ int virtio_test_bus(void)
 		return selftest_skip("no devices");
 	return nr_devices <= (int)guest_boot->nr_devices;
 }
+/*:*/

@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw and
+ * chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:600 Hostile Guests.
  * The Host's promises include what it does to a Guest that breaks the rules:
  * kill it, with a reason, and never crash. `hostile=N` turns our Guest into a

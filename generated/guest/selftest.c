@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw, chapters/21-drivers-console.nw,
+ * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:500 The self-test table.
  * `selftest` on the command line runs a table of tests inside the Guest, each a
  * name and a function returning true for a pass, and powers off with 0 if all
@@ -37,11 +40,8 @@ static int test_hypercall_registers(void)
  * in the shared page. A store into the Host's slot must arrive too, as a
  * *protection* fault (present bit set in the error code): the page is there,
  * but not for us. An undefined instruction, a breakpoint, and two privileged
- * instructions (`cli` and a port write) must each arrive with their own vector. :*/
-#define PF_PRESENT 1
-#define PF_WRITE   2
-#define PF_USER    4
-
+ * instructions (`cli` and a port write) must each arrive with their own vector.
+ * The error code's bits have names in `include/paging.h` (G:631). :*/
 static int test_page_fault(void)
 {
 	return probe_store(0x1000) == 14 && guest_last_trap.address == 0x1000 &&

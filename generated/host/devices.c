@@ -11,7 +11,7 @@
 
 static int window_on_page(const struct lg_device *d, u64 page)
 {
-	return d->addr < page + 4096 && page < d->addr + d->size;
+	return d->addr < page + PAGE_SIZE && page < d->addr + d->size;
 }
 
 int device_page_ok(const struct lguest *lg, u64 page)
@@ -141,7 +141,7 @@ static const char *parse_device(const char *s, struct lg_device *d, u64 *gsi)
 		return "has a number that does not fit in 64 bits";
 	if (r != NUMBER_OK || (*s && *s != ' '))
 		return "is not <size>@<address>:<line>[:<id>]";
-	if (v[0] == 0 || v[0] > 4096)
+	if (v[0] == 0 || v[0] > PAGE_SIZE)
 		return "has a window that is not 1 to 4096 bytes";
 	if (v[1] > PHYS_LIMIT - v[0])
 		return "has a window that reaches past the highest physical address";
@@ -152,12 +152,12 @@ static const char *parse_device(const char *s, struct lg_device *d, u64 *gsi)
 static const char *device_problem(const struct lguest *lg, const struct pvh_boot *boot,
 				  const struct lg_device *d, u64 gsi)
 {
-	u64 first = d->addr & ~4095ULL, end = (d->addr + d->size + 4095) & ~4095ULL;
+	u64 first = d->addr & ~(PAGE_SIZE - 1), end = (d->addr + d->size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
 	for (u32 i = 0; i < boot->memmap_entries; i++) {
-		const struct hvm_memmap_entry *e = &boot->memmap[i];
+		const struct pvh_memmap_entry *e = &boot->memmap[i];
 
-		if (e->type == HVM_MEMMAP_RAM && e->addr < end && first < e->addr + e->size)
+		if (e->type == PVH_MEMMAP_RAM && e->addr < end && first < e->addr + e->size)
 			return "shares a page with RAM";
 	}
 	if ((first <= LAPIC_PAGE && LAPIC_PAGE < end) ||

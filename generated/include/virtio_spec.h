@@ -1,4 +1,6 @@
-/* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/20-drivers.nw, chapters/22-drivers-block.nw and
+ * chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:100 The specification's numbers.
  * A driver and a device agree on very little, but they agree on it to the bit:
  * where each register sits, what each status and feature bit means, and the

@@ -1,4 +1,5 @@
 /* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/*L:200, continued :*/
 /* The conversation with KVM: the VM, its memory, its vCPU, the run loop. */
 #include "launcher.h"
 #include <err.h>
@@ -267,7 +268,7 @@ static void kvm_report_exit(struct kvm_run *run)
 		fprintf(stderr, "lguest: unexpected KVM exit reason %u\n", run->exit_reason);
 	}
 	kvm_dump_registers();
-	exit(LG_EXIT_HOST_CRASHED);
+	exit(LG_EXIT_HOST_PANIC);
 }
 /*:*/
 
@@ -317,4 +318,5 @@ int kvm_run_vcpu(void)
 	}
 	return control_exit_status();
 }
+/*:*/
 /*:*/

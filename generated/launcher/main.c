@@ -1,4 +1,5 @@
-/* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/30-launcher.nw and chapters/32-launcher-exits.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*L:120 What the user asks for.
  * The command line is `lguest [options] [guest-image] [guest args] [-- guest
  * args]`. A word that starts with a dash is the Launcher's, wherever it stands
