@@ -127,6 +127,7 @@
  *
  * ```{.dot #fig:vring caption="A split virtqueue: the driver offers the heads of chains in the available ring; the device gives them back in the used ring"}
  * digraph vring {
+ *   margin=0;  // no PDF page margin: the figure is exactly its drawing
  *   rankdir=LR; nodesep=0.2; ranksep=0.25;
  *   node [shape=record, fontsize=9]; edge [fontsize=8];
  *   avail [label="available ring\n(driver writes)|flags|idx = 7|<r0> ring[4] = 0|ring[5] = 3|ring[6] = ...|used_event"];
