@@ -380,7 +380,7 @@ void *vq_get(struct virtqueue *vq, u32 *len)
  * Virtio 1.1 added a second layout, the *packed* virtqueue: one ring in which
  * descriptors, offers and returns all live, marked by flags that flip on each
  * lap, so that a device touches one cache line per request instead of three.
- * A driver for it next to the split one, behind the same five functions, and
+ * A driver for it next to the split one, behind the same functions, and
  * a comparison of the two on the same device, is a project of a few evenings;
  * our Launcher would need the other half. */
 /*D:235 Waiting for one request.

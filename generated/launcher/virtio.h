@@ -8,7 +8,7 @@
  * device types and the layout of a split virtqueue. The Guest's drivers include
  * the same file, and the *Drivers* part of the book explains it, at *D:105*
  * (the registers), *D:110* (the handshake, features and interrupts) and *D:115*
- * (the three arrays of a queue, with a picture). The rest of `virtio.h` is our
+ * (the three arrays of a queue, drawn in @fig:vring). The rest of `virtio.h` is our
  * framework: the state of a queue, the state of a device, and the functions
  * every device calls. Like the Launcher's header it grows family by family as
  * the chapter goes. :*/
