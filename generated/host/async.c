@@ -18,7 +18,7 @@ void async_run_queue(struct lguest *lg, const struct lg_regs *r)
 
 		call.rax = c->nr, call.rdi = c->arg1, call.rsi = c->arg2;
 		call.rdx = c->arg3, call.rip = r->rip;
-		run_hypercall(lg, &call);
+		hcall_dispatch(lg, &call);
 	}
 	lg->async_done = sp->async_done = done;
 }

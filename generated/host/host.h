@@ -155,8 +155,8 @@ struct lg_regs {
 	u64 rip, cs, rflags, rsp, ss;
 };
 /*:*/
-void do_hypercall(struct lguest *lg, struct lg_regs *r);
-void run_hypercall(struct lguest *lg, struct lg_regs *r);
+void hcall_trap(struct lguest *lg, struct lg_regs *r);
+void hcall_dispatch(struct lguest *lg, struct lg_regs *r);
 void host_trap_panic(const u64 *frame) __attribute__((noreturn));
 struct shadow;
 void shadow_new_root(struct lguest *lg, u64 gpgdir);

@@ -9,9 +9,11 @@
  * ignored: a Guest that sends one is confused or probing, and either way it is
  * killed. So is one that calls anything before `LHCALL_INIT`, since until then
  * we have no shared page to talk through. Later chapters add their calls to the
- * family *hypercall cases*, and *Shadow page tables* explains why the switch
- * lives in `run_hypercall`, apart from the checks: the calls a Guest queued in
- * its shared page run through it first. :*/
+ * family *hypercall cases*. Two functions share the work, and their names say
+ * which is which: `hcall_trap` is where a trap that is a hypercall comes in,
+ * with the checks; `hcall_dispatch` runs one call, whichever way it came.
+ * *Shadow page tables* explains why they are apart: the calls a Guest queued in
+ * its shared page run through `hcall_dispatch` too. :*/
 /* The hypercalls: the Guest's requests to the Host. */
 #include "host.h"
 
@@ -71,7 +73,7 @@ static void hcall_shutdown(struct lguest *lg, u64 status)
 }
 /*:*/
 
-void do_hypercall(struct lguest *lg, struct lg_regs *r)
+void hcall_trap(struct lguest *lg, struct lg_regs *r)
 {
 	if (!lg->shared && r->rax != LHCALL_INIT)
 		kill_guest(lg, "hypercall %llu before LHCALL_INIT", r->rax);
@@ -83,16 +85,16 @@ void do_hypercall(struct lguest *lg, struct lg_regs *r)
 	 * rewrite. More than a ring's worth waiting (rule 6) means the Guest's count is
 	 * garbage: a Guest that claims a thousand calls in a ring of 64 is killed, not
 	 * believed. Each call is copied out of the ring into a scratch set of
-	 * registers and dispatched exactly as a direct one, through `run_hypercall`,
+	 * registers and dispatched exactly as a direct one, through `hcall_dispatch`,
 	 * so a queued call meets every check a direct one does, and an unknown number
 	 * in the ring kills the Guest just as it would in `%rax`. A call that changes
 	 * the Guest's registers makes no sense queued; none of ours does. :*/
 	async_run_queue(lg, r);
 	/*:*/
-	run_hypercall(lg, r);
+	hcall_dispatch(lg, r);
 }
 
-void run_hypercall(struct lguest *lg, struct lg_regs *r)
+void hcall_dispatch(struct lguest *lg, struct lg_regs *r)
 {
 	switch (r->rax) {
 	case LHCALL_INIT:		hcall_init(lg, r->rdi); break;

@@ -136,10 +136,10 @@ void lg_handle_trap(struct lguest *lg)
 			return;
 	}
 	if (r->vector == LG_HCALL_VECTOR) {
-		do_hypercall(lg, r);
+		hcall_trap(lg, r);
 	} else if (r->vector == VECTOR_UD && is_hypercall(lg, r->rip)) {
 		r->rip += 2;
-		do_hypercall(lg, r);
+		hcall_trap(lg, r);
 	} else if (r->vector < 32) {
 		reflect_trap(lg);
 	} else {

@@ -1,5 +1,5 @@
 /* Tangled from chapters/32-launcher-exits.nw by `make tangle`: edit the chapter, not this file. */
-/* The switchboard: port and MMIO accesses routed to registered regions. */
+/* The I/O map: port and MMIO accesses routed to registered regions. */
 #include "launcher.h"
 #include <err.h>
 #include <stdio.h>
