@@ -298,6 +298,15 @@ void shell_run(void)
 	}
 }
 /*:*/
+
+static void shell_start(void)
+{
+	if (console_present())
+		shell_run();
+}
+
+static const struct guest_driver shell_driver = { .name = "shell", .run = shell_start };
+GUEST_DRIVER(shell_driver);
 /*D:440 help, uptime, poweroff.
  * The simplest commands. `help` prints the table's help lines. `uptime`
  * reads the Guest's clock (*G:840*). `poweroff` flushes the console first

@@ -227,7 +227,7 @@ const char *blk_strerror(int err)
  * capacity, a block size that is a power of two and at least a sector), and
  * sector 0 read twice comes back the same, into buffers filled beforehand
  * with different patterns, so that a read that wrote nothing cannot pass. :*/
-int blk_test_config(void)
+static int blk_test_config(void)
 {
 	int ok = 1;
 
@@ -242,7 +242,7 @@ int blk_test_config(void)
 	return ok;
 }
 /*:*/
-int blk_test_read_twice(void)
+static int blk_test_read_twice(void)
 {
 	u8 *a = page_alloc(), *b = page_alloc();
 	int ok;
@@ -258,7 +258,7 @@ int blk_test_read_twice(void)
 	page_free(b);
 	return ok;
 }
-int blk_test_device_rules(void)
+static int blk_test_device_rules(void)
 {
 	struct blk_disk *d = blk_disk_at(0);
 	char id[VIRTIO_BLK_ID_BYTES + 1] = { 0 };
@@ -277,7 +277,7 @@ int blk_test_device_rules(void)
 	page_free(sector);
 	return ok;
 }
-int blk_test_read_only(void)
+static int blk_test_read_only(void)
 {
 	struct blk_disk *d = NULL;
 	u8 *sector;
@@ -296,3 +296,7 @@ int blk_test_read_only(void)
 	page_free(sector);
 	return ok;
 }
+GUEST_TEST(blk_test_config, "disk: the configuration is sane");
+GUEST_TEST(blk_test_read_twice, "disk: sector 0 reads the same twice");
+GUEST_TEST(blk_test_device_rules, "disk: the device keeps the rules (id, end, unknown type)");
+GUEST_TEST(blk_test_read_only, "disk: a read-only disk refuses a write");

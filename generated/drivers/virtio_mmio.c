@@ -293,7 +293,8 @@ static void virtio_interrupt(struct trap_frame *f)
 /*:*/
 /*D:180 The drivers' words on the command line.
  * The Guest's own command-line parser (*G:350*) hands the words it does not
- * know to `driver_option`, and each driver may claim some: the network's
+ * know to every registered driver (D:126); the bus's hook is `driver_option`,
+ * and each virtio driver may claim some: the network's
  * `ip=ADDR`, a benchmark's `bench=NAME`. The drivers' chapters write the
  * body, the chunk *the drivers' options*, one test a line, each returning 1
  * when it took the word. What such a word asks for is done later, in
@@ -362,8 +363,16 @@ u64 parse_u64(const char *s, int *ok)
 	return n;
 }
 /*:*/
+
+static const struct guest_driver virtio_bus = {
+	.name = "virtio-mmio",
+	.init = virtio_init,
+	.option = driver_option,
+	.boot_work = driver_boot_work,
+};
+GUEST_DRIVER(virtio_bus);
 /*:*/
-int virtio_test_bus(void)
+static int virtio_test_bus(void)
 {
 	for (int i = 0; i < nr_devices; i++) {
 		struct virtio_device *d = &devices[i];
@@ -378,3 +387,4 @@ int virtio_test_bus(void)
 		return selftest_skip("no devices");
 	return nr_devices <= (int)guest_boot->nr_devices;
 }
+GUEST_TEST(virtio_test_bus, "virtio: every device the bus kept is DRIVER_OK with VERSION_1");

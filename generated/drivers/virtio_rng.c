@@ -89,7 +89,7 @@ int cmd_rng(int argc, char **argv)
  * - a request of two buffers, which goes through an indirect table when the
  *   device took `RING_INDIRECT_DESC`, comes back with both filled, and leaves
  *   the queue's free list as it found it. :*/
-int rng_test_bytes(void)
+static int rng_test_bytes(void)
 {
 	u8 buf[64];
 	u32 got = 0;
@@ -118,7 +118,7 @@ static int all_zero(const u8 *p, u32 n)
 	return 1;
 }
 
-int rng_test_chain(void)
+static int rng_test_chain(void)
 {
 	u8 a[32], b[32];
 	struct vq_buf in[2] = { { a, 16 }, { b, 16 } };
@@ -142,6 +142,8 @@ int rng_test_chain(void)
 	       all_zero(b + 16, 16) && vq_free(rng_vq) == before;
 }
 /*:*/
+GUEST_TEST(rng_test_bytes, "rng: 64 bytes that are not all the same");
+GUEST_TEST(rng_test_chain, "rng: a request of two buffers, the free list whole after");
 /*D:470 What a request costs.
  * Not only a test: twenty one-byte requests in a row, each kicked and waited
  * for, time the whole round trip of a virtio request, the kick's exit to the
@@ -152,7 +154,7 @@ int rng_test_chain(void)
  * exit (25) and the wait for the device's thread to be scheduled. It was 2.4
  * milliseconds before `vq_wait_for` learnt to poll before it halts (*D:235*):
  * the interrupt itself was never the cost, waking a halted Guest is. :*/
-int rng_test_round_trips(void)
+static int rng_test_round_trips(void)
 {
 	u8 byte;
 	u64 start;
@@ -169,3 +171,4 @@ int rng_test_round_trips(void)
 	return 1;
 }
 /*:*/
+GUEST_TEST(rng_test_round_trips, "rng: twenty one-byte requests come back");

@@ -98,8 +98,6 @@ void guest_hostile(int n)
 		guest_halt();
 		break;
 	/*:*/
-	case 30: case 31: case 32: case 33: case 34: case 35: case 36: case 37: case 38:
-		virtio_hostile(n);
 	/*M:950 An unmask without a trap.
 	 * Every device interrupt costs the Guest two visits to the Host: the interrupt
 	 * itself, and the unmask. The second could ride on the first of the next
@@ -135,6 +133,7 @@ void guest_hostile(int n)
 		break;
 	/*:*/
 	default:
+		drivers_hostile(n);
 		printk("unknown hostile case %d\n", n);
 		guest_poweroff(2);
 	}

@@ -134,7 +134,7 @@ static void parse_word(const char *w, struct options *opt)
 	/*D:305 The drivers' words.
 	 * The Guest's parser asks the drivers about every word it does not know before
 	 * it calls the word a mistake. :*/
-	else if (driver_option(w)) {
+	else if (drivers_option(w)) {
 		/* a driver took it */
 	}
 	/*:*/
@@ -200,14 +200,17 @@ void guest_main(const struct lg_boot_info *bi)
 	 * holds for `selftest`, `hostile=N` and `poweroff=N`: each keeps its meaning
 	 * and ends the machine. Without any of them the Guest now starts its shell,
 	 * if it has a console; without a console there is nobody to talk to, and it
-	 * powers off with 0 as before. :*/
-	virtio_init();
-	driver_boot_work();
+	 * powers off with 0 as before.
+	 * The kernel names no driver in any of this: it asks whichever drivers
+	 * registered (D:126), and the shell is one of them, whose `run` hook returns
+	 * at once when there is no console. :*/
+	drivers_init();
+	drivers_boot_work();
 	/*:*/
 	if (opt.selftest)
 		guest_poweroff(guest_selftest());
-	if (!opt.poweroff && console_present())
-		shell_run();
+	if (!opt.poweroff)
+		drivers_run();
 	guest_poweroff(opt.status);
 }
 /*:*/

@@ -1,10 +1,4 @@
 /* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
-/*G:500 The self-test table.
- * `selftest` on the command line runs a table of tests inside the Guest, each a
- * name and a function returning true for a pass, and powers off with 0 if all
- * pass and 1 if any fails. Each test checks a promise the Host makes, in a way
- * that would fail if the promise were broken. A test may also answer that it
- * could not run at all (G:505); the table counts those apart. :*/
 /* The Guest's self-tests: a name and a function each. */
 #include "guest.h"
 
@@ -463,14 +457,6 @@ static int test_backtrace(void)
 	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
 }
 /*:*/
-int virtio_test_bus(void);
-int rng_test_bytes(void);
-int rng_test_chain(void);
-int rng_test_round_trips(void);
-int blk_test_config(void);
-int blk_test_read_twice(void);
-int blk_test_device_rules(void);
-int blk_test_read_only(void);
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -498,10 +484,7 @@ static void report_hypercall_cost(void)
 }
 /*:*/
 
-static const struct {
-	const char *name;
-	int (*run)(void);
-} tests[] = {
+static const struct guest_test tests[] = {
 	{ "runs at CPL 3", test_cpl },
 	{ "the image lies in the RAM window", test_window },
 	{ "registers survive a hypercall", test_hypercall_registers },
@@ -527,16 +510,6 @@ static const struct {
 	{ "an exception goes to the handler its vector has in the table", test_exception_table },
 	{ "printk keeps messages above the loglevel and drops the rest", test_printk_levels },
 	{ "a backtrace walks the frame pointers", test_backtrace },
-	{ "virtio: every device the bus kept is DRIVER_OK with VERSION_1", virtio_test_bus },
-	{ "rng: 64 bytes that are not all the same", rng_test_bytes },
-	{ "rng: a request of two buffers, the free list whole after", rng_test_chain },
-	{ "rng: twenty one-byte requests come back", rng_test_round_trips },
-	{ "disk: the configuration is sane", blk_test_config },
-	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
-	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },
-	{ "disk: a read-only disk refuses a write", blk_test_read_only },
-	{ "net-mac: the network card has a unicast MAC address", net_test_mac },
-	{ "net-rx: the network card's receive queue is full", net_test_rx_buffers },
 };
 
 static const char *skip_why;
@@ -547,23 +520,32 @@ int selftest_skip(const char *why)
 	return SELFTEST_SKIP;
 }
 
+static void selftest_run(const struct guest_test *t, int *failed, int *skipped)
+{
+	int r = t->run();
+
+	if (r == SELFTEST_SKIP)
+		printk("selftest: skip %s (%s)\n", t->name, skip_why);
+	else
+		printk("selftest: %s %s\n", r ? "ok  " : "FAIL", t->name);
+	*failed += r == 0;
+	*skipped += r == SELFTEST_SKIP;
+}
+
 int guest_selftest(void)
 {
 	int n = (int)(sizeof(tests) / sizeof(tests[0])), failed = 0, skipped = 0;
 
-	for (int i = 0; i < n; i++) {
-		int r = tests[i].run();
+	for (int i = 0; i < n; i++)
+		selftest_run(&tests[i], &failed, &skipped);
+	{
+		extern const struct guest_test *const __start_guest_tests[], *const __stop_guest_tests[];
 
-		if (r == SELFTEST_SKIP)
-			printk("selftest: skip %s (%s)\n", tests[i].name, skip_why);
-		else
-			printk("selftest: %s %s\n", r ? "ok  " : "FAIL", tests[i].name);
-		failed += r == 0;
-		skipped += r == SELFTEST_SKIP;
+		for (const struct guest_test *const *t = __start_guest_tests; t < __stop_guest_tests; t++, n++)
+			selftest_run(*t, &failed, &skipped);
 	}
 	printk("selftest: %d passed, %d failed, %d skipped\n", n - failed - skipped,
 	       failed, skipped);
 	report_hypercall_cost();
 	return failed ? 1 : 0;
 }
-/*:*/

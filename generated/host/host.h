@@ -158,6 +158,7 @@ struct lg_regs {
 void hcall_trap(struct lguest *lg, struct lg_regs *r);
 void hcall_dispatch(struct lguest *lg, struct lg_regs *r);
 void host_trap_panic(const u64 *frame) __attribute__((noreturn));
+void host_main(u32 start_info_pa);	/* called from boot.S */
 struct shadow;
 void shadow_new_root(struct lguest *lg, u64 gpgdir);
 void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level);
@@ -241,6 +242,7 @@ static inline void irq_deliver(struct lguest *lg)
 		irq_deliver_pending(lg);
 }
 /*:*/
+void irq_at_ring0(u64 vector);	/* called from irq_entry.S */
 void host_image_seal(void);
 void host_image_report(void);
 int device_page_ok(const struct lguest *lg, u64 page);
