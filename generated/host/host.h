@@ -128,11 +128,11 @@ struct lguest {
 /*:*/
 void window_choose(struct lguest *lg, const struct pvh_boot *boot);
 int lg_address_ok(const struct lguest *lg, u64 addr, u64 len);
-void *from_guest_phys(const struct lguest *lg, u64 addr);
+void *from_guest_phys(struct lguest *lg, u64 addr, u64 len, const char *what);
 void guest_pagetable_init(struct lguest *lg);
-int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa);
-int guest_read(const struct lguest *lg, u64 va, void *buf, u64 len);
-int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len);
+int guest_virt_to_phys(struct lguest *lg, u64 va, int write, u64 *pa);
+int guest_read(struct lguest *lg, u64 va, void *buf, u64 len);
+int guest_write(struct lguest *lg, u64 va, const void *buf, u64 len);
 u64 guest_load(struct lguest *lg, const struct pvh_boot *boot, u64 *image_end);
 u64 guest_boot_info(struct lguest *lg, const struct pvh_boot *boot, u64 image_end);
 void run_guest(struct lguest *lg) __attribute__((noreturn));
@@ -165,7 +165,7 @@ void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level);
 void shadow_flush_one(struct lguest *lg, u64 va);
 void shadow_flush_all(struct lguest *lg);
 int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code);
-int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa);
+int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa);
 void shadow_audit(const struct lguest *lg);
 void async_run_queue(struct lguest *lg, const struct lg_regs *r);
 /*H:770 Privileged instructions the Host needs.

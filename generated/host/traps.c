@@ -50,7 +50,7 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 			return lg->hcall_pa = 0;
 		lg->hcall_rip = rip;
 	}
-	insn = from_guest_phys(lg, lg->hcall_pa);
+	insn = from_guest_phys(lg, lg->hcall_pa, 2, "a hypercall instruction");
 	return insn[0] == 0xcd && insn[1] == LG_HCALL_VECTOR;
 }
 /*:*/
