@@ -156,17 +156,6 @@ int console_interrupt(void);
 int console_sleep_until(u64 deadline);
 int cmd_sleep(int argc, char **argv);
 extern const struct virtio_driver virtio_rng_driver;
-/*D:505 What the rest of the Guest sees.
- * A disk, for the shell and the file system, is a number (its place among
- * the disks, in boot order), a size, two flags and a name. Requests are
- * described by their data buffers, as the queue describes them, so a caller
- * with a buffer made of scattered pages need not copy it into one. Most
- * callers have one buffer and use `blk_read` and `blk_write`.
- *
- * Errors are small negative numbers, as the tar reader's are. Two of them the
- * device gives us (`BLK_EIO`, `BLK_EUNSUPP`); the others are the driver's own
- * refusals, made before anything reaches the device. :*/
-#define BLK_MAX_DISKS	8
 #define BLK_EIO		(-1)	/* the device said IOERR, or gave no status */
 #define BLK_EUNSUPP	(-2)	/* the device does not know the request */
 #define BLK_EROFS	(-3)	/* a write to a read-only disk */
@@ -192,7 +181,6 @@ int blk_read(struct blk_disk *d, u64 sector, void *buf, u32 len);
 int blk_write(struct blk_disk *d, u64 sector, const void *buf, u32 len);
 int blk_flush(struct blk_disk *d);
 const char *blk_strerror(int err);
-/*:*/
 int cmd_blk(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);

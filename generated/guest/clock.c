@@ -15,8 +15,6 @@
 /* The Guest's clock: TSC time, one-shot clock events, sleeping. */
 #include "guest.h"
 
-#define NSEC_PER_SEC 1000000000ULL
-
 static u64 tsc_hz, boot_tsc;
 u64 guest_sleep_ms;
 volatile u64 clock_events_fired, clock_last_event;

@@ -154,6 +154,7 @@ int irq_on_stack(u64 addr);
 void guest_halt(void);
 u64 clock_tsc(void);
 void clock_init(void);
+#define NSEC_PER_SEC 1000000000ULL
 u64 clock_tsc_to_ns(u64 cycles);
 u64 clock_ns_to_tsc(u64 ns);
 u64 clock_uptime_ns(void);

@@ -79,7 +79,7 @@ void guest_panic(const char *fmt, ...)
  * Guest's, not the Launcher's, because only the Guest knows its words: the
  * Launcher may be running some other Guest. Later chapters add their words to
  * *more of the Guest's options*. :*/
-struct options {
+struct boot_options {
 	int selftest;
 	int hostile;
 	u64 status;
@@ -108,7 +108,7 @@ static u64 word_number(const char *w, int skip)
 	guest_poweroff(1);
 }
 
-static void parse_word(const char *w, struct options *opt)
+static void parse_word(const char *w, struct boot_options *opt)
 {
 	if (str_starts(w, "poweroff=")) {
 		opt->status = word_number(w, 9);
@@ -144,7 +144,7 @@ static void parse_word(const char *w, struct options *opt)
 /*G:360 Words.
  * The command line is one string; we copy each space-separated word into a
  * small buffer of its own so it can be compared and printed on its own. :*/
-static void parse_options(const char *cmdline, struct options *opt)
+static void parse_options(const char *cmdline, struct boot_options *opt)
 {
 	char word[64];
 	u64 n;
@@ -167,7 +167,7 @@ static void parse_options(const char *cmdline, struct options *opt)
 
 void guest_main(const struct lg_boot_info *bi)
 {
-	struct options opt = { 0, -1, 0, 0 };
+	struct boot_options opt = { 0, -1, 0, 0 };
 
 	guest_boot = bi;
 	hcall(LHCALL_INIT, guest_pa(&shared), 0, 0);

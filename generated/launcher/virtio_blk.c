@@ -37,15 +37,6 @@ struct blk {
 	char id[VIRTIO_BLK_ID_BYTES];
 	struct iovec data[DEVQ_MAX_SEGS];	/* the data part of the request at hand */
 };
-/*L:933 Eight disks.
- * The Launcher has room for sixteen devices, but the Guest's driver keeps
- * eight disks (*D:505*) and refuses the ninth with a line on its console, so
- * a ninth `--block` would be a disk the user believes is there and the Guest
- * never sees. We take as many as the Guest drives, and refuse the next by
- * name. The number is the driver's; the test that boots eight disks and
- * refuses a ninth holds the two to each other. :*/
-#define BLK_MAX_DISKS 8		/* as many as the Guest's driver keeps */
-/*:*/
 /*L:920 The range check.
  * The sector comes from the Guest and may be anything. The request must lie
  * wholly on the disk: the sector no further than the end, and the length no
@@ -309,9 +300,18 @@ void blk_add(const char *value)
 		err(1, "--block");
 	if (comma && strcmp(comma, ",ro") == 0)
 		*comma = '\0', b->read_only = true;
+	/*L:933 Eight disks.
+	 * The Launcher has room for sixteen devices, but the Guest's driver keeps
+	 * eight disks (*D:505*) and refuses the ninth with a line on its console, so
+	 * a ninth `--block` would be a disk the user believes is there and the Guest
+	 * never sees. We take as many as the Guest drives, and refuse the next by
+	 * name. The number is the driver's, `BLK_MAX_DISKS`, which lives in the
+	 * shared header for exactly this; the test that boots eight disks and refuses
+	 * a ninth holds the two to each other. :*/
 	if (blk_nr_images == BLK_MAX_DISKS)
 		errx(LG_EXIT_USAGE, "--block=%s: too many disks; the Guest sees at most %d, so leave "
 		     "one out", path, BLK_MAX_DISKS);
+	/*:*/
 	blk_open(b, path);
 	b->config.seg_max = DEVQ_MAX_SEGS - 2;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
