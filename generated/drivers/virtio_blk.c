@@ -1,4 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
+/*D:510, continued :*/
 /* The virtio disk: probe, requests, flush and identity; the disk's self-tests. */
 #include "drivers.h"
 
@@ -300,3 +301,4 @@ GUEST_TEST(blk_test_config, "disk: the configuration is sane");
 GUEST_TEST(blk_test_read_twice, "disk: sector 0 reads the same twice");
 GUEST_TEST(blk_test_device_rules, "disk: the device keeps the rules (id, end, unknown type)");
 GUEST_TEST(blk_test_read_only, "disk: a read-only disk refuses a write");
+/*:*/

@@ -1,4 +1,6 @@
-/* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/20-drivers.nw, chapters/21-drivers-console.nw,
+ * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:140 The bus's file.
  * The bus keeps one array of devices, filled in boot order, and one table of
  * drivers, which the later chapters fill: each adds a line such as
@@ -268,8 +270,8 @@ u64 virtio_config_read64(struct virtio_device *d, u32 offset)
  * acknowledgement, would have interrupted the Host forever. We end by telling
  * the Host the line may come back: `LHCALL_IRQ_UNMASK`.
  *
- * That is two register accesses and a hypercall per interrupt, at this
- * machine's prices about 50 microseconds and 130. It is why the queues try hard
+ * That is two register accesses and a hypercall per interrupt, at the book's
+ * machine's prices (two CPUs, a nested kvm_pvm) about 50 microseconds and 130. It is why the queues try hard
  * to need few interrupts (*D:225*). :*/
 static void virtio_interrupt(struct trap_frame *f)
 {
@@ -372,6 +374,7 @@ static const struct guest_driver virtio_bus = {
 };
 GUEST_DRIVER(virtio_bus);
 /*:*/
+/*D:465, continued :*/
 static int virtio_test_bus(void)
 {
 	for (int i = 0; i < nr_devices; i++) {
@@ -387,4 +390,7 @@ static int virtio_test_bus(void)
 		return selftest_skip("no devices");
 	return nr_devices <= (int)guest_boot->nr_devices;
 }
+/*:*/
+/*D:465, continued :*/
 GUEST_TEST(virtio_test_bus, "virtio: every device the bus kept is DRIVER_OK with VERSION_1");
+/*:*/

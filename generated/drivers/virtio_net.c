@@ -326,5 +326,7 @@ static int net_test_rx_buffers(void)
 /*:*/
 
 /*:*/
+/*D:895, continued :*/
 GUEST_TEST(net_test_mac, "net-mac: the network card has a unicast MAC address");
 GUEST_TEST(net_test_rx_buffers, "net-rx: the network card's receive queue is full");
+/*:*/

@@ -142,14 +142,17 @@ static int rng_test_chain(void)
 	       all_zero(b + 16, 16) && vq_free(rng_vq) == before;
 }
 /*:*/
+/*D:465, continued :*/
 GUEST_TEST(rng_test_bytes, "rng: 64 bytes that are not all the same");
 GUEST_TEST(rng_test_chain, "rng: a request of two buffers, the free list whole after");
+/*:*/
 /*D:470 What a request costs.
  * Not only a test: twenty one-byte requests in a row, each kicked and waited
  * for, time the whole round trip of a virtio request, the kick's exit to the
  * device, the device's work on another thread, the interrupt through the Host
  * and its acknowledgement. The test checks that every request came back with
- * its byte; the time goes to the log. Measured here, a round trip costs 15 to
+ * its byte; the time goes to the log. Measured on the book's machine (two CPUs,
+ * a nested kvm_pvm), a round trip costs 15 to
  * 80 microseconds with our Launcher and about the same with QEMU: the kick's
  * exit (25) and the wait for the device's thread to be scheduled. It was 2.4
  * milliseconds before `vq_wait_for` learnt to poll before it halts (*D:235*):
@@ -171,4 +174,6 @@ static int rng_test_round_trips(void)
 	return 1;
 }
 /*:*/
+/*D:470, continued :*/
 GUEST_TEST(rng_test_round_trips, "rng: twenty one-byte requests come back");
+/*:*/

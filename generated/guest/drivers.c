@@ -1,4 +1,5 @@
 /* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
+/*D:127, continued :*/
 /* The kernel's side of its drivers: every hook, asked of every registered driver. */
 #include "guest.h"
 
@@ -42,3 +43,4 @@ void drivers_run(void)
 		if ((*d)->run)
 			(*d)->run();
 }
+/*:*/

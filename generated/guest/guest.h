@@ -1,4 +1,6 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw and chapters/20-drivers.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:230 The Guest's private header.
  * The Guest's files share a header, as the Host's do. The hypercall itself is
  * one inline function: the `int $0x1f` with its four registers, and `memory` in
@@ -81,9 +83,9 @@ struct guest_test {
 /*:*/
 /*G:505 A test that could not run.
  * A disk test on a machine with no disk has nothing to be wrong about, and
- * nothing to be right about either. It used to pass, with a note above its
- * line; a run with no devices then printed a row of `ok` and a total that said
- * nothing had failed, which was true and told the reader the wrong story. So a
+ * nothing to be right about either. Were it to pass, a run with no devices
+ * would print a row of `ok` and a total that said nothing had failed, which
+ * would be true and would tell the reader the wrong story. So a
  * test that cannot run says *skip*, with its reason, and the total counts it
  * apart, as `selftest: 40 passed, 0 failed, 3 skipped`. A skip is not a
  * failure (the status stays 0), because a machine without a disk is not a

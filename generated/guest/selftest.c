@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw and chapters/20-drivers.nw
+ * by `make tangle`: edit the chapters, not this file. */
+/*G:500, continued :*/
 /* The Guest's self-tests: a name and a function each. */
 #include "guest.h"
 
@@ -190,13 +193,6 @@ static int test_roots(void)
 	pt_switch(kernel_root);
 	return ok && probe_store(TEST_VA) == 14;
 }
-/*M:620 Freeing an address space.
- * The six roots of the test, and their tables, are never freed. Freeing a root
- * safely needs one more rule: the Host may still hold a shadow of that page,
- * and if the page came back as somebody else's root, the Host would find the
- * old shadow and trust it. A Guest that frees a root must therefore flush
- * (`LHCALL_FLUSH_ALL`), or better, a hypercall could tell the Host to drop the
- * one shadow. */
 /*G:780 Measuring.
  * Two numbers this chapter promised. The first is what a page-fault fill costs:
  * 64 pages mapped (in one batch), each touched once, each first touch timed with
@@ -462,7 +458,7 @@ static int test_backtrace(void)
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
  * (printing zero bytes) with the time-stamp counter, which ring 3 may read, and
  * report the average in TSC cycles. On hardware KVM it is a few hundred cycles;
- * on the nested, emulated KVM this book was written on, the trap alone costs
+ * on the book's machine (two CPUs, a nested kvm_pvm, 2026) the trap alone costs
  * over twelve microseconds and every Host instruction half a microsecond more,
  * so expect tens of thousands. :*/
 static u64 rdtsc(void)
@@ -549,3 +545,4 @@ int guest_selftest(void)
 	report_hypercall_cost();
 	return failed ? 1 : 0;
 }
+/*:*/

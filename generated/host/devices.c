@@ -218,6 +218,15 @@ void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 	memcpy(bi->devices, lg->devices, sizeof(bi->devices));
 }
 /*:*/
+/*M:950 An unmask without a trap.
+ * Every device interrupt costs the Guest two visits to the Host: the interrupt
+ * itself, and the unmask hypercall of the next step. The second could ride on
+ * the first of the next visits instead: a bit per interrupt in the shared page
+ * ("unmask me"), which the Host reads whenever it is entered anyway, as it does
+ * `irq_pending`. The danger is a Guest that never enters the Host again; a halt,
+ * a timer or any hypercall is an entry, so the line would come back at the
+ * latest when the Guest next waits. Measure before and after with the block
+ * benchmark. */
 /*H:945 LHCALL_IRQ_UNMASK.
  * The Guest's driver has told its device "I have seen your interrupt" (it wrote
  * the device's `InterruptACK` register), and now asks for the line back. The

@@ -1,4 +1,6 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw, chapters/41-host-paging.nw,
+ * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:150 The Host's private header.
  * The Host's C files share one header. It brings in the ABI and the library,
  * says how to talk to ports, how to turn a physical address into a pointer
@@ -224,7 +226,7 @@ void irq_bare_trap(struct lguest *lg, u64 on);
  * after every trap of any kind, so it must be cheap when there is nothing to
  * do. We learned how cheap the hard way: as one C function, with the delivery
  * inlined into it, the compiler saved five registers before the first test,
- * and the empty case cost 16 microseconds a trap here, a tenth of a null
+ * and the empty case cost 16 microseconds a trap on the book's machine, a tenth of a null
  * hypercall. So the test that almost always fails (nothing pending, no lockup
  * being watched) is an inline function in the Host's header, two loads and a
  * branch, and only when it passes do we call `irq_deliver_pending`. With

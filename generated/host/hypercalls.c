@@ -1,4 +1,6 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw, chapters/41-host-paging.nw,
+ * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:525 Hypercalls.
  * A hypercall is the Guest calling the Host as a program calls its kernel: a
  * number in `%rax`, arguments in `%rdi`, `%rsi` and `%rdx` (the first three

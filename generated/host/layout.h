@@ -1,4 +1,5 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw and chapters/42-host-interrupts.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:100 The Host's address space.
  * Every address space the Host ever uses, its own at boot and the Guest's later,
  * has the Host in its last top-level slot, PML4 slot 511: the top 512 GiB of

@@ -2,7 +2,7 @@
 /*H:350 The Guest's page tables.
  * The Guest runs in an address space of the Host's making. In lguest the Guest
  * kept its own page tables and the Host built *shadow* tables from them, entry by
- * entry, checking each; that is the subject of a later chapter. For the first
+ * entry, checking each; that is the subject of *Shadow page tables*. For the first
  * boot we do something much simpler, which the shadow tables will replace
  * without disturbing anything else: the Host builds one table itself. It maps
  * the window one to one (Guest-virtual address = Guest-physical address) with

@@ -547,7 +547,7 @@ void shadow_flush_all(struct lguest *lg)
  * slot 511 must still be the Host's entry, and every page the shadows map, at
  * any level, must lie inside the window, or be one of its device pages at the
  * lowest level. The audit walks every present entry
- * of every shadow table, which on an emulated ring 0 costs a few milliseconds;
+ * of every shadow table, which on the book's emulated ring 0 costs a few milliseconds;
  * it runs once, at the end, and its one line on the console is what the tests
  * check. :*/
 static u64 audit_table(const struct lguest *lg, const u64 *table, int level,

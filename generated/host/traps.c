@@ -1,4 +1,5 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw and chapters/50-switcher.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:500 Traps.
  * When the Switcher brings us back, the vector number says why. Three kinds of
  * reason arrive. A hypercall, by the vector we gave it. A fault or exception

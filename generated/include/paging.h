@@ -1,4 +1,5 @@
-/* Tangled from chapters/11-guest-memory.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/11-guest-memory.nw and chapters/41-host-paging.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:631 The page-table bits, once.
  * An x86-64 page table is four levels of 512 eight-byte entries; an entry holds
  * a physical page address and, in its low and top bits, what the page may be

@@ -1,4 +1,5 @@
 /* Tangled from chapters/32-launcher-exits.nw by `make tangle`: edit the chapter, not this file. */
+/*L:650, continued :*/
 /* The Host's control ports, the Guest's window, and the one door. */
 #include "launcher.h"
 #include <err.h>
@@ -158,3 +159,4 @@ void control_init(void)
 	io_register(&kill_reason_port);
 	io_register(&window_ports);
 }
+/*:*/

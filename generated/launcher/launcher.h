@@ -1,4 +1,6 @@
-/* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/30-launcher.nw, chapters/31-launcher-pvh.nw,
+ * chapters/32-launcher-exits.nw and chapters/36-launcher-sandbox.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*L:100 One header for the Launcher's files.
  * The Launcher is an ordinary Linux program in a handful of files, one concept
  * each: `main.c` reads the options, `kvm.c` talks to KVM, `image.c` reads and

@@ -1,4 +1,5 @@
 /* Tangled from chapters/31-launcher-pvh.nw by `make tangle`: edit the chapter, not this file. */
+/*L:410, continued :*/
 /* The PVH boot protocol: the Host's ELF, its module, its start_info. */
 #include "launcher.h"
 #include "pvh.h"
@@ -14,9 +15,10 @@
  * of low memory, and the command line has the two pages after it. We keep them
  * off page 0 (a null pointer in the Host should fault, not find data) and below
  * the 640 KiB line, where nothing else of ours lives. One structure describes
- * the page, so `offsetof` gives each part's physical address.
+ * the page, so `offsetof` gives each part's physical address; @fig:pvh-memory
+ * shows where everything lands.
  *
- * ```{.dot caption="The machine's physical memory as the Launcher leaves it, before the Host's first instruction (addresses for --memory=256)."}
+ * ```{.dot #fig:pvh-memory caption="The machine's physical memory as the Launcher leaves it, before the Host's first instruction (addresses for --memory=256)."}
  * digraph ram {
  *   node [shape=record, fontname="DejaVu Sans"];
  *   ram [label="{0x0 \l unused \l|0x7000 \l start_info, module list, memory map \l|0x8000 \l Host command line (8 KiB) \l|0xa0000 \l (not RAM in the memory map) \l|0x100000 (1 MiB) \l Host image, from its PT_LOAD segments \l|free RAM: the Host chooses the Guest window in it \l (ours: from 16 MiB to the end) \l|top of RAM less the image, page aligned \l module 0: the Guest image \l|0x10000000 \l end of RAM \l}"];
@@ -385,4 +387,5 @@ u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size)
 	lg_say("Host command line: \"%s\"", cmdline);
 	return LG_BOOT_PAGE;
 }
+/*:*/
 /*:*/
