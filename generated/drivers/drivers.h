@@ -59,11 +59,11 @@ static inline u32 vio_read(struct virtio_device *d, u32 reg)
 	return *(volatile u32 *)(d->regs + reg);
 }
 
+/*:*/
 static inline void vio_write(struct virtio_device *d, u32 reg, u32 v)
 {
 	*(volatile u32 *)(d->regs + reg) = v;
 }
-/*:*/
 /*D:130 The bus's functions.
  * `virtio_init` runs once at boot, before the Guest decides what to do, and
  * brings every device it finds to its driver. The rest are for drivers:

@@ -71,6 +71,7 @@ static void shell_flush(void)
 	echo_len = 0;
 }
 
+/*:*/
 static void shell_echo(const char *s, u64 n)
 {
 	while (n--) {
@@ -85,7 +86,6 @@ static void shell_back(unsigned n)
 	while (n--)
 		shell_echo("\b", 1);
 }
-/*:*/
 /*D:410 Redrawing.
  * Every edit in the middle of the line comes down to one move: print the line
  * from the cursor to its end, blank out what used to be beyond it, and walk the
@@ -122,6 +122,7 @@ static void shell_insert(struct line *l, char c)
 	shell_redraw(l, 0);
 }
 
+/*:*/
 static void shell_delete(struct line *l)
 {
 	if (l->pos == l->len)
@@ -161,7 +162,6 @@ static void shell_key(struct line *l, int c)
 	else if (c == 0x1b)
 		l->esc = ESC_START;
 }
-/*:*/
 /*D:420 Escape sequences.
  * The arrow keys send three bytes, `ESC [ C` for right and `ESC [ D` for left,
  * and other keys longer ones, `ESC [ 3 ~` for Delete, `ESC [ 1 ; 5 C` for
@@ -185,6 +185,7 @@ static void shell_escape_done(struct line *l, int final)
 		shell_delete(l);
 }
 
+/*:*/
 static void shell_escape(struct line *l, int c)
 {
 	if (l->esc == ESC_START) {
@@ -197,7 +198,6 @@ static void shell_escape(struct line *l, int c)
 	else if (c != ';' && !(c >= '0' && c <= '9'))
 		l->esc = ESC_NONE;
 }
-/*:*/
 /*M:420 A history.
  * Every shell a reader has used remembers its lines: the up arrow brings back
  * the last one. Ours forgets each line as soon as it has run. A ring of the
@@ -271,6 +271,7 @@ static int shell_split(char *s, char **argv)
 	return argc;
 }
 
+/*:*/
 static void shell_execute(char *s)
 {
 	char *argv[SHELL_ARGS + 1];
@@ -286,7 +287,6 @@ static void shell_execute(char *s)
 		}
 	console_printf("%s: unknown command (try help)\n", argv[0]);
 }
-/*:*/
 /*D:435 The loop.
  * Nothing more to it. :*/
 void shell_run(void)
@@ -325,6 +325,7 @@ int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/*:*/
 int cmd_uptime(int argc, char **argv)
 {
 	u64 ms = clock_uptime_ns() / 1000000;
@@ -346,7 +347,6 @@ int cmd_poweroff(int argc, char **argv)
 	console_flush();
 	guest_poweroff(status);
 }
-/*:*/
 /*D:442 sleep.
  * `sleep N` waits N seconds, at most an hour, and is the simplest command a
  * user may want to interrupt: it waits with `console_sleep_until` (*D:338*),
@@ -378,6 +378,7 @@ static const char *virtio_type_name(u32 id)
 	return id < sizeof(names) / sizeof(names[0]) ? names[id] : "?";
 }
 
+/*:*/
 static void info_device(struct virtio_device *d)
 {
 	u64 f = d->features;
@@ -414,7 +415,6 @@ int cmd_info(int argc, char **argv)
 		info_device(virtio_device_at(i));
 	return 0;
 }
-/*:*/
 /*D:450 selftest.
  * The shell's `selftest` runs the same table as the command-line word, with
  * the devices up, but does not power off: the verdict is printed and the shell

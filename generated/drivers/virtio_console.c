@@ -44,6 +44,7 @@ static int console_room_for(unsigned bufs)
 	return CON_INPUT - (con.in_head - con.in_tail) >= (u64)bufs * CON_RX_SIZE;
 }
 
+/*:*/
 static void console_post(u8 *buf)
 {
 	struct vq_buf b = { buf, CON_RX_SIZE };
@@ -65,7 +66,6 @@ static void console_post_held(void)
 	if (con.nr_held < n)
 		vq_kick(con.rx);
 }
-/*:*/
 /*D:320 Keys arriving.
  * The receive queue's callback runs in the interrupt handler. Each used buffer
  * holds `len` bytes of input; they go into the ring, and the buffer goes back to
@@ -105,6 +105,7 @@ static void console_reclaim(void)
 		con.tx_busy[(buf - con.tx_buf[0]) / CON_TX_SIZE] = 0;
 }
 
+/*:*/
 static u8 *console_tx_buffer(void)
 {
 	for (;;) {
@@ -120,7 +121,6 @@ static u8 *console_tx_buffer(void)
 		irq_disable();
 	}
 }
-/*:*/
 /*D:330 Writing.
  * `console_write` cuts the text into buffers, queues them all, and kicks once.
  * With no console at all it falls back to the Host's early console, so a
@@ -152,6 +152,7 @@ void console_write(const char *s, u64 len)
 	irq_restore(flags);
 }
 
+/*:*/
 void console_flush(void)
 {
 	u64 flags = irq_save();
@@ -182,7 +183,6 @@ void console_printf(const char *fmt, ...)
 	va_end(ap);
 	console_write(buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1);
 }
-/*:*/
 /*D:335 Reading.
  * `console_getc` sleeps until a key waits in the ring and takes it; taking
  * bytes makes room, so held receive buffers go back to the device.
@@ -202,6 +202,7 @@ int console_poll(void)
 	return c;
 }
 
+/*:*/
 int console_getc(void)
 {
 	u64 flags = irq_save();
@@ -219,7 +220,6 @@ int console_present(void)
 {
 	return con.dev != NULL;
 }
-/*:*/
 /*D:336 Ctrl-C.
  * A user who starts a `ping` of a hundred seconds, or a `sleep`, wants a way to
  * stop it, and a Unix user presses Ctrl-C. Our Launcher lets the key through to
@@ -246,6 +246,7 @@ int console_interrupt_pending(void)
 	return con.nr_intr > 0;
 }
 
+/*:*/
 int console_interrupt(void)
 {
 	u64 flags = irq_save();
@@ -258,7 +259,6 @@ int console_interrupt(void)
 		console_write("^C\n", 3);
 	return taken;
 }
-/*:*/
 /*D:338 Sleeping until a deadline or Ctrl-C.
  * The wait every such command needs: until a time, unless the user presses
  * Ctrl-C first. It is the Guest's usual sleep (*G:825*) with one more reason

@@ -137,6 +137,7 @@ void virtio_init(void)
 		virtio_bring_up(i);
 }
 
+/*:*/
 int virtio_count(void)
 {
 	return nr_devices;
@@ -154,7 +155,6 @@ struct virtio_device *virtio_find(u32 device_id, int nth)
 			return &devices[i];
 	return NULL;
 }
-/*:*/
 /*D:165 Features.
  * The device offers its 64 feature bits in two halves; the driver answers with
  * the bits it accepts, which must be a subset. Every driver gets three virtio
@@ -173,6 +173,7 @@ static u64 virtio_device_features(struct virtio_device *d)
 	return f | vio_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
 }
 
+/*:*/
 int virtio_negotiate(struct virtio_device *d, u64 wanted)
 {
 	u64 offered = virtio_device_features(d);
@@ -197,7 +198,6 @@ int virtio_negotiate(struct virtio_device *d, u64 wanted)
 	}
 	return 0;
 }
-/*:*/
 /*D:168 Ready, or failed.
  * The last word of the handshake is `DRIVER_OK`, after the queues are set up;
  * from then on the device may use them. `FAILED` is the other last word. :*/
@@ -207,12 +207,12 @@ void virtio_driver_ok(struct virtio_device *d)
 		  VIRTIO_STATUS_DRIVER_OK);
 }
 
+/*:*/
 void virtio_failed(struct virtio_device *d)
 {
 	vio_write(d, VIRTIO_MMIO_STATUS, vio_read(d, VIRTIO_MMIO_STATUS) |
 		  VIRTIO_STATUS_FAILED);
 }
-/*:*/
 /*D:170 Reading the configuration.
  * The device's configuration may change under us (a disk grows, a link goes
  * down), and a field wider than one access, the 64-bit capacity of a disk say,
@@ -232,6 +232,7 @@ static u32 virtio_config_once(struct virtio_device *d, u32 offset, int width)
 	return *(volatile u32 *)p;
 }
 
+/*:*/
 u32 virtio_config_read(struct virtio_device *d, u32 offset, int width)
 {
 	u32 gen, v;
@@ -254,7 +255,6 @@ u64 virtio_config_read64(struct virtio_device *d, u32 offset)
 	} while (gen != vio_read(d, VIRTIO_MMIO_CONFIG_GENERATION));
 	return (u64)hi << 32 | lo;
 }
-/*:*/
 /*D:175 A device's interrupt.
  * Each device raises its own Guest interrupt, and one handler serves them all:
  * the interrupt's number is in the frame, and the device with that number is
@@ -337,6 +337,7 @@ int driver_option(const char *word)
 	return 0;
 }
 
+/*:*/
 void driver_boot_work(void)
 {
 	if (blk_bench_wanted)
@@ -364,7 +365,6 @@ u64 parse_u64(const char *s, int *ok)
 		*ok = digits > 0 && *s == '\0';
 	return n;
 }
-/*:*/
 
 static const struct guest_driver virtio_bus = {
 	.name = "virtio-mmio",

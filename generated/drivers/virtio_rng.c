@@ -28,6 +28,8 @@ int rng_read(void *buf, u32 len)
 	return r < 0 ? -1 : (int)vq_wait_for(rng_vq, buf);
 }
 
+/*:*/
+/*D:350, continued :*/
 static int rng_probe(struct virtio_device *d)
 {
 	if (rng_vq || virtio_negotiate(d, 0) < 0)
@@ -118,6 +120,8 @@ static int all_zero(const u8 *p, u32 n)
 	return 1;
 }
 
+/*:*/
+/*D:465, continued :*/
 static int rng_test_chain(void)
 {
 	u8 a[32], b[32];

@@ -41,6 +41,7 @@ static void clock_interrupt(struct trap_frame *f)
 		clock_event_hook();
 }
 
+/*:*/
 void clock_init(void)
 {
 	tsc_hz = guest_boot->tsc_hz;
@@ -49,7 +50,6 @@ void clock_init(void)
 	boot_tsc = clock_tsc();
 	irq_set_handler(LG_IRQ_TIMER, clock_interrupt);
 }
-/*:*/
 /*G:840 Cycles and nanoseconds.
  * A conversion by multiply-then-divide would overflow 64 bits after a few
  * seconds of cycles. Splitting into whole seconds and the remainder keeps every
@@ -60,6 +60,7 @@ u64 clock_tsc_to_ns(u64 cycles)
 	return cycles / tsc_hz * NSEC_PER_SEC + cycles % tsc_hz * NSEC_PER_SEC / tsc_hz;
 }
 
+/*:*/
 u64 clock_ns_to_tsc(u64 ns)
 {
 	return ns / NSEC_PER_SEC * tsc_hz + ns % NSEC_PER_SEC * tsc_hz / NSEC_PER_SEC;
@@ -69,7 +70,6 @@ u64 clock_uptime_ns(void)
 {
 	return clock_tsc_to_ns(clock_tsc() - boot_tsc);
 }
-/*:*/
 /*G:845 Sleeping.
  * A clock event is one hypercall with the absolute TSC value. Sleeping until a
  * moment is the halting pattern of G:825 in a loop: arm the event, then, with
@@ -86,6 +86,7 @@ void clock_event_at(u64 deadline)
 	hcall(LHCALL_SET_CLOCKEVENT, deadline, 0, 0);
 }
 
+/*:*/
 void clock_sleep_until(u64 deadline)
 {
 	clock_event_at(deadline);
@@ -102,5 +103,4 @@ void msleep(u64 ms)
 {
 	clock_sleep_until(clock_tsc() + clock_ns_to_tsc(ms * 1000000));
 }
-/*:*/
 /*:*/

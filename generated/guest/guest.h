@@ -114,6 +114,7 @@ static inline void *guest_va(u64 pa)
 	return (void *)pa;
 }
 
+/*:*/
 static inline u64 guest_rdtsc(void)
 {
 	u32 lo, hi;
@@ -121,7 +122,6 @@ static inline u64 guest_rdtsc(void)
 	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return (u64)hi << 32 | lo;
 }
-/*:*/
 void page_alloc_init(const struct lg_boot_info *bi);
 void *page_alloc(void);
 void page_free(void *page);

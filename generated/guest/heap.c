@@ -74,6 +74,7 @@ void *kmalloc(u64 size)
 	return p;
 }
 
+/*:*/
 void kfree(void *p)
 {
 	u64 off = (u64)p & (PAGE_SIZE - 1), order, flags;
@@ -89,5 +90,4 @@ void kfree(void *p)
 	heap_free[order] = p;
 	irq_restore(flags);
 }
-/*:*/
 /*:*/

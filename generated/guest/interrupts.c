@@ -34,12 +34,16 @@ static volatile struct lg_shared_page *vshared(void)
 	return guest_shared;
 }
 
+/*:*/
+/*G:800, continued :*/
 void irq_disable(void)
 {
 	vshared()->irq_enabled = 0;
 	asm volatile("" : : : "memory");
 }
 
+/*:*/
+/*G:800, continued :*/
 void irq_enable(void)
 {
 	asm volatile("" : : : "memory");
@@ -57,6 +61,7 @@ u64 irq_save(void)
 	return flags;
 }
 
+/*:*/
 void irq_restore(u64 flags)
 {
 	if (flags)
@@ -72,7 +77,6 @@ u64 irq_pending(void)
 {
 	return vshared()->irq_pending;
 }
-/*:*/
 /*G:815 Dispatching, and returning.
  * A table of handlers, one per interrupt, filled by whoever owns the interrupt:
  * the clock takes 0, drivers take theirs. `guest_irq` calls the right one and
@@ -100,6 +104,7 @@ void irq_set_handler(unsigned irq, void (*fn)(struct trap_frame *))
 	irq_handlers[irq] = fn;
 }
 
+/*:*/
 void guest_irq(struct trap_frame *f)
 {
 	u64 irq = f->vector - LG_IRQ_VECTOR_BASE;
@@ -110,7 +115,6 @@ void guest_irq(struct trap_frame *f)
 		irq_unexpected++;
 	irq_enable();
 }
-/*:*/
 /*G:818 A table for exceptions too.
  * Exceptions have their table as well, for vectors 0 to 31: a handler set here
  * gets the exception's frame and may change it (step past an instruction, say)
@@ -139,11 +143,11 @@ void guest_interrupts_init(void)
 	irq_enable();
 }
 
+/*:*/
 int irq_on_stack(u64 addr)
 {
 	return addr >= (u64)irq_stack && addr < (u64)irq_stack + IRQ_STACK_SIZE;
 }
-/*:*/
 /*G:825 Halting.
  * `guest_halt` is the Guest's `sti; hlt`. The caller disables interrupts,
  * checks whether it still has reason to wait, and only then halts; the Host

@@ -52,6 +52,7 @@ void guest_poweroff(u64 status)
 		;
 }
 
+/*:*/
 void guest_panic(const char *fmt, ...)
 {
 	char buf[200];
@@ -64,7 +65,6 @@ void guest_panic(const char *fmt, ...)
 	guest_print_backtrace();
 	guest_poweroff(1);
 }
-/*:*/
 /*G:350 The command line.
  * The Guest understands three words: `poweroff=N` (power off with status N,
  * default 0), `selftest` (run the test table and power off with its verdict),
@@ -97,6 +97,7 @@ static u64 parse_decimal(const char *s)
 	return n;
 }
 
+/*:*/
 static u64 word_number(const char *w, int skip)
 {
 	const char *s = w + skip;
@@ -164,7 +165,6 @@ static void parse_options(const char *cmdline, struct boot_options *opt)
 		cmdline += n;
 	}
 }
-/*:*/
 /*:*/
 
 void guest_main(const struct lg_boot_info *bi)

@@ -49,11 +49,11 @@ void page_alloc_init(const struct lg_boot_info *bi)
 		page_map[page_words - 1] |= ~0ULL << (page_count % 64);
 }
 
+/*:*/
 u64 page_free_count(void)
 {
 	return page_nfree;
 }
-/*:*/
 /*G:665 Allocating.
  * We look for a word with a clear bit, starting at the last word that had one,
  * and take its lowest clear bit. A page is handed out zeroed: most of our pages

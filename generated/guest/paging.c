@@ -51,12 +51,12 @@ void lazy_begin(void)
 	lazy = 1;
 }
 
+/*:*/
 void lazy_end(void)
 {
 	lazy = 0;
 	hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0);
 }
-/*:*/
 /*G:720 Setting an entry.
  * Every entry the Guest writes it announces, with the level and an address the
  * entry helps to translate. That is the rule the Host relies on to keep its
@@ -110,6 +110,7 @@ int pt_map(u64 *root, u64 va, u64 pa, u64 flags)
 	return 1;
 }
 
+/*:*/
 void pt_unmap(u64 *root, u64 va)
 {
 	u64 *e = pt_entry(root, va, 0, 0);
@@ -117,7 +118,6 @@ void pt_unmap(u64 *root, u64 va)
 	if (e && (*e & PTE_P))
 		pt_set(e, va, 0, 0);
 }
-/*:*/
 /*M:620 Freeing an address space.
  * The address spaces made next, and their tables, are never freed: the test of
  * G:775 makes six and keeps them all. Freeing a root safely needs one more rule:
@@ -145,6 +145,7 @@ static u64 pt_slot_address(int slot)
 	return (u64)(top >> 16);
 }
 
+/*:*/
 u64 *pt_new_root(void)
 {
 	u64 *root = page_alloc();
@@ -163,7 +164,6 @@ void pt_switch(u64 *root)
 {
 	hcall(LHCALL_NEW_PGTABLE, guest_pa(root), 0, 0);
 }
-/*:*/
 /*G:760 The kernel's tables.
  * The kernel's own address space maps the window one to one, with 2 MiB pages
  * (so that the Host's shadows need few entries and few faults), and maps it a

@@ -86,6 +86,7 @@ static __attribute__((noinline, noreturn)) void panic_depth_3(void)
 	guest_panic("on purpose, as the command line asked");
 }
 
+/*:*/
 static __attribute__((noinline)) void panic_depth_2(void)
 {
 	panic_depth_3();
@@ -99,5 +100,4 @@ void panic_on_purpose(void)
 	for (;;)
 		;
 }
-/*:*/
 /*:*/

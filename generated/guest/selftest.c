@@ -15,6 +15,7 @@ static int test_cpl(void)
 	return guest_cpl() == 3;
 }
 
+/*:*/
 static int test_window(void)
 {
 	u64 start = guest_boot->ram_start, end = start + guest_boot->ram_size;
@@ -27,7 +28,6 @@ static int test_hypercall_registers(void)
 {
 	return regs_survive_hypercall();
 }
-/*:*/
 /*G:520 Exceptions come back to us.
  * A store to an unmapped page must arrive at our handler as a page fault
  * (vector 14) whose error code says "write, page not present", with the address
@@ -42,6 +42,7 @@ static int test_page_fault(void)
 	       guest_last_trap.error_code == (PF_WRITE | PF_USER);
 }
 
+/*:*/
 static int test_host_slot(void)
 {
 	u64 host = 0xffffffff80100000;
@@ -55,7 +56,6 @@ static int test_traps(void)
 	return probe_ud2() == 6 && probe_int3() == 3 && probe_cli() == 13 &&
 	       probe_outb() == 13;
 }
-/*:*/
 /*G:770 Testing memory.
  * Now the promises, each as a test in the table. The allocator hands out
  * distinct, aligned, zeroed pages of the window and takes them back; the heap
@@ -139,6 +139,7 @@ static int test_fresh_page(void)
 	return ok;
 }
 
+/*:*/
 static int test_read_only(void)
 {
 	u64 *page = page_alloc();
@@ -154,7 +155,6 @@ static int test_read_only(void)
 	page_free(page);
 	return ok;
 }
-/*:*/
 static int test_dirty_bit(void)
 {
 	u64 *page = page_alloc();
@@ -211,6 +211,7 @@ static void map_test_range(u64 pa, int n, int batched)
 		lazy_end();
 }
 
+/*:*/
 static void unmap_test_range(int n)
 {
 	lazy_begin();
@@ -243,7 +244,6 @@ static int test_measure_fill(void)
 	       first / n, again / n);
 	return ok;
 }
-/*:*/
 static int test_measure_batching(void)
 {
 	u64 *page = page_alloc(), one, batched, t;
@@ -302,6 +302,7 @@ static void event_and_wait(u64 deadline)
 	irq_enable();
 }
 
+/*:*/
 static int test_clock_event(void)
 {
 	u64 want = clock_tsc() + MS(2);
@@ -311,7 +312,6 @@ static int test_clock_event(void)
 	       clock_tsc_to_ns(clock_last_event - want) / 1000);
 	return clock_last_event >= want && clock_last_event - want < MS(50);
 }
-/*:*/
 /*G:920 Tests: sleeping.
  * `msleep(5)` must take at least 5 ms of uptime, and not absurdly more. :*/
 static int test_msleep(void)
@@ -374,6 +374,7 @@ static void fault_in_handler(void)
 	nested_vector = probe_ud2();
 }
 
+/*:*/
 static int test_nested_exception(void)
 {
 	nested_vector = 0;
@@ -387,7 +388,6 @@ static int test_interrupt_stack(void)
 {
 	return irq_on_stack(handler_stack);
 }
-/*:*/
 /*G:937 Tests: an exception handler from the table.
  * A breakpoint handler in the exception table must be called for an `int3`
  * with no fixup armed, and execution must go on after it (a breakpoint is a
@@ -400,6 +400,7 @@ static void count_breakpoint(struct trap_frame *f)
 	breakpoints++;
 }
 
+/*:*/
 static int test_exception_table(void)
 {
 	u64 before = breakpoints;
@@ -409,7 +410,6 @@ static int test_exception_table(void)
 	trap_set_handler(3, NULL);
 	return breakpoints == before + 1;
 }
-/*:*/
 /*G:940 Tests: message levels and the backtrace.
  * At loglevel 4 an error passes with its prefix removed and its length
  * corrected, and an informational message is dropped. The backtrace, taken
@@ -428,6 +428,7 @@ static int test_printk_levels(void)
 	return ok;
 }
 
+/*:*/
 static __attribute__((noinline)) int backtrace_c(u64 *a)
 {
 	int n = guest_backtrace(a, 4);
@@ -452,7 +453,6 @@ static int test_backtrace(void)
 	return n >= 3 && a[0] - (u64)backtrace_c < 64 &&
 	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
 }
-/*:*/
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -469,6 +469,7 @@ static u64 rdtsc(void)
 	return (u64)hi << 32 | lo;
 }
 
+/*:*/
 static void report_hypercall_cost(void)
 {
 	const int n = 1000;
@@ -478,7 +479,6 @@ static void report_hypercall_cost(void)
 		hcall(LHCALL_CONSOLE_WRITE, guest_pa(_end) - 1, 0, 0);
 	printk("selftest: a hypercall takes %llu TSC cycles\n", (rdtsc() - start) / n);
 }
-/*:*/
 
 static const struct guest_test tests[] = {
 	{ "runs at CPL 3", test_cpl },
@@ -528,6 +528,8 @@ static void selftest_run(const struct guest_test *t, int *failed, int *skipped)
 	*skipped += r == SELFTEST_SKIP;
 }
 
+/*:*/
+/*G:500, continued :*/
 int guest_selftest(void)
 {
 	int n = (int)(sizeof(tests) / sizeof(tests[0])), failed = 0, skipped = 0;

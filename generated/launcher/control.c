@@ -76,11 +76,11 @@ static void exit_access(struct io_region *r, u64 offset, u8 *data, u32 size, boo
 	lg_say("the Host wrote exit status %d", exit_status);
 }
 
+/*:*/
 bool control_stopped(void)
 {
 	return exit_status >= 0;
 }
-/*:*/
 int control_exit_status(void)
 {
 	if (kill_reason[0])

@@ -19,6 +19,7 @@ static void emit(struct out *o, char c)
 	o->len++;
 }
 
+/*:*/
 static void emit_str(struct out *o, const char *s, u64 max)
 {
 	if (!s)
@@ -26,7 +27,6 @@ static void emit_str(struct out *o, const char *s, u64 max)
 	while (max-- && *s)
 		emit(o, *s++);
 }
-/*:*/
 /*G:150 Numbers.
  * A number is produced backwards, least significant digit first, into a small
  * array, then emitted in the right order after any padding. Twenty-two digits
@@ -141,6 +141,7 @@ int vsnprintf(char *buf, u64 size, const char *fmt, va_list ap)
 	return o.len;
 }
 
+/*:*/
 int snprintf(char *buf, u64 size, const char *fmt, ...)
 {
 	va_list ap;
@@ -151,5 +152,4 @@ int snprintf(char *buf, u64 size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
-/*:*/
 /*:*/

@@ -13,6 +13,8 @@ void *memcpy(void *dst, const void *src, u64 len)
 	return dst;
 }
 
+/*:*/
+/*G:110, continued :*/
 void *memset(void *dst, int byte, u64 len)
 {
 	void *d = dst;
@@ -37,6 +39,7 @@ int memcmp(const void *a, const void *b, u64 len)
 	return 0;
 }
 
+/*:*/
 u64 strlen(const char *s)
 {
 	u64 n = 0;
@@ -60,5 +63,4 @@ int str_starts(const char *s, const char *prefix)
 			return 0;
 	return 1;
 }
-/*:*/
 /*:*/
