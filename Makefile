@@ -135,7 +135,7 @@ SRC := build/src
 OBJ := build/obj
 
 # The Host: ring 0 code, emulated instruction by instruction on this machine's KVM.
-HOST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -ffreestanding -fno-pie -fno-pic \
+HOST_CFLAGS := -O2 -g -Wall -Wextra -Wmissing-prototypes -std=gnu11 -ffreestanding -fno-pie -fno-pic \
   -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
   -fno-asynchronous-unwind-tables -fcf-protection=none -nostdinc -I$(SRC)/include
 HOST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments
@@ -143,7 +143,7 @@ HOST_SRCS := $(wildcard $(SRC)/host/*.c $(SRC)/host/*.S $(SRC)/lib/*.c)
 HOST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/host/%.o,$(HOST_SRCS))
 
 # The Guest: ring 3 code, native speed.
-GUEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-omit-frame-pointer \
+GUEST_CFLAGS := -O2 -g -Wall -Wextra -Wmissing-prototypes -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-omit-frame-pointer \
   -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
   -fno-asynchronous-unwind-tables -fcf-protection=none -nostdinc -I$(SRC)/include \
   -I$(SRC)/guest -I$(SRC)/drivers
@@ -152,7 +152,7 @@ GUEST_SRCS := $(wildcard $(SRC)/guest/*.c $(SRC)/guest/*.S $(SRC)/drivers/*.c $(
 GUEST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/guest/%.o,$(GUEST_SRCS))
 
 # The Launcher: an ordinary Linux program that embeds both images.
-LAUNCHER_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -I$(SRC)/include
+LAUNCHER_CFLAGS := -O2 -g -Wall -Wextra -Wmissing-prototypes -std=gnu11 -I$(SRC)/include
 LAUNCHER_LIBS := -lz -lseccomp
 LAUNCHER_SRCS := $(wildcard $(SRC)/launcher/*.c $(SRC)/launcher/*.S)
 LAUNCHER_OBJS := $(patsubst $(SRC)/%,$(OBJ)/launcher/%.o,$(LAUNCHER_SRCS))

@@ -59,6 +59,8 @@ static inline u32 vio_read(struct virtio_device *d, u32 reg)
 	return *(volatile u32 *)(d->regs + reg);
 }
 
+/*:*/
+/*D:125, continued :*/
 static inline void vio_write(struct virtio_device *d, u32 reg, u32 v)
 {
 	*(volatile u32 *)(d->regs + reg) = v;
@@ -116,6 +118,13 @@ int vq_arm(struct virtqueue *vq);
 struct virtio_device *vq_device(struct virtqueue *vq);
 void vq_stats(struct virtqueue *vq, u64 *kicks, u64 *interrupts);
 void vq_interrupt(struct virtqueue *vq);
+
+struct vq_rings {	/* for drivers/hostile.c alone (D:255) */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	u16 num, avail_idx;
+};
+struct vq_rings vq_rings(struct virtqueue *vq);
 /*:*/
 /*D:138 The console and shell, for every command.
  * Commands print through the console, never through `printk`, whose lines go to
@@ -159,17 +168,7 @@ int cmd_sleep(int argc, char **argv);
 /*D:350, continued :*/
 extern const struct virtio_driver virtio_rng_driver;
 /*:*/
-/*D:505 What the rest of the Guest sees.
- * A disk, for the shell and the file system, is a number (its place among
- * the disks, in boot order), a size, two flags and a name. Requests are
- * described by their data buffers, as the queue describes them, so a caller
- * with a buffer made of scattered pages need not copy it into one. Most
- * callers have one buffer and use `blk_read` and `blk_write`.
- *
- * Errors are small negative numbers, as the tar reader's are. Two of them the
- * device gives us (`BLK_EIO`, `BLK_EUNSUPP`); the others are the driver's own
- * refusals, made before anything reaches the device. :*/
-#define BLK_MAX_DISKS	8
+/*D:505, continued :*/
 #define BLK_EIO		(-1)	/* the device said IOERR, or gave no status */
 #define BLK_EUNSUPP	(-2)	/* the device does not know the request */
 #define BLK_EROFS	(-3)	/* a write to a read-only disk */

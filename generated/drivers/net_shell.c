@@ -4,7 +4,6 @@
 #include "drivers.h"
 #include "net.h"
 
-#define NSEC_PER_SEC	1000000000ULL
 #define PING_DATA	56
 
 /*D:852 Waiting.

@@ -74,6 +74,8 @@ static void shell_flush(void)
 	echo_len = 0;
 }
 
+/*:*/
+/*D:405, continued :*/
 static void shell_echo(const char *s, u64 n)
 {
 	while (n--) {
@@ -83,6 +85,8 @@ static void shell_echo(const char *s, u64 n)
 	}
 }
 
+/*:*/
+/*D:405, continued :*/
 static void shell_back(unsigned n)
 {
 	while (n--)
@@ -125,6 +129,8 @@ static void shell_insert(struct line *l, char c)
 	shell_redraw(l, 0);
 }
 
+/*:*/
+/*D:415, continued :*/
 static void shell_delete(struct line *l)
 {
 	if (l->pos == l->len)
@@ -135,6 +141,8 @@ static void shell_delete(struct line *l)
 	shell_redraw(l, 1);
 }
 
+/*:*/
+/*D:415, continued :*/
 static void shell_move(struct line *l, unsigned to)
 {
 	if (to < l->pos)
@@ -144,6 +152,8 @@ static void shell_move(struct line *l, unsigned to)
 	l->pos = to;
 }
 
+/*:*/
+/*D:415, continued :*/
 static void shell_key(struct line *l, int c)
 {
 	if (c >= 0x20 && c < 0x7f)
@@ -188,6 +198,8 @@ static void shell_escape_done(struct line *l, int final)
 		shell_delete(l);
 }
 
+/*:*/
+/*D:420, continued :*/
 static void shell_escape(struct line *l, int c)
 {
 	if (l->esc == ESC_START) {
@@ -274,6 +286,8 @@ static int shell_split(char *s, char **argv)
 	return argc;
 }
 
+/*:*/
+/*D:430, continued :*/
 static void shell_execute(char *s)
 {
 	char *argv[SHELL_ARGS + 1];
@@ -304,6 +318,17 @@ void shell_run(void)
 	}
 }
 /*:*/
+/*D:435, continued :*/
+
+static void shell_start(void)
+{
+	if (console_present())
+		shell_run();
+}
+
+static const struct guest_driver shell_driver = { .name = "shell", .run = shell_start };
+GUEST_DRIVER(shell_driver);
+/*:*/
 /*D:440 help, uptime, poweroff.
  * The simplest commands. `help` prints the table's help lines. `uptime`
  * reads the Guest's clock (*G:840*). `poweroff` flushes the console first
@@ -319,6 +344,8 @@ int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/*:*/
+/*D:440, continued :*/
 int cmd_uptime(int argc, char **argv)
 {
 	u64 ms = clock_uptime_ns() / 1000000;
@@ -328,6 +355,8 @@ int cmd_uptime(int argc, char **argv)
 	return 0;
 }
 
+/*:*/
+/*D:440, continued :*/
 int cmd_poweroff(int argc, char **argv)
 {
 	int ok = 1;
@@ -372,6 +401,8 @@ static const char *virtio_type_name(u32 id)
 	return id < sizeof(names) / sizeof(names[0]) ? names[id] : "?";
 }
 
+/*:*/
+/*D:445, continued :*/
 static void info_device(struct virtio_device *d)
 {
 	u64 f = d->features;
@@ -393,6 +424,8 @@ static void info_device(struct virtio_device *d)
 	}
 }
 
+/*:*/
+/*D:445, continued :*/
 int cmd_info(int argc, char **argv)
 {
 	const struct lg_boot_info *bi = guest_boot;

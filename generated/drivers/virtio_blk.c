@@ -232,7 +232,7 @@ const char *blk_strerror(int err)
  * capacity, a block size that is a power of two and at least a sector), and
  * sector 0 read twice comes back the same, into buffers filled beforehand
  * with different patterns, so that a read that wrote nothing cannot pass. :*/
-int blk_test_config(void)
+static int blk_test_config(void)
 {
 	int ok = 1;
 
@@ -248,7 +248,7 @@ int blk_test_config(void)
 }
 /*:*/
 /*D:580, continued :*/
-int blk_test_read_twice(void)
+static int blk_test_read_twice(void)
 {
 	u8 *a = page_alloc(), *b = page_alloc();
 	int ok;
@@ -266,7 +266,7 @@ int blk_test_read_twice(void)
 }
 /*:*/
 /*D:580, continued :*/
-int blk_test_device_rules(void)
+static int blk_test_device_rules(void)
 {
 	struct blk_disk *d = blk_disk_at(0);
 	char id[VIRTIO_BLK_ID_BYTES + 1] = { 0 };
@@ -287,7 +287,7 @@ int blk_test_device_rules(void)
 }
 /*:*/
 /*D:580, continued :*/
-int blk_test_read_only(void)
+static int blk_test_read_only(void)
 {
 	struct blk_disk *d = NULL;
 	u8 *sector;
@@ -306,5 +306,11 @@ int blk_test_read_only(void)
 	page_free(sector);
 	return ok;
 }
+/*:*/
+/*D:580, continued :*/
+GUEST_TEST(blk_test_config, "disk: the configuration is sane");
+GUEST_TEST(blk_test_read_twice, "disk: sector 0 reads the same twice");
+GUEST_TEST(blk_test_device_rules, "disk: the device keeps the rules (id, end, unknown type)");
+GUEST_TEST(blk_test_read_only, "disk: a read-only disk refuses a write");
 /*:*/
 /*:*/

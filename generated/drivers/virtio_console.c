@@ -44,6 +44,8 @@ static int console_room_for(unsigned bufs)
 	return CON_INPUT - (con.in_head - con.in_tail) >= (u64)bufs * CON_RX_SIZE;
 }
 
+/*:*/
+/*D:315, continued :*/
 static void console_post(u8 *buf)
 {
 	struct vq_buf b = { buf, CON_RX_SIZE };
@@ -55,6 +57,8 @@ static void console_post(u8 *buf)
 	con.nr_posted++;
 }
 
+/*:*/
+/*D:315, continued :*/
 static void console_post_held(void)
 {
 	unsigned n = con.nr_held;
@@ -105,6 +109,8 @@ static void console_reclaim(void)
 		con.tx_busy[(buf - con.tx_buf[0]) / CON_TX_SIZE] = 0;
 }
 
+/*:*/
+/*D:325, continued :*/
 static u8 *console_tx_buffer(void)
 {
 	for (;;) {
@@ -152,6 +158,8 @@ void console_write(const char *s, u64 len)
 	irq_restore(flags);
 }
 
+/*:*/
+/*D:330, continued :*/
 void console_flush(void)
 {
 	u64 flags = irq_save();
@@ -171,6 +179,8 @@ void console_flush(void)
 	irq_restore(flags);
 }
 
+/*:*/
+/*D:330, continued :*/
 void console_printf(const char *fmt, ...)
 {
 	char buf[512];
@@ -202,6 +212,8 @@ int console_poll(void)
 	return c;
 }
 
+/*:*/
+/*D:335, continued :*/
 int console_getc(void)
 {
 	u64 flags = irq_save();
@@ -215,6 +227,8 @@ int console_getc(void)
 	return con.dev ? c : -1;
 }
 
+/*:*/
+/*D:335, continued :*/
 int console_present(void)
 {
 	return con.dev != NULL;
@@ -246,6 +260,8 @@ int console_interrupt_pending(void)
 	return con.nr_intr > 0;
 }
 
+/*:*/
+/*D:336, continued :*/
 int console_interrupt(void)
 {
 	u64 flags = irq_save();

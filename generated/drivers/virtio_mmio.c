@@ -141,16 +141,22 @@ void virtio_init(void)
 		virtio_bring_up(i);
 }
 
+/*:*/
+/*D:160, continued :*/
 int virtio_count(void)
 {
 	return nr_devices;
 }
 
+/*:*/
+/*D:160, continued :*/
 struct virtio_device *virtio_device_at(int i)
 {
 	return i >= 0 && i < nr_devices ? &devices[i] : NULL;
 }
 
+/*:*/
+/*D:160, continued :*/
 struct virtio_device *virtio_find(u32 device_id, int nth)
 {
 	for (int i = 0; i < nr_devices; i++)
@@ -177,6 +183,8 @@ static u64 virtio_device_features(struct virtio_device *d)
 	return f | vio_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
 }
 
+/*:*/
+/*D:165, continued :*/
 int virtio_negotiate(struct virtio_device *d, u64 wanted)
 {
 	u64 offered = virtio_device_features(d);
@@ -211,6 +219,8 @@ void virtio_driver_ok(struct virtio_device *d)
 		  VIRTIO_STATUS_DRIVER_OK);
 }
 
+/*:*/
+/*D:168, continued :*/
 void virtio_failed(struct virtio_device *d)
 {
 	vio_write(d, VIRTIO_MMIO_STATUS, vio_read(d, VIRTIO_MMIO_STATUS) |
@@ -236,6 +246,8 @@ static u32 virtio_config_once(struct virtio_device *d, u32 offset, int width)
 	return *(volatile u32 *)p;
 }
 
+/*:*/
+/*D:170, continued :*/
 u32 virtio_config_read(struct virtio_device *d, u32 offset, int width)
 {
 	u32 gen, v;
@@ -247,6 +259,8 @@ u32 virtio_config_read(struct virtio_device *d, u32 offset, int width)
 	return v;
 }
 
+/*:*/
+/*D:170, continued :*/
 u64 virtio_config_read64(struct virtio_device *d, u32 offset)
 {
 	u32 gen, lo, hi;
@@ -299,7 +313,8 @@ static void virtio_interrupt(struct trap_frame *f)
 /*:*/
 /*D:180 The drivers' words on the command line.
  * The Guest's own command-line parser (*G:350*) hands the words it does not
- * know to `driver_option`, and each driver may claim some: the network's
+ * know to every registered driver (D:126); the bus's hook is `driver_option`,
+ * and each virtio driver may claim some: the network's
  * `ip=ADDR`, a benchmark's `bench=NAME`. The drivers' chapters write the
  * body, the chunk *the drivers' options*, one test a line, each returning 1
  * when it took the word. What such a word asks for is done later, in
@@ -344,6 +359,8 @@ int driver_option(const char *word)
 	return 0;
 }
 
+/*:*/
+/*D:180, continued :*/
 void driver_boot_work(void)
 {
 	/*D:690, continued :*/
@@ -355,6 +372,8 @@ void driver_boot_work(void)
 	/*:*/
 }
 
+/*:*/
+/*D:180, continued :*/
 u64 parse_u64(const char *s, int *ok)
 {
 	u64 n = 0, base = 10;
@@ -376,9 +395,19 @@ u64 parse_u64(const char *s, int *ok)
 	return n;
 }
 /*:*/
+/*D:180, continued :*/
+
+static const struct guest_driver virtio_bus = {
+	.name = "virtio-mmio",
+	.init = virtio_init,
+	.option = driver_option,
+	.boot_work = driver_boot_work,
+};
+GUEST_DRIVER(virtio_bus);
+/*:*/
 /*:*/
 /*D:465, continued :*/
-int virtio_test_bus(void)
+static int virtio_test_bus(void)
 {
 	for (int i = 0; i < nr_devices; i++) {
 		struct virtio_device *d = &devices[i];
@@ -393,4 +422,7 @@ int virtio_test_bus(void)
 		return selftest_skip("no devices");
 	return nr_devices <= (int)guest_boot->nr_devices;
 }
+/*:*/
+/*D:465, continued :*/
+GUEST_TEST(virtio_test_bus, "virtio: every device the bus kept is DRIVER_OK with VERSION_1");
 /*:*/

@@ -302,7 +302,7 @@ static struct vnet *net_first(void)
 	return nr_net_cards ? net_cards[0] : NULL;
 }
 
-int net_test_mac(void)
+static int net_test_mac(void)
 {
 	struct vnet *n = net_first();
 	static const u8 zero[ETH_ALEN];
@@ -312,7 +312,7 @@ int net_test_mac(void)
 	return memcmp(n->nif.mac, zero, ETH_ALEN) && !(n->nif.mac[0] & 1);
 }
 
-int net_test_rx_buffers(void)
+static int net_test_rx_buffers(void)
 {
 	struct vnet *n = net_first();
 	u64 flags;
@@ -327,4 +327,8 @@ int net_test_rx_buffers(void)
 }
 /*:*/
 
+/*:*/
+/*D:895, continued :*/
+GUEST_TEST(net_test_mac, "net-mac: the network card has a unicast MAC address");
+GUEST_TEST(net_test_rx_buffers, "net-rx: the network card's receive queue is full");
 /*:*/

@@ -28,6 +28,8 @@ int rng_read(void *buf, u32 len)
 	return r < 0 ? -1 : (int)vq_wait_for(rng_vq, buf);
 }
 
+/*:*/
+/*D:350, continued :*/
 static int rng_probe(struct virtio_device *d)
 {
 	if (rng_vq || virtio_negotiate(d, 0) < 0)
@@ -89,7 +91,7 @@ int cmd_rng(int argc, char **argv)
  * - a request of two buffers, which goes through an indirect table when the
  *   device took `RING_INDIRECT_DESC`, comes back with both filled, and leaves
  *   the queue's free list as it found it. :*/
-int rng_test_bytes(void)
+static int rng_test_bytes(void)
 {
 	u8 buf[64];
 	u32 got = 0;
@@ -118,7 +120,9 @@ static int all_zero(const u8 *p, u32 n)
 	return 1;
 }
 
-int rng_test_chain(void)
+/*:*/
+/*D:465, continued :*/
+static int rng_test_chain(void)
 {
 	u8 a[32], b[32];
 	struct vq_buf in[2] = { { a, 16 }, { b, 16 } };
@@ -142,6 +146,10 @@ int rng_test_chain(void)
 	       all_zero(b + 16, 16) && vq_free(rng_vq) == before;
 }
 /*:*/
+/*D:465, continued :*/
+GUEST_TEST(rng_test_bytes, "rng: 64 bytes that are not all the same");
+GUEST_TEST(rng_test_chain, "rng: a request of two buffers, the free list whole after");
+/*:*/
 /*D:470 What a request costs.
  * Not only a test: twenty one-byte requests in a row, each kicked and waited
  * for, time the whole round trip of a virtio request, the kick's exit to the
@@ -153,7 +161,7 @@ int rng_test_chain(void)
  * exit (25) and the wait for the device's thread to be scheduled. It was 2.4
  * milliseconds before `vq_wait_for` learnt to poll before it halts (*D:235*):
  * the interrupt itself was never the cost, waking a halted Guest is. :*/
-int rng_test_round_trips(void)
+static int rng_test_round_trips(void)
 {
 	u8 byte;
 	u64 start;
@@ -169,4 +177,7 @@ int rng_test_round_trips(void)
 	       clock_tsc_to_ns((clock_tsc() - start) / n) / 1000);
 	return 1;
 }
+/*:*/
+/*D:470, continued :*/
+GUEST_TEST(rng_test_round_trips, "rng: twenty one-byte requests come back");
 /*:*/

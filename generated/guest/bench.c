@@ -24,6 +24,8 @@ static u64 null_hypercall(void)
 	return clock_tsc() - t;
 }
 
+/*:*/
+/*G:900, continued :*/
 static u64 bare_trap(void)
 {
 	u64 t = clock_tsc();

@@ -15,8 +15,6 @@
 /* The Guest's clock: TSC time, one-shot clock events, sleeping. */
 #include "guest.h"
 
-#define NSEC_PER_SEC 1000000000ULL
-
 static u64 tsc_hz, boot_tsc;
 u64 guest_sleep_ms;
 volatile u64 clock_events_fired, clock_last_event;
@@ -43,6 +41,8 @@ static void clock_interrupt(struct trap_frame *f)
 		clock_event_hook();
 }
 
+/*:*/
+/*G:835, continued :*/
 void clock_init(void)
 {
 	tsc_hz = guest_boot->tsc_hz;
@@ -62,11 +62,15 @@ u64 clock_tsc_to_ns(u64 cycles)
 	return cycles / tsc_hz * NSEC_PER_SEC + cycles % tsc_hz * NSEC_PER_SEC / tsc_hz;
 }
 
+/*:*/
+/*G:840, continued :*/
 u64 clock_ns_to_tsc(u64 ns)
 {
 	return ns / NSEC_PER_SEC * tsc_hz + ns % NSEC_PER_SEC * tsc_hz / NSEC_PER_SEC;
 }
 
+/*:*/
+/*G:840, continued :*/
 u64 clock_uptime_ns(void)
 {
 	return clock_tsc_to_ns(clock_tsc() - boot_tsc);
@@ -88,6 +92,8 @@ void clock_event_at(u64 deadline)
 	hcall(LHCALL_SET_CLOCKEVENT, deadline, 0, 0);
 }
 
+/*:*/
+/*G:845, continued :*/
 void clock_sleep_until(u64 deadline)
 {
 	clock_event_at(deadline);
@@ -100,6 +106,8 @@ void clock_sleep_until(u64 deadline)
 	irq_enable();
 }
 
+/*:*/
+/*G:845, continued :*/
 void msleep(u64 ms)
 {
 	clock_sleep_until(clock_tsc() + clock_ns_to_tsc(ms * 1000000));

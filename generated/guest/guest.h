@@ -1,6 +1,5 @@
 /* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
- * chapters/12-guest-interrupts.nw, chapters/21-drivers-console.nw and
- * chapters/23-drivers-net.nw
+ * chapters/12-guest-interrupts.nw and chapters/20-drivers.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*G:230 The Guest's private header.
  * The Guest's files share a header, as the Host's do. The hypercall itself is
@@ -35,6 +34,7 @@ static inline u64 guest_pa(const void *p)
 }
 /*:*/
 /*G:320, continued :*/
+void guest_main(const struct lg_boot_info *bi);	/* called from entry.S */
 extern struct lg_shared_page *guest_shared;
 extern const struct lg_boot_info *guest_boot;
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -76,6 +76,19 @@ u64 probe_cli(void);
 u64 probe_outb(void);
 int regs_survive_hypercall(void);
 /*:*/
+/*G:500 The self-test table.
+ * `selftest` on the command line runs a table of tests inside the Guest, each a
+ * name and a function returning true for a pass, and powers off with 0 if all
+ * pass and 1 if any fails. Each test checks a promise the Host makes, in a way
+ * that would fail if the promise were broken. A test may also answer that it
+ * could not run at all (G:505); the table counts those apart. A test is a
+ * `struct guest_test`, the same pair the drivers will use to add tests of
+ * their own without the kernel naming them (D:126). :*/
+struct guest_test {
+	const char *name;
+	int (*run)(void);	/* 1: pass, 0: fail, SELFTEST_SKIP: could not run */
+};
+/*:*/
 /*G:505 A test that could not run.
  * A disk test on a machine with no disk has nothing to be wrong about, and
  * nothing to be right about either. Were it to pass, a run with no devices
@@ -109,6 +122,8 @@ static inline void *guest_va(u64 pa)
 	return (void *)pa;
 }
 
+/*:*/
+/*G:630, continued :*/
 static inline u64 guest_rdtsc(void)
 {
 	u32 lo, hi;
@@ -168,6 +183,7 @@ void guest_halt(void);
 /*G:830, continued :*/
 u64 clock_tsc(void);
 void clock_init(void);
+#define NSEC_PER_SEC 1000000000ULL
 u64 clock_tsc_to_ns(u64 cycles);
 u64 clock_ns_to_tsc(u64 ns);
 u64 clock_uptime_ns(void);
@@ -214,17 +230,40 @@ void hostile_irq_stack_unmapped(void);
 void hostile_irq_stack_overflow(void);
 void hostile_lockup(void);
 /*:*/
-/*D:300, continued :*/
-void virtio_init(void);
-void driver_boot_work(void);
-int driver_option(const char *word);
-int console_present(void);
-void shell_run(void) __attribute__((noreturn));
-void virtio_hostile(int n) __attribute__((noreturn));
-/*:*/
-/*D:895, continued :*/
-int net_test_mac(void);
-int net_test_rx_buffers(void);
+/*D:126 How the kernel meets its drivers.
+ * The kernel must start its drivers, pass them the command-line words it does
+ * not know, give them their turn at boot, and let the shell take over; yet it
+ * should never name a driver, or the two would depend on each other in a
+ * circle, and adding a driver would mean editing the kernel. So the kernel
+ * declares what it asks of a driver, a `struct guest_driver` of optional hooks,
+ * and each driver file registers one with a single line, `GUEST_DRIVER(...)`,
+ * as kvmtool's devices do. The line puts a pointer to the structure into a
+ * section of its own, `guest_drivers`, which the link map gathers into one
+ * array (D:127); the kernel walks that array and knows nothing else. A driver
+ * adds a self-test the same way, `GUEST_TEST(function, "what it checks")`, into
+ * the section `guest_tests`, after the kernel's own table (G:500). :*/
+struct guest_driver {
+	const char *name;
+	void (*init)(void);			/* bring the devices up */
+	int (*option)(const char *word);	/* 1: this command-line word was ours */
+	void (*boot_work)(void);		/* do what the options asked for */
+	void (*hostile)(int n);			/* lie on purpose, if case n is ours */
+	void (*run)(void);			/* take the machine over when booted */
+};
+
+#define GUEST_REGISTER(table, var) \
+	static const __typeof__(var) *const var##_registered \
+	__attribute__((used, section(#table), aligned(8))) = &(var)
+#define GUEST_DRIVER(var)	GUEST_REGISTER(guest_drivers, var)
+#define GUEST_TEST(fn, text) \
+	static const struct guest_test fn##_test = { text, fn }; \
+	GUEST_REGISTER(guest_tests, fn##_test)
+
+void drivers_init(void);
+int drivers_option(const char *word);
+void drivers_boot_work(void);
+void drivers_hostile(int n);
+void drivers_run(void);
 /*:*/
 
 #endif

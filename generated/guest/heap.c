@@ -74,6 +74,8 @@ void *kmalloc(u64 size)
 	return p;
 }
 
+/*:*/
+/*G:695, continued :*/
 void kfree(void *p)
 {
 	u64 off = (u64)p & (PAGE_SIZE - 1), order, flags;

@@ -101,10 +101,6 @@ void guest_hostile(int n)
 		guest_halt();
 		break;
 	/*:*/
-	/*D:250, continued :*/
-	case 30: case 31: case 32: case 33: case 34: case 35: case 36: case 37: case 38:
-		virtio_hostile(n);
-	/*:*/
 	/*H:960 Three Guests that reach too far.
 	 * Three hostile cases test the rules of this chapter from the Guest's side.
 	 * Case 20 maps the I/O APIC's page, which is outside its RAM and no device's,
@@ -132,6 +128,9 @@ void guest_hostile(int n)
 		break;
 	/*:*/
 	default:
+		/*D:127, continued :*/
+		drivers_hostile(n);
+		/*:*/
 		printk("unknown hostile case %d\n", n);
 		guest_poweroff(2);
 	}

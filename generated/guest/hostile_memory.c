@@ -14,6 +14,8 @@ static void touch(u64 va)
 	printk("hostile: wrote 0x%llx at 0x%llx\n", *p, va);
 }
 
+/*:*/
+/*G:790, continued :*/
 void hostile_memory(int n)
 {
 	u64 end = guest_boot->ram_start + guest_boot->ram_size;

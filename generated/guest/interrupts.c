@@ -34,12 +34,16 @@ static volatile struct lg_shared_page *vshared(void)
 	return guest_shared;
 }
 
+/*:*/
+/*G:800, continued :*/
 void irq_disable(void)
 {
 	vshared()->irq_enabled = 0;
 	asm volatile("" : : : "memory");
 }
 
+/*:*/
+/*G:800, continued :*/
 void irq_enable(void)
 {
 	asm volatile("" : : : "memory");
@@ -57,17 +61,23 @@ u64 irq_save(void)
 	return flags;
 }
 
+/*:*/
+/*G:805, continued :*/
 void irq_restore(u64 flags)
 {
 	if (flags)
 		irq_enable();
 }
 
+/*:*/
+/*G:805, continued :*/
 int irq_enabled(void)
 {
 	return vshared()->irq_enabled != 0;
 }
 
+/*:*/
+/*G:805, continued :*/
 u64 irq_pending(void)
 {
 	return vshared()->irq_pending;
@@ -100,6 +110,8 @@ void irq_set_handler(unsigned irq, void (*fn)(struct trap_frame *))
 	irq_handlers[irq] = fn;
 }
 
+/*:*/
+/*G:815, continued :*/
 void guest_irq(struct trap_frame *f)
 {
 	u64 irq = f->vector - LG_IRQ_VECTOR_BASE;
@@ -139,6 +151,8 @@ void guest_interrupts_init(void)
 	irq_enable();
 }
 
+/*:*/
+/*G:820, continued :*/
 int irq_on_stack(u64 addr)
 {
 	return addr >= (u64)irq_stack && addr < (u64)irq_stack + IRQ_STACK_SIZE;
@@ -174,6 +188,8 @@ void hostile_irq_stack_unmapped(void)
 		;
 }
 
+/*:*/
+/*G:955, continued :*/
 void hostile_irq_stack_overflow(void)
 {
 	guest_interrupts_init();
@@ -182,6 +198,8 @@ void hostile_irq_stack_overflow(void)
 		       "D"(1ULL) : "memory");
 }
 
+/*:*/
+/*G:955, continued :*/
 void hostile_lockup(void)
 {
 	u64 until;

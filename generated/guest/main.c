@@ -52,6 +52,8 @@ void guest_poweroff(u64 status)
 		;
 }
 
+/*:*/
+/*G:340, continued :*/
 void guest_panic(const char *fmt, ...)
 {
 	char buf[200];
@@ -81,7 +83,7 @@ void guest_panic(const char *fmt, ...)
  * Guest's, not the Launcher's, because only the Guest knows its words: the
  * Launcher may be running some other Guest. Later chapters add their words to
  * *more of the Guest's options*. :*/
-struct options {
+struct boot_options {
 	int selftest;
 	int hostile;
 	u64 status;
@@ -97,6 +99,8 @@ static u64 parse_decimal(const char *s)
 	return n;
 }
 
+/*:*/
+/*G:350, continued :*/
 static u64 word_number(const char *w, int skip)
 {
 	const char *s = w + skip;
@@ -110,7 +114,9 @@ static u64 word_number(const char *w, int skip)
 	guest_poweroff(1);
 }
 
-static void parse_word(const char *w, struct options *opt)
+/*:*/
+/*G:350, continued :*/
+static void parse_word(const char *w, struct boot_options *opt)
 {
 	if (str_starts(w, "poweroff=")) {
 		opt->status = word_number(w, 9);
@@ -136,7 +142,7 @@ static void parse_word(const char *w, struct options *opt)
 	/*D:305 The drivers' words.
 	 * The Guest's parser asks the drivers about every word it does not know before
 	 * it calls the word a mistake. :*/
-	else if (driver_option(w)) {
+	else if (drivers_option(w)) {
 		/* a driver took it */
 	}
 	/*:*/
@@ -146,7 +152,7 @@ static void parse_word(const char *w, struct options *opt)
 /*G:360 Words.
  * The command line is one string; we copy each space-separated word into a
  * small buffer of its own so it can be compared and printed on its own. :*/
-static void parse_options(const char *cmdline, struct options *opt)
+static void parse_options(const char *cmdline, struct boot_options *opt)
 {
 	char word[64];
 	u64 n;
@@ -169,7 +175,7 @@ static void parse_options(const char *cmdline, struct options *opt)
 
 void guest_main(const struct lg_boot_info *bi)
 {
-	struct options opt = { 0, -1, 0, 0 };
+	struct boot_options opt = { 0, -1, 0, 0 };
 
 	guest_boot = bi;
 	hcall(LHCALL_INIT, guest_pa(&shared), 0, 0);
@@ -204,15 +210,18 @@ void guest_main(const struct lg_boot_info *bi)
 	 * holds for `selftest`, `hostile=N` and `poweroff=N`: each keeps its meaning
 	 * and ends the machine. Without any of them the Guest now starts its shell,
 	 * if it has a console; without a console there is nobody to talk to, and it
-	 * powers off with 0 as before. :*/
-	virtio_init();
-	driver_boot_work();
+	 * powers off with 0 as before.
+	 * The kernel names no driver in any of this: it asks whichever drivers
+	 * registered (D:126), and the shell is one of them, whose `run` hook returns
+	 * at once when there is no console. :*/
+	drivers_init();
+	drivers_boot_work();
 	/*:*/
 	if (opt.selftest)
 		guest_poweroff(guest_selftest());
 	/*D:300, continued :*/
-	if (!opt.poweroff && console_present())
-		shell_run();
+	if (!opt.poweroff)
+		drivers_run();
 	/*:*/
 	guest_poweroff(opt.status);
 }

@@ -49,6 +49,8 @@ void page_alloc_init(const struct lg_boot_info *bi)
 		page_map[page_words - 1] |= ~0ULL << (page_count % 64);
 }
 
+/*:*/
+/*G:660, continued :*/
 u64 page_free_count(void)
 {
 	return page_nfree;

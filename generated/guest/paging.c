@@ -51,6 +51,8 @@ void lazy_begin(void)
 	lazy = 1;
 }
 
+/*:*/
+/*G:715, continued :*/
 void lazy_end(void)
 {
 	lazy = 0;
@@ -110,6 +112,8 @@ int pt_map(u64 *root, u64 va, u64 pa, u64 flags)
 	return 1;
 }
 
+/*:*/
+/*G:740, continued :*/
 void pt_unmap(u64 *root, u64 va)
 {
 	u64 *e = pt_entry(root, va, 0, 0);
@@ -145,6 +149,8 @@ static u64 pt_slot_address(int slot)
 	return (u64)(top >> 16);
 }
 
+/*:*/
+/*G:750, continued :*/
 u64 *pt_new_root(void)
 {
 	u64 *root = page_alloc();
@@ -159,6 +165,8 @@ u64 *pt_new_root(void)
 	return root;
 }
 
+/*:*/
+/*G:750, continued :*/
 void pt_switch(u64 *root)
 {
 	hcall(LHCALL_NEW_PGTABLE, guest_pa(root), 0, 0);

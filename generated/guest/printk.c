@@ -86,12 +86,16 @@ static __attribute__((noinline, noreturn)) void panic_depth_3(void)
 	guest_panic("on purpose, as the command line asked");
 }
 
+/*:*/
+/*G:865, continued :*/
 static __attribute__((noinline)) void panic_depth_2(void)
 {
 	panic_depth_3();
 	asm volatile("");
 }
 
+/*:*/
+/*G:865, continued :*/
 void panic_on_purpose(void)
 {
 	panic_depth_2();

@@ -1,13 +1,7 @@
 /* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
- * chapters/12-guest-interrupts.nw, chapters/21-drivers-console.nw,
- * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * chapters/12-guest-interrupts.nw and chapters/20-drivers.nw
  * by `make tangle`: edit the chapters, not this file. */
-/*G:500 The self-test table.
- * `selftest` on the command line runs a table of tests inside the Guest, each a
- * name and a function returning true for a pass, and powers off with 0 if all
- * pass and 1 if any fails. Each test checks a promise the Host makes, in a way
- * that would fail if the promise were broken. A test may also answer that it
- * could not run at all (G:505); the table counts those apart. :*/
+/*G:500, continued :*/
 /* The Guest's self-tests: a name and a function each. */
 #include "guest.h"
 
@@ -21,6 +15,8 @@ static int test_cpl(void)
 	return guest_cpl() == 3;
 }
 
+/*:*/
+/*G:510, continued :*/
 static int test_window(void)
 {
 	u64 start = guest_boot->ram_start, end = start + guest_boot->ram_size;
@@ -29,6 +25,8 @@ static int test_window(void)
 	       (u64)guest_boot >= (u64)_end && (u64)guest_boot < end;
 }
 
+/*:*/
+/*G:510, continued :*/
 static int test_hypercall_registers(void)
 {
 	return regs_survive_hypercall();
@@ -48,6 +46,8 @@ static int test_page_fault(void)
 	       guest_last_trap.error_code == (PF_WRITE | PF_USER);
 }
 
+/*:*/
+/*G:520, continued :*/
 static int test_host_slot(void)
 {
 	u64 host = 0xffffffff80100000;
@@ -56,6 +56,8 @@ static int test_host_slot(void)
 	       guest_last_trap.error_code == (PF_PRESENT | PF_WRITE | PF_USER);
 }
 
+/*:*/
+/*G:520, continued :*/
 static int test_traps(void)
 {
 	return probe_ud2() == 6 && probe_int3() == 3 && probe_cli() == 13 &&
@@ -114,6 +116,8 @@ static int test_heap(void)
 	return ok;
 }
 
+/*:*/
+/*G:770, continued :*/
 static int test_own_tables(void)
 {
 	static volatile u64 marker;
@@ -147,6 +151,8 @@ static int test_fresh_page(void)
 	return ok;
 }
 
+/*:*/
+/*G:775, continued :*/
 static int test_read_only(void)
 {
 	u64 *page = page_alloc();
@@ -223,6 +229,8 @@ static void map_test_range(u64 pa, int n, int batched)
 		lazy_end();
 }
 
+/*:*/
+/*G:780, continued :*/
 static void unmap_test_range(int n)
 {
 	lazy_begin();
@@ -231,6 +239,8 @@ static void unmap_test_range(int n)
 	lazy_end();
 }
 
+/*:*/
+/*G:780, continued :*/
 static int test_measure_fill(void)
 {
 	u64 *page = page_alloc(), first = 0, again = 0, t;
@@ -316,6 +326,8 @@ static void event_and_wait(u64 deadline)
 	irq_enable();
 }
 
+/*:*/
+/*G:915, continued :*/
 static int test_clock_event(void)
 {
 	u64 want = clock_tsc() + MS(2);
@@ -388,6 +400,8 @@ static void fault_in_handler(void)
 	nested_vector = probe_ud2();
 }
 
+/*:*/
+/*G:935, continued :*/
 static int test_nested_exception(void)
 {
 	nested_vector = 0;
@@ -397,6 +411,8 @@ static int test_nested_exception(void)
 	return nested_vector == 6;
 }
 
+/*:*/
+/*G:935, continued :*/
 static int test_interrupt_stack(void)
 {
 	return irq_on_stack(handler_stack);
@@ -414,6 +430,8 @@ static void count_breakpoint(struct trap_frame *f)
 	breakpoints++;
 }
 
+/*:*/
+/*G:937, continued :*/
 static int test_exception_table(void)
 {
 	u64 before = breakpoints;
@@ -442,6 +460,8 @@ static int test_printk_levels(void)
 	return ok;
 }
 
+/*:*/
+/*G:940, continued :*/
 static __attribute__((noinline)) int backtrace_c(u64 *a)
 {
 	int n = guest_backtrace(a, 4);
@@ -450,6 +470,8 @@ static __attribute__((noinline)) int backtrace_c(u64 *a)
 	return n;
 }
 
+/*:*/
+/*G:940, continued :*/
 static __attribute__((noinline)) int backtrace_b(u64 *a)
 {
 	int n = backtrace_c(a);
@@ -458,6 +480,8 @@ static __attribute__((noinline)) int backtrace_b(u64 *a)
 	return n;
 }
 
+/*:*/
+/*G:940, continued :*/
 static int test_backtrace(void)
 {
 	u64 a[4];
@@ -466,20 +490,6 @@ static int test_backtrace(void)
 	return n >= 3 && a[0] - (u64)backtrace_c < 64 &&
 	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
 }
-/*:*/
-/*D:465, continued :*/
-int virtio_test_bus(void);
-int rng_test_bytes(void);
-int rng_test_chain(void);
-/*:*/
-/*D:470, continued :*/
-int rng_test_round_trips(void);
-/*:*/
-/*D:580, continued :*/
-int blk_test_config(void);
-int blk_test_read_twice(void);
-int blk_test_device_rules(void);
-int blk_test_read_only(void);
 /*:*/
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
@@ -497,6 +507,8 @@ static u64 rdtsc(void)
 	return (u64)hi << 32 | lo;
 }
 
+/*:*/
+/*G:530, continued :*/
 static void report_hypercall_cost(void)
 {
 	const int n = 1000;
@@ -508,10 +520,7 @@ static void report_hypercall_cost(void)
 }
 /*:*/
 
-static const struct {
-	const char *name;
-	int (*run)(void);
-} tests[] = {
+static const struct guest_test tests[] = {
 	/*G:510, continued :*/
 	{ "runs at CPL 3", test_cpl },
 	{ "the image lies in the RAM window", test_window },
@@ -563,24 +572,6 @@ static const struct {
 	{ "printk keeps messages above the loglevel and drops the rest", test_printk_levels },
 	{ "a backtrace walks the frame pointers", test_backtrace },
 	/*:*/
-	/*D:465, continued :*/
-	{ "virtio: every device the bus kept is DRIVER_OK with VERSION_1", virtio_test_bus },
-	{ "rng: 64 bytes that are not all the same", rng_test_bytes },
-	{ "rng: a request of two buffers, the free list whole after", rng_test_chain },
-	/*:*/
-	/*D:470, continued :*/
-	{ "rng: twenty one-byte requests come back", rng_test_round_trips },
-	/*:*/
-	/*D:580, continued :*/
-	{ "disk: the configuration is sane", blk_test_config },
-	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
-	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },
-	{ "disk: a read-only disk refuses a write", blk_test_read_only },
-	/*:*/
-	/*D:895, continued :*/
-	{ "net-mac: the network card has a unicast MAC address", net_test_mac },
-	{ "net-rx: the network card's receive queue is full", net_test_rx_buffers },
-	/*:*/
 };
 
 /*G:505, continued :*/
@@ -593,22 +584,36 @@ int selftest_skip(const char *why)
 }
 /*:*/
 
+static void selftest_run(const struct guest_test *t, int *failed, int *skipped)
+{
+	int r = t->run();
+
+	/*G:505, continued :*/
+	if (r == SELFTEST_SKIP)
+		printk("selftest: skip %s (%s)\n", t->name, skip_why);
+	else
+		printk("selftest: %s %s\n", r ? "ok  " : "FAIL", t->name);
+	/*:*/
+	*failed += r == 0;
+	*skipped += r == SELFTEST_SKIP;
+}
+
+/*:*/
+/*G:500, continued :*/
 int guest_selftest(void)
 {
 	int n = (int)(sizeof(tests) / sizeof(tests[0])), failed = 0, skipped = 0;
 
-	for (int i = 0; i < n; i++) {
-		int r = tests[i].run();
+	for (int i = 0; i < n; i++)
+		selftest_run(&tests[i], &failed, &skipped);
+	/*D:127, continued :*/
+	{
+		extern const struct guest_test *const __start_guest_tests[], *const __stop_guest_tests[];
 
-		/*G:505, continued :*/
-		if (r == SELFTEST_SKIP)
-			printk("selftest: skip %s (%s)\n", tests[i].name, skip_why);
-		else
-			printk("selftest: %s %s\n", r ? "ok  " : "FAIL", tests[i].name);
-		/*:*/
-		failed += r == 0;
-		skipped += r == SELFTEST_SKIP;
+		for (const struct guest_test *const *t = __start_guest_tests; t < __stop_guest_tests; t++, n++)
+			selftest_run(*t, &failed, &skipped);
 	}
+	/*:*/
 	printk("selftest: %d passed, %d failed, %d skipped\n", n - failed - skipped,
 	       failed, skipped);
 	report_hypercall_cost();

@@ -190,7 +190,7 @@ static const char *device_problem(const struct lguest *lg, const struct pvh_boot
 void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 {
 	static const char key[] = "virtio_mmio.device=";
-	struct lg_boot_info *bi = from_guest_phys(lg, boot_info);
+	struct lg_boot_info *bi = from_guest_phys(lg, boot_info, sizeof(*bi), "the boot information");
 
 	for (const char *w = boot->cmdline; *w; ) {
 		struct lg_device d;

@@ -137,13 +137,13 @@ struct lguest {
 /*H:305, continued :*/
 void window_choose(struct lguest *lg, const struct pvh_boot *boot);
 int lg_address_ok(const struct lguest *lg, u64 addr, u64 len);
-void *from_guest_phys(const struct lguest *lg, u64 addr);
+void *from_guest_phys(struct lguest *lg, u64 addr, u64 len, const char *what);
 /*:*/
 /*H:350, continued :*/
 void guest_pagetable_init(struct lguest *lg);
-int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa);
-int guest_read(const struct lguest *lg, u64 va, void *buf, u64 len);
-int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len);
+int guest_virt_to_phys(struct lguest *lg, u64 va, int write, u64 *pa);
+int guest_read(struct lguest *lg, u64 va, void *buf, u64 len);
+int guest_write(struct lguest *lg, u64 va, const void *buf, u64 len);
 /*:*/
 /*H:400, continued :*/
 u64 guest_load(struct lguest *lg, const struct pvh_boot *boot, u64 *image_end);
@@ -172,9 +172,12 @@ struct lg_regs {
 };
 /*:*/
 /*H:525, continued :*/
-void do_hypercall(struct lguest *lg, struct lg_regs *r);
-void run_hypercall(struct lguest *lg, struct lg_regs *r);
+void hcall_trap(struct lguest *lg, struct lg_regs *r);
+void hcall_dispatch(struct lguest *lg, struct lg_regs *r);
 void host_trap_panic(const u64 *frame) __attribute__((noreturn));
+/*:*/
+/*H:547, continued :*/
+void host_main(u32 start_info_pa);	/* called from boot.S */
 /*:*/
 /*H:585, continued :*/
 struct shadow;
@@ -183,7 +186,7 @@ void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level);
 void shadow_flush_one(struct lguest *lg, u64 va);
 void shadow_flush_all(struct lguest *lg);
 int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code);
-int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa);
+int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa);
 void shadow_audit(const struct lguest *lg);
 /*:*/
 /*H:670, continued :*/
@@ -272,6 +275,9 @@ static inline void irq_deliver(struct lguest *lg)
 	if (lg->shared && (lg->shared->irq_pending | lg->lockup_since))
 		irq_deliver_pending(lg);
 }
+/*:*/
+/*H:890, continued :*/
+void irq_at_ring0(u64 vector);	/* called from irq_entry.S */
 /*:*/
 /*H:905, continued :*/
 void host_image_seal(void);

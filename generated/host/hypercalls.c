@@ -11,9 +11,11 @@
  * ignored: a Guest that sends one is confused or probing, and either way it is
  * killed. So is one that calls anything before `LHCALL_INIT`, since until then
  * we have no shared page to talk through. Later chapters add their calls to the
- * family *hypercall cases*, and *Shadow page tables* explains why the switch
- * lives in `run_hypercall`, apart from the checks: the calls a Guest queued in
- * its shared page run through it first. :*/
+ * family *hypercall cases*. Two functions share the work, and their names say
+ * which is which: `hcall_trap` is where a trap that is a hypercall comes in,
+ * with the checks; `hcall_dispatch` runs one call, whichever way it came.
+ * *Shadow page tables* explains why they are apart: the calls a Guest queued in
+ * its shared page run through `hcall_dispatch` too. :*/
 /* The hypercalls: the Guest's requests to the Host. */
 #include "host.h"
 
@@ -27,9 +29,9 @@ static void hcall_init(struct lguest *lg, u64 pa)
 {
 	if (lg->shared)
 		kill_guest(lg, "LHCALL_INIT called twice");
-	if ((pa & (PAGE_SIZE - 1)) || !lg_address_ok(lg, pa, PAGE_SIZE))
-		kill_guest(lg, "shared page at 0x%llx is not a page of Guest RAM", pa);
-	lg->shared = from_guest_phys(lg, pa);
+	if (pa & (PAGE_SIZE - 1))
+		kill_guest(lg, "shared page at 0x%llx is not page-aligned", pa);
+	lg->shared = from_guest_phys(lg, pa, PAGE_SIZE, "the shared page");
 }
 /*:*/
 /*H:535 LHCALL_CONSOLE_WRITE.
@@ -40,10 +42,7 @@ static void hcall_init(struct lguest *lg, u64 pa)
  * in the Guest's tests does exactly that) is killed instead. :*/
 static void hcall_console_write(struct lguest *lg, u64 pa, u64 len)
 {
-	if (!lg_address_ok(lg, pa, len))
-		kill_guest(lg, "console write of %llu bytes at 0x%llx is outside Guest RAM",
-			   len, pa);
-	console_write(from_guest_phys(lg, pa), len);
+	console_write(from_guest_phys(lg, pa, len, "console write"), len);
 }
 /*:*/
 /*H:540 LHCALL_SET_TRAP_ENTRY.
@@ -73,28 +72,17 @@ static void hcall_shutdown(struct lguest *lg, u64 status)
 }
 /*:*/
 
-void do_hypercall(struct lguest *lg, struct lg_regs *r)
+void hcall_trap(struct lguest *lg, struct lg_regs *r)
 {
 	if (!lg->shared && r->rax != LHCALL_INIT)
 		kill_guest(lg, "hypercall %llu before LHCALL_INIT", r->rax);
-	/*H:670 The ring of queued hypercalls.
-	 * The Guest queues hypercalls in its shared page (G:620) and traps once; here
-	 * is the other end. The ring is Guest memory, so everything in it is suspect.
-	 * We read the Guest's count once, and compare it with *our* count of the calls
-	 * we have run, not with the copy in the shared page, which the Guest could
-	 * rewrite. More than a ring's worth waiting (rule 6) means the Guest's count is
-	 * garbage: a Guest that claims a thousand calls in a ring of 64 is killed, not
-	 * believed. Each call is copied out of the ring into a scratch set of
-	 * registers and dispatched exactly as a direct one, through `run_hypercall`,
-	 * so a queued call meets every check a direct one does, and an unknown number
-	 * in the ring kills the Guest just as it would in `%rax`. A call that changes
-	 * the Guest's registers makes no sense queued; none of ours does. :*/
+	/*H:670, continued :*/
 	async_run_queue(lg, r);
 	/*:*/
-	run_hypercall(lg, r);
+	hcall_dispatch(lg, r);
 }
 
-void run_hypercall(struct lguest *lg, struct lg_regs *r)
+void hcall_dispatch(struct lguest *lg, struct lg_regs *r)
 {
 	switch (r->rax) {
 	case LHCALL_INIT:		hcall_init(lg, r->rdi); break;

@@ -44,7 +44,7 @@ static int host_option(const char *cmdline, const char *word)
 
 void interrupts_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 {
-	struct lg_boot_info *bi = from_guest_phys(lg, boot_info);
+	struct lg_boot_info *bi = from_guest_phys(lg, boot_info, sizeof(*bi), "the boot information");
 
 	clock_init();
 	apic_init(host_tsc_hz, host_option(boot->cmdline, "lguest.timer=count"));

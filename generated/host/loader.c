@@ -76,8 +76,10 @@ static void load_segment(struct lguest *lg, const struct pvh_boot *boot,
 	    boot->module_pa < ph->paddr + ph->memsz)
 		kill_guest(lg, "bad Guest image: segment at 0x%llx overlaps module 0 (0x%llx+0x%llx); "
 			   "load the module elsewhere", ph->paddr, boot->module_pa, boot->module_size);
-	memcpy(from_guest_phys(lg, ph->paddr), img + ph->offset, ph->filesz);
-	memset(from_guest_phys(lg, ph->paddr + ph->filesz), 0, ph->memsz - ph->filesz);
+	memcpy(from_guest_phys(lg, ph->paddr, ph->filesz, "a segment"), img + ph->offset,
+	       ph->filesz);
+	memset(from_guest_phys(lg, ph->paddr + ph->filesz, ph->memsz - ph->filesz, "a segment"),
+	       0, ph->memsz - ph->filesz);
 }
 /*:*/
 /*H:415 The whole image.
@@ -116,9 +118,7 @@ u64 guest_boot_info(struct lguest *lg, const struct pvh_boot *boot, u64 image_en
 	u64 pa = (image_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	struct lg_boot_info *bi;
 
-	if (!lg_address_ok(lg, pa, PAGE_SIZE))
-		kill_guest(lg, "bad Guest image: no room for the boot information");
-	bi = from_guest_phys(lg, pa);
+	bi = from_guest_phys(lg, pa, PAGE_SIZE, "bad Guest image: the boot information");
 	memset(bi, 0, sizeof(*bi));
 	bi->ram_start = lg->mem_start;
 	bi->ram_size = lg->mem_end - lg->mem_start;

@@ -45,21 +45,30 @@ void window_choose(struct lguest *lg, const struct pvh_boot *boot)
  * hypercall, in its memory, in a page-table entry) may have been chosen to make
  * us read or write somewhere it should not reach: the Host's own image, the
  * memory-mapped devices, or past the end of the window by way of an addition
- * that wraps around zero. So every Guest-physical address and length passes
- * through `lg_address_ok` before anything touches it, and it is careful in
- * that order: first that the addition does not overflow, then that the range
- * starts and ends inside the window. Only then does `from_guest_phys` turn the
- * address into a Host pointer. lguest called this `lguest_address_ok`; the idea
- * has not aged. :*/
+ * that wraps around zero. So a Guest-physical address becomes a Host pointer
+ * in one place only, `from_guest_phys`, and only with its length: it checks the
+ * range, kills the Guest if it is not all inside the window, and only then
+ * converts. The check and the conversion are one call, as in lguest's
+ * `lgread` and our Launcher's `guest_ptr` (L:650), so no caller can convert
+ * what it forgot to check. `what` names the access for the kill message.
+ *
+ * The check itself is `lg_address_ok`, careful in this order: first that the
+ * addition does not overflow, then that the range starts and ends inside the
+ * window. It stands alone too, for the places that only ask (is this entry
+ * point, this frame, in the window?) and convert nothing. lguest called it
+ * `lguest_address_ok`; the idea has not aged. :*/
 int lg_address_ok(const struct lguest *lg, u64 addr, u64 len)
 {
 	return addr + len >= addr && addr >= lg->mem_start &&
 	       addr + len <= lg->mem_end;
 }
+/*:*/
+/*H:310, continued :*/
 
-void *from_guest_phys(const struct lguest *lg, u64 addr)
+void *from_guest_phys(struct lguest *lg, u64 addr, u64 len, const char *what)
 {
-	(void)lg;
+	if (!lg_address_ok(lg, addr, len))
+		kill_guest(lg, "%s of %llu bytes at 0x%llx is outside Guest RAM", what, len, addr);
 	return phys_to_virt(addr);
 }
 /*:*/

@@ -57,7 +57,7 @@ void guest_pagetable_init(struct lguest *lg)
  * direct map. Once the Guest has page tables of its own and has told us where
  * they are (`gpgdir`), the question is the Guest's to answer, so we walk *its*
  * tables instead, as *Shadow page tables* explains. :*/
-int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa)
+int guest_virt_to_phys(struct lguest *lg, u64 va, int write, u64 *pa)
 {
 	const u64 *table = lg->pgdir;
 	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0);
@@ -86,7 +86,7 @@ int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa)
  * neighbouring virtual pages need not be neighbours in physical memory (they
  * are now, but they will not be under shadow paging). Each piece stays inside
  * one page, and the page was checked, so the copy cannot leave the window. :*/
-static int guest_copy(const struct lguest *lg, u64 va, void *buf, u64 len,
+static int guest_copy(struct lguest *lg, u64 va, void *buf, u64 len,
 		      int write)
 {
 	while (len) {
@@ -97,20 +97,20 @@ static int guest_copy(const struct lguest *lg, u64 va, void *buf, u64 len,
 		if (!guest_virt_to_phys(lg, va, write, &pa))
 			return 0;
 		if (write)
-			memcpy(from_guest_phys(lg, pa), buf, n);
+			memcpy(from_guest_phys(lg, pa, n, "a write to Guest memory"), buf, n);
 		else
-			memcpy(buf, from_guest_phys(lg, pa), n);
+			memcpy(buf, from_guest_phys(lg, pa, n, "a read of Guest memory"), n);
 		va += n, buf = (u8 *)buf + n, len -= n;
 	}
 	return 1;
 }
 
-int guest_read(const struct lguest *lg, u64 va, void *buf, u64 len)
+int guest_read(struct lguest *lg, u64 va, void *buf, u64 len)
 {
 	return guest_copy(lg, va, buf, len, 0);
 }
 
-int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len)
+int guest_write(struct lguest *lg, u64 va, const void *buf, u64 len)
 {
 	return guest_copy(lg, va, (void *)buf, len, 1);
 }

@@ -296,13 +296,14 @@ struct guest_walk {
 	const char *bad;	/* the rule that entry breaks, or NULL */
 };
 
-static int guest_walk(const struct lguest *lg, u64 va, struct guest_walk *w)
+static int guest_walk(struct lguest *lg, u64 va, struct guest_walk *w)
 {
 	u64 table = lg->gpgdir;
 
 	w->writable = 1, w->nx = 0, w->bad = NULL;
 	for (w->level = 3; w->level >= 0; w->level--) {
-		u64 *e = (u64 *)from_guest_phys(lg, table) + pt_index(va, w->level);
+		u64 *e = (u64 *)from_guest_phys(lg, table, PAGE_SIZE, "a page table") +
+			 pt_index(va, w->level);
 
 		w->entry = *e;
 		if (!(w->entry & PTE_P))
@@ -315,7 +316,8 @@ static int guest_walk(const struct lguest *lg, u64 va, struct guest_walk *w)
 			break;
 		table = w->entry & PTE_ADDR;
 	}
-	w->leaf = (u64 *)from_guest_phys(lg, table) + pt_index(va, w->level);
+	w->leaf = (u64 *)from_guest_phys(lg, table, PAGE_SIZE, "a page table") +
+		  pt_index(va, w->level);
 	w->frame = w->entry & PTE_ADDR & ~(w->size - 1);
 	return 1;
 }
@@ -327,7 +329,7 @@ static int guest_walk(const struct lguest *lg, u64 va, struct guest_walk *w)
  * the shadow's: the shadow is filled lazily and may not have the address yet.
  * A walk that meets a broken rule simply does not translate; the Guest will be
  * killed for it when it touches the address itself. :*/
-int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa)
+int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa)
 {
 	struct guest_walk w;
 

@@ -51,7 +51,7 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 			return lg->hcall_pa = 0;
 		lg->hcall_rip = rip;
 	}
-	insn = from_guest_phys(lg, lg->hcall_pa);
+	insn = from_guest_phys(lg, lg->hcall_pa, 2, "a hypercall instruction");
 	return insn[0] == 0xcd && insn[1] == LG_HCALL_VECTOR;
 }
 /*:*/
@@ -139,10 +139,10 @@ void lg_handle_trap(struct lguest *lg)
 			return;
 	}
 	if (r->vector == LG_HCALL_VECTOR) {
-		do_hypercall(lg, r);
+		hcall_trap(lg, r);
 	} else if (r->vector == VECTOR_UD && is_hypercall(lg, r->rip)) {
 		r->rip += 2;
-		do_hypercall(lg, r);
+		hcall_trap(lg, r);
 	} else if (r->vector < 32) {
 		reflect_trap(lg);
 	} else {

@@ -1,6 +1,7 @@
 /* Tangled from chapters/00-preparation.nw, chapters/10-guest.nw,
- * chapters/11-guest-memory.nw, chapters/30-launcher.nw,
- * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * chapters/11-guest-memory.nw, chapters/22-drivers-block.nw,
+ * chapters/30-launcher.nw, chapters/42-host-interrupts.nw and
+ * chapters/43-host-devices.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*P:100 The one header every part shares.
  * The Launcher, the Host and the Guest are three programs built with three sets of
@@ -251,6 +252,18 @@ struct lg_boot_info {
 	/*:*/
 };
 #endif
+/*:*/
+/*D:505 What the rest of the Guest sees.
+ * A disk, for the shell and the file system, is a number (its place among
+ * the disks, in boot order), a size, two flags and a name. Requests are
+ * described by their data buffers, as the queue describes them, so a caller
+ * with a buffer made of scattered pages need not copy it into one. Most
+ * callers have one buffer and use `blk_read` and `blk_write`.
+ *
+ * Errors are small negative numbers, as the tar reader's are. Two of them the
+ * device gives us (`BLK_EIO`, `BLK_EUNSUPP`); the others are the driver's own
+ * refusals, made before anything reaches the device. :*/
+#define BLK_MAX_DISKS 8		/* disks the Guest's driver keeps; the Launcher offers no more */
 /*:*/
 
 #endif

@@ -21,9 +21,9 @@ void *ram_ptr(u64 addr, u64 len)
 void *guest_ptr(u64 addr, u64 len)
 {
 	if (!window_size)
-		kill_guest("it used address %#llx before the Host announced its window", addr);
+		bad_driver("it used address %#llx before the Host announced its window", addr);
 	if (addr < window_start || !lg_range_ok(addr, len, window_start + window_size))
-		kill_guest("it used [%#llx, +%#llx), outside its window [%#llx, %#llx)",
+		bad_driver("it used [%#llx, +%#llx), outside its window [%#llx, %#llx)",
 			   addr, len, window_start, window_start + window_size);
 	return vm.ram + addr;
 }
@@ -35,8 +35,14 @@ void *guest_ptr(u64 addr, u64 len)
  * standard error, `lguest: guest killed: ` and the reason, and exit status
  * 125, so a test script can tell "the Guest failed its test" from "the Guest
  * was caught misbehaving". Our console output goes out unbuffered (*L:700*),
- * so nothing the Guest printed before is lost. :*/
-void kill_guest(const char *fmt, ...)
+ * so nothing the Guest printed before is lost.
+ *
+ * The Launcher's half is called `bad_driver`, lguest's Launcher's name for it:
+ * what the Launcher catches is always the Guest's *driver* handing a device
+ * something it should not. The Host's half keeps the name `kill_guest`, with
+ * the Guest to kill as its first argument (H:300); two programs, one name
+ * each. :*/
+void bad_driver(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -70,6 +76,8 @@ static void exit_access(struct io_region *r, u64 offset, u8 *data, u32 size, boo
 	lg_say("the Host wrote exit status %d", exit_status);
 }
 
+/*:*/
+/*L:670, continued :*/
 bool control_stopped(void)
 {
 	return exit_status >= 0;
@@ -79,9 +87,9 @@ bool control_stopped(void)
 int control_exit_status(void)
 {
 	if (kill_reason[0])
-		kill_guest("%s%s", kill_reason, places_name(kill_reason));
+		bad_driver("%s%s", kill_reason, places_name(kill_reason));
 	if (exit_status == LG_EXIT_KILLED)
-		kill_guest("(the Host gave no reason)");
+		bad_driver("(the Host gave no reason)");
 	return exit_status;
 }
 /*:*/

@@ -300,6 +300,7 @@ static void gdb_write_memory(u64 addr, u64 len, const char *data)
 }
 /*:*/
 
+/*L:542, continued :*/
 #define HOST_HALF 0xffff800000000000ull
 
 static bool gdb_read_u64(u64 va, u64 *v)
@@ -325,7 +326,9 @@ static u64 idt_handler(int v)
 	handler = (lo & 0xffff) | ((lo >> 32) & 0xffff0000) | (hi << 32);
 	return handler >= HOST_HALF ? handler : 0;
 }
+/*:*/
 
+/*L:542, continued :*/
 static void gdb_guest_breakpoint(bool insert, u64 addr)
 {
 	u8 *b = gdb_byte(addr);
@@ -347,7 +350,9 @@ static void gdb_guest_breakpoint(bool insert, u64 addr)
 	}
 	gdb_send(!insert ? "OK" : b ? "E28" : "E14");
 }
+/*:*/
 
+/*L:542, continued :*/
 static bool gdb_guest_trapped(void)
 {
 	struct kvm_regs r;
@@ -370,7 +375,9 @@ static bool gdb_guest_trapped(void)
 	gdb.in_guest = true;
 	return true;
 }
+/*:*/
 
+/*L:542, continued :*/
 static void gdb_resume_guest(bool step)
 {
 	struct kvm_regs r = gdb.view;
@@ -387,6 +394,7 @@ static void gdb_resume_guest(bool step)
 		err(1, "gdb: putting the vCPU back into the Guest");
 	gdb.in_guest = false;
 }
+/*:*/
 
 /*L:542 Breakpoints and single steps.
  * `gdb` asks for a software breakpoint (`Z0`) or a hardware one (`Z1`). On this
@@ -490,6 +498,7 @@ static void gdb_running(bool running)
 }
 /*:*/
 
+/*L:552, continued :*/
 static void gdb_serve(const char *stop)
 {
 	char in[9000];
@@ -562,7 +571,9 @@ static void gdb_serve(const char *stop)
 			gdb_send("");
 	}
 }
+/*:*/
 
+/*L:552, continued :*/
 void gdb_start(void)
 {
 	struct sigaction sa = { .sa_handler = gdb_kick };
@@ -582,7 +593,9 @@ void gdb_start(void)
 		errx(1, "--gdb: cannot start the thread that watches for Ctrl-C");
 	gdb.attached = true;
 }
+/*:*/
 
+/*L:552, continued :*/
 void gdb_poll(void)
 {
 	if (gdb.fd >= 0 && (gdb.attached || gdb.interrupted)) {
@@ -598,4 +611,5 @@ void gdb_stop(void)
 	gdb_guest_trapped();
 	gdb_serve("S05");
 }
+/*:*/
 /*:*/

@@ -1,6 +1,6 @@
 /* Tangled from chapters/32-launcher-exits.nw by `make tangle`: edit the chapter, not this file. */
 /*L:600, continued :*/
-/* The switchboard: port and MMIO accesses routed to registered regions. */
+/* The I/O map: port and MMIO accesses routed to registered regions. */
 #include "launcher.h"
 #include <err.h>
 #include <stdio.h>
@@ -42,6 +42,8 @@ u64 io_get(const u8 *data, u32 size)
 	return value;
 }
 
+/*:*/
+/*L:610, continued :*/
 void io_put(u8 *data, u32 size, u64 value)
 {
 	memcpy(data, &value, size < 8 ? size : 8);

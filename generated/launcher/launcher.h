@@ -147,7 +147,7 @@ static inline bool lg_range_ok(u64 start, u64 len, u64 limit)
 }
 
 /*:*/
-/*L:600 The switchboard.
+/*L:600 The I/O map.
  * A device claims a range of ports or of physical addresses by filling in an
  * `io_region` and registering it. An access inside the range calls the
  * region's `access` function with the offset from the start of the range, the
@@ -188,7 +188,7 @@ void io_put(u8 *data, u32 size, u64 value);
  * checks. :*/
 void *ram_ptr(u64 addr, u64 len);
 void *guest_ptr(u64 addr, u64 len);
-void kill_guest(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void bad_driver(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void control_init(void);
 bool control_stopped(void);
 int control_exit_status(void);

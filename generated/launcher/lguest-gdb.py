@@ -33,9 +33,11 @@ import gdb
 from gdb.FrameDecorator import FrameDecorator
 /*:*/
 
+/*L:732, continued :*/
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 MARKER = re.compile(r"^@ ([A-Z]:[0-9]{3}) ?(.*)$")
 maps, back, chapters = {}, None, {}
+/*:*/
 
 /*L:732, continued :*/
 def copy_map(copy):
@@ -85,6 +87,7 @@ def from_chapter(chapter, line):
     return None, []
 /*:*/
 
+/*L:742, continued :*/
 def chapter_lines(chapter):
     if chapter not in chapters:
         with open(os.path.join(TOP, chapter)) as f:
@@ -99,6 +102,7 @@ def step_of(chapter, line):
         if m:
             return m.group(1) + " " + m.group(2)
     return "no step"
+/*:*/
 
 /*L:752 Backtraces.
  * `gdb` prints a backtrace through frame filters, when any are installed: a
@@ -149,7 +153,7 @@ def print_around(chapter, line, before=4, after=5):
     return min(len(text), line + after)
 /*:*/
 
-/*L:772, continued :*/
+/*L:762, continued :*/
 class ChapterList(gdb.Command):
     """list [chapters/F.nw:LINE | FUNCTION | FILE:LINE]: the chapter around it."""
 
@@ -203,6 +207,7 @@ class ChapterBreak(gdb.Command):
             print("  %s:%d is %s (%s)" % (chapter, line, spec, step_of(chapter, line)))
 /*:*/
 
+/*L:772, continued :*/
 shown = [None]
 
 
@@ -216,8 +221,9 @@ def show_place(event=None):
         print("  at %s:%d (%s)" % (place[0], place[1], step_of(*place)))
         print("  %s" % chapter_lines(place[0])[place[1] - 1].strip())
     shown[0] = pc
+/*:*/
 
-/*L:792, continued :*/
+/*L:772, continued :*/
 ChapterFilter()
 ChapterList()
 ChapterBreak("lbreak", False)

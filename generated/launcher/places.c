@@ -87,6 +87,7 @@ static const char *places_find(u64 addr, char *out, size_t size)
 }
 /*:*/
 
+/*L:792, continued :*/
 const char *places_name(const char *text)
 {
 	static char name[300];
@@ -100,7 +101,9 @@ const char *places_name(const char *text)
 	snprintf(name, sizeof(name), " (%s)", place);
 	return name;
 }
+/*:*/
 
+/*L:792, continued :*/
 void places_console(u8 c)
 {
 	const char *name;
@@ -118,4 +121,5 @@ void places_console(u8 c)
 	if (*name && write(STDOUT_FILENO, name, strlen(name)) < 0)
 		return;
 }
+/*:*/
 /*:*/

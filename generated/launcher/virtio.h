@@ -29,13 +29,18 @@
  * counters back from the Guest's memory: the Guest can write there, we cannot
  * trust what we would read.
  *
+ * The Guest's driver keeps a queue too (D:135), `struct virtqueue` with its
+ * `vq_` functions, as Linux's drivers do. Ours is the other end of the same
+ * rings and does different things to them, so it has its own name: a
+ * `struct devq`, the device's queue, with `devq_` functions.
+ *
  * A popped chain is described to a device as an array of `iovec`s pointing
  * straight into Guest memory: first the buffers the device may read, then those
  * it may write, with their totals. That is the form `readv`, `writev`, `preadv`
  * and `pwritev` take, so a disk read lands in the Guest's buffers with no copy.
  * The array is bounded: 1024 segments, which is also Linux's `IOV_MAX`; a chain
  * longer than that is refused. :*/
-struct virtqueue {
+struct devq {
 	u16 num;		/* entries; a power of two */
 	bool ready;
 	bool event_idx, indirect;	/* features the driver accepted */
@@ -49,28 +54,28 @@ struct virtqueue {
 	bool signalled_valid;
 };
 
-#define VQ_NUM_MAX 256
-#define VQ_MAX_SEGS 1024
-struct vq_chain {
+#define DEVQ_NUM_MAX 256
+#define DEVQ_MAX_SEGS 1024
+struct devq_chain {
 	u16 head;
 	unsigned nr_out, nr_in;	/* iov[0..nr_out) readable, then nr_in writable */
 	u64 out_len, in_len;
-	struct iovec iov[VQ_MAX_SEGS];
+	struct iovec iov[DEVQ_MAX_SEGS];
 };
 /*:*/
 /*L:825 The virtqueue walker.
  * The walker is the one piece of code that reads the rings, and it lives alone
  * in `virtqueue.c`, which needs nothing from the rest of the Launcher but the
- * door for Guest addresses (*L:650*) and `kill_guest`. So our tests can compile
+ * door for Guest addresses (*L:650*) and `bad_driver`. So our tests can compile
  * it against a fake Guest memory and feed it every lie we can think of. :*/
-void vq_map(struct virtqueue *vq, const char *name);
-bool vq_pop(struct virtqueue *vq, struct vq_chain *c, const char *name);
-void vq_unpop(struct virtqueue *vq);
-void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written);
-bool vq_enable_notify(struct virtqueue *vq);
-bool vq_needs_interrupt(struct virtqueue *vq);
-bool vq_drain(struct virtqueue *vq, struct vq_chain *c, const char *name,
-	      u32 (*handle)(void *ctx, struct vq_chain *c), void *ctx);
+void devq_map(struct devq *vq, const char *name);
+bool devq_pop(struct devq *vq, struct devq_chain *c, const char *name);
+void devq_unpop(struct devq *vq);
+void devq_push(struct devq *vq, const struct devq_chain *c, u32 written);
+bool devq_enable_notify(struct devq *vq);
+bool devq_needs_interrupt(struct devq *vq);
+bool devq_drain(struct devq *vq, struct devq_chain *c, const char *name,
+		u32 (*handle)(void *ctx, struct devq_chain *c), void *ctx);
 u64 iov_copy_from(const struct iovec *iov, unsigned n, u64 off, void *dst, u64 len);
 u64 iov_copy_to(const struct iovec *iov, unsigned n, u64 off, const void *src, u64 len);
 unsigned iov_slice(const struct iovec *iov, unsigned n, u64 off, u64 len, struct iovec *out);
@@ -125,15 +130,15 @@ struct virtio_dev {
 	u32 status, isr;
 	u64 driver_features;
 	u32 dev_features_sel, driver_features_sel, queue_sel;
-	struct virtqueue vq[VIRTIO_MAX_QUEUES];
-	struct vq_chain *chain;		/* the worker's scratch chain */
+	struct devq vq[VIRTIO_MAX_QUEUES];
+	struct devq_chain *chain;		/* the worker's scratch chain */
 	int notify_fd;			/* an eventfd: the Guest kicked a queue */
 	int poll_fd;			/* the device's own fd to wait on, or -1 */
 };
 
 void virtio_register(struct virtio_dev *d, const struct virtio_ops *ops,
 		     void *config, u32 config_len, u64 features);
-void virtio_queue_done(struct virtio_dev *d, struct virtqueue *vq);
+void virtio_queue_done(struct virtio_dev *d, struct devq *vq);
 void virtio_interrupt(struct virtio_dev *d, u32 why);
 void virtio_start_all(void);
 int virtio_nr_devices(void);

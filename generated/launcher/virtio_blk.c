@@ -35,17 +35,8 @@ struct blk {
 	int fd;
 	bool read_only;
 	char id[VIRTIO_BLK_ID_BYTES];
-	struct iovec data[VQ_MAX_SEGS];	/* the data part of the request at hand */
+	struct iovec data[DEVQ_MAX_SEGS];	/* the data part of the request at hand */
 };
-/*L:933 Eight disks.
- * The Launcher has room for sixteen devices, but the Guest's driver keeps
- * eight disks (*D:505*) and refuses the ninth with a line on its console, so
- * a ninth `--block` would be a disk the user believes is there and the Guest
- * never sees. We take as many as the Guest drives, and refuse the next by
- * name. The number is the driver's; the test that boots eight disks and
- * refuses a ninth holds the two to each other. :*/
-#define BLK_MAX_DISKS 8		/* as many as the Guest's driver keeps */
-/*:*/
 /*L:920 The range check.
  * The sector comes from the Guest and may be anything. The request must lie
  * wholly on the disk: the sector no further than the end, and the length no
@@ -69,7 +60,7 @@ static bool blk_in_range(struct blk *b, u64 sector, u64 len)
  * (*L:845*): a Guest killed for a bad descriptor is killed before its request
  * touches the disk, and a request the range check refuses writes nothing, so
  * the image never holds more than the Guest asked to write. :*/
-static u8 blk_read(struct blk *b, struct vq_chain *c, u64 sector, u32 *written)
+static u8 blk_read(struct blk *b, struct devq_chain *c, u64 sector, u32 *written)
 {
 	u64 len = c->in_len - 1;
 	unsigned n = iov_slice(c->iov + c->nr_out, c->nr_in, 0, len, b->data);
@@ -83,7 +74,7 @@ static u8 blk_read(struct blk *b, struct vq_chain *c, u64 sector, u32 *written)
 }
 /*:*/
 /*L:922, continued :*/
-static u8 blk_write(struct blk *b, struct vq_chain *c, u64 sector)
+static u8 blk_write(struct blk *b, struct devq_chain *c, u64 sector)
 {
 	u64 len = c->out_len - sizeof(struct virtio_blk_outhdr);
 	unsigned n = iov_slice(c->iov, c->nr_out, sizeof(struct virtio_blk_outhdr), len, b->data);
@@ -119,7 +110,7 @@ static u8 blk_flush(struct blk *b)
 	return fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 }
 
-static u8 blk_get_id(struct blk *b, struct vq_chain *c, u32 *written)
+static u8 blk_get_id(struct blk *b, struct devq_chain *c, u32 *written)
 {
 	u64 len = c->in_len - 1 < VIRTIO_BLK_ID_BYTES ? c->in_len - 1 : VIRTIO_BLK_ID_BYTES;
 
@@ -132,7 +123,7 @@ static u8 blk_get_id(struct blk *b, struct vq_chain *c, u32 *written)
  * write; a chain without them is not a disk request at all, and the Guest is
  * killed. The status goes into the last byte of the writable part, and the
  * length we return counts every byte we wrote. :*/
-static u32 blk_request(void *ctx, struct vq_chain *c)
+static u32 blk_request(void *ctx, struct devq_chain *c)
 {
 	struct blk *b = ctx;
 	struct virtio_blk_outhdr h;
@@ -140,7 +131,7 @@ static u32 blk_request(void *ctx, struct vq_chain *c)
 	u8 status;
 
 	if (c->out_len < sizeof(h) || c->in_len < 1)
-		kill_guest("%s: request without a header or a status byte", b->dev.name);
+		bad_driver("%s: request without a header or a status byte", b->dev.name);
 	iov_copy_from(c->iov, c->nr_out, 0, &h, sizeof(h));
 	switch (h.type) {
 	case VIRTIO_BLK_T_IN:		status = blk_read(b, c, h.sector, &written); break;
@@ -160,7 +151,7 @@ static u32 blk_request(void *ctx, struct vq_chain *c)
  * the Guest while we read and write. :*/
 static void blk_notify(struct virtio_dev *d)
 {
-	if (vq_drain(&d->vq[0], d->chain, d->name, blk_request, d))
+	if (devq_drain(&d->vq[0], d->chain, d->name, blk_request, d))
 		virtio_queue_done(d, &d->vq[0]);
 }
 
@@ -315,13 +306,20 @@ void blk_add(const char *value)
 		err(1, "--block");
 	if (comma && strcmp(comma, ",ro") == 0)
 		*comma = '\0', b->read_only = true;
-	/*L:933, continued :*/
+	/*L:933 Eight disks.
+	 * The Launcher has room for sixteen devices, but the Guest's driver keeps
+	 * eight disks (*D:505*) and refuses the ninth with a line on its console, so
+	 * a ninth `--block` would be a disk the user believes is there and the Guest
+	 * never sees. We take as many as the Guest drives, and refuse the next by
+	 * name. The number is the driver's, `BLK_MAX_DISKS`, which lives in the
+	 * shared header for exactly this; the test that boots eight disks and refuses
+	 * a ninth holds the two to each other. :*/
 	if (blk_nr_images == BLK_MAX_DISKS)
 		errx(LG_EXIT_USAGE, "--block=%s: too many disks; the Guest sees at most %d, so leave "
 		     "one out", path, BLK_MAX_DISKS);
 	/*:*/
 	blk_open(b, path);
-	b->config.seg_max = VQ_MAX_SEGS - 2;
+	b->config.seg_max = DEVQ_MAX_SEGS - 2;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	memcpy(b->id, base, strlen(base) < sizeof(b->id) ? strlen(base) : sizeof(b->id));
 	virtio_register(&b->dev, &blk_ops, &b->config, sizeof(b->config),

@@ -167,7 +167,7 @@ static void console_write_all(const u8 *p, size_t len)
 	}
 }
 
-static u32 console_output(void *ctx, struct vq_chain *c)
+static u32 console_output(void *ctx, struct devq_chain *c)
 {
 	ssize_t n = writev(STDOUT_FILENO, c->iov, c->nr_out);
 	u64 done = n > 0 ? n : 0;
@@ -233,22 +233,22 @@ static void console_watch_ctrl_c(const u8 *p, size_t len)
  * kick (*L:855*) and stop. :*/
 static void console_deliver(struct console *con)
 {
-	struct virtqueue *rx = &con->dev.vq[CONSOLE_RX];
-	struct vq_chain *c = con->dev.chain;
+	struct devq *rx = &con->dev.vq[CONSOLE_RX];
+	struct devq_chain *c = con->dev.chain;
 	bool pushed = false;
 
 	while (con->input_off < con->input_len) {
 		u64 n;
 
-		if (!vq_pop(rx, c, con->dev.name)) {
-			if (!rx->ready || vq_enable_notify(rx))
+		if (!devq_pop(rx, c, con->dev.name)) {
+			if (!rx->ready || devq_enable_notify(rx))
 				break;
 			continue;
 		}
 		n = iov_copy_to(c->iov + c->nr_out, c->nr_in, 0, con->input + con->input_off,
 				con->input_len - con->input_off);
 		con->input_off += n;
-		vq_push(rx, c, n);
+		devq_push(rx, c, n);
 		pushed = true;
 	}
 	if (pushed)
@@ -316,7 +316,7 @@ static void console_notify(struct virtio_dev *d)
 {
 	struct console *con = (struct console *)d;
 
-	if (vq_drain(&d->vq[CONSOLE_TX], d->chain, d->name, console_output, con))
+	if (devq_drain(&d->vq[CONSOLE_TX], d->chain, d->name, console_output, con))
 		virtio_queue_done(d, &d->vq[CONSOLE_TX]);
 	console_deliver(con);
 }

@@ -123,9 +123,9 @@ static void virtio_ack(struct virtio_dev *d, u32 bits)
  * After a batch of pushes a device asks whether the driver wants to hear about
  * it (*L:850*) and, if so, raises the used-buffer bit. Both run under the
  * device's lock, taken by the worker. :*/
-void virtio_queue_done(struct virtio_dev *d, struct virtqueue *vq)
+void virtio_queue_done(struct virtio_dev *d, struct devq *vq)
 {
-	if (vq_needs_interrupt(vq))
+	if (devq_needs_interrupt(vq))
 		virtio_interrupt(d, VIRTIO_INT_USED);
 }
 /*:*/
@@ -194,12 +194,12 @@ static void virtio_write_status(struct virtio_dev *d, u32 status)
  * chose and the three addresses, and writes 1 to `QueueReady`. We check and
  * map the queue then (*L:835*), and note which of the ring features the
  * driver accepted, since they change how the walker reads the rings. :*/
-static struct virtqueue *virtio_selected(struct virtio_dev *d)
+static struct devq *virtio_selected(struct virtio_dev *d)
 {
 	return d->queue_sel < d->ops->nr_queues ? &d->vq[d->queue_sel] : NULL;
 }
 
-static void virtio_queue_ready(struct virtio_dev *d, struct virtqueue *vq, u32 ready)
+static void virtio_queue_ready(struct virtio_dev *d, struct devq *vq, u32 ready)
 {
 	if (!ready) {
 		vq->ready = false;
@@ -207,7 +207,7 @@ static void virtio_queue_ready(struct virtio_dev *d, struct virtqueue *vq, u32 r
 	}
 	vq->event_idx = d->driver_features & VIRTIO_BIT(VIRTIO_F_RING_EVENT_IDX);
 	vq->indirect = d->driver_features & VIRTIO_BIT(VIRTIO_F_RING_INDIRECT_DESC);
-	vq_map(vq, d->name);
+	devq_map(vq, d->name);
 	vq->ready = true;
 }
 /*:*/
@@ -218,7 +218,7 @@ static void virtio_queue_ready(struct virtio_dev *d, struct virtqueue *vq, u32 r
  * the queue does not exist: a maximum size of 0. :*/
 static u32 virtio_read(struct virtio_dev *d, u64 offset)
 {
-	struct virtqueue *vq = virtio_selected(d);
+	struct devq *vq = virtio_selected(d);
 
 	switch (offset) {
 	case VIRTIO_MMIO_MAGIC_VALUE:	return VIRTIO_MMIO_MAGIC;
@@ -227,7 +227,7 @@ static u32 virtio_read(struct virtio_dev *d, u64 offset)
 	case VIRTIO_MMIO_VENDOR_ID:	return VIRTIO_VENDOR_LGUEST;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return d->dev_features_sel > 1 ? 0 : d->features >> (32 * d->dev_features_sel);
-	case VIRTIO_MMIO_QUEUE_NUM_MAX:	return vq ? VQ_NUM_MAX : 0;
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:	return vq ? DEVQ_NUM_MAX : 0;
 	case VIRTIO_MMIO_QUEUE_READY:	return vq && vq->ready;
 	case VIRTIO_MMIO_INTERRUPT_STATUS: return d->isr;
 	case VIRTIO_MMIO_STATUS:	return d->status;
@@ -244,7 +244,7 @@ static u32 virtio_read(struct virtio_dev *d, u64 offset)
  * it on to the worker the same way. :*/
 static void virtio_write_queue(struct virtio_dev *d, u64 offset, u32 v)
 {
-	struct virtqueue *vq = virtio_selected(d);
+	struct devq *vq = virtio_selected(d);
 	u64 *addr = NULL;
 
 	if (!vq || (vq->ready && offset != VIRTIO_MMIO_QUEUE_READY))
@@ -386,7 +386,7 @@ static void virtio_ioeventfd(struct virtio_dev *d)
 /*:*/
 /*L:899 Starting the devices.
  * Once the VM exists, each device gets its lock, its eventfd, its window on
- * the switchboard (*L:600*), its chain buffer, the device's own `start` hook
+ * the I/O map (*L:600*), its chain buffer, the device's own `start` hook
  * (which opens the terminal, the tap device, the image), and its thread. :*/
 static void virtio_start(struct virtio_dev *d)
 {

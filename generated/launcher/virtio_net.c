@@ -29,7 +29,7 @@ struct net {
 	struct virtio_dev dev;		/* first: a virtio_dev * is a net * */
 	struct virtio_net_config config;
 	int fd;				/* one frame per read or write */
-	struct iovec frame[VQ_MAX_SEGS];
+	struct iovec frame[DEVQ_MAX_SEGS];
 	unsigned long dropped;
 	struct sockaddr_un sw;		/* the switch's path, if on a Guest LAN */
 	struct sockaddr_un peer;	/* the switch we joined, as the kernel names it */
@@ -148,14 +148,14 @@ static ssize_t net_read(struct net *n, unsigned k)
  * lose packets, and the protocols above expect it. A switch that has gone
  * may have been replaced by a new one at the same path, so a card on a Guest
  * LAN looks for it before it gives the frame up (*L:982*). :*/
-static u32 net_transmit(void *ctx, struct vq_chain *c)
+static u32 net_transmit(void *ctx, struct devq_chain *c)
 {
 	struct net *n = ctx;
 	u64 hdr = sizeof(struct virtio_net_hdr);
 	unsigned k;
 
 	if (c->out_len < hdr)
-		kill_guest("%s: frame without its header", n->dev.name);
+		bad_driver("%s: frame without its header", n->dev.name);
 	k = iov_slice(c->iov, c->nr_out, hdr, c->out_len - hdr, n->frame);
 	if (writev(n->fd, n->frame, k) < 0 && !net_resend_after_rejoin(n, k))
 		n->dropped++;
@@ -167,19 +167,19 @@ static u32 net_transmit(void *ctx, struct vq_chain *c)
  * it likes, and we need an empty buffer from the Guest to put it in. So we pop
  * a buffer first and read the frame straight into it, after room for the
  * header. Our descriptor is non-blocking: when no frame is waiting, `readv`
- * says `EAGAIN` and we give the buffer back unused (`vq_unpop`, *L:848*).
+ * says `EAGAIN` and we give the buffer back unused (`devq_unpop`, *L:848*).
  * When the Guest has no buffers left, we stop listening to the descriptor and
  * ask for a kick (*L:855*); the frames wait in the kernel's queue meanwhile,
  * and the kernel drops them if it fills, as a switch with a slow port would. :*/
 static void net_receive(struct net *n)
 {
-	struct virtqueue *rx = &n->dev.vq[NET_RX];
-	struct vq_chain *c = n->dev.chain;
+	struct devq *rx = &n->dev.vq[NET_RX];
+	struct devq_chain *c = n->dev.chain;
 	bool pushed = false;
 
 	for (;;) {
-		if (!vq_pop(rx, c, n->dev.name)) {
-			if (!rx->ready || vq_enable_notify(rx)) {
+		if (!devq_pop(rx, c, n->dev.name)) {
+			if (!rx->ready || devq_enable_notify(rx)) {
 				n->dev.poll_fd = -1;
 				break;
 			}
@@ -213,20 +213,20 @@ static void net_receive(struct net *n)
 		 * always makes progress. The tap and the switch share this path, so one
 		 * check covers both. :*/
 		if (c->in_len < hdr + NET_ETH_HEADER)
-			kill_guest("%s: a receive buffer of %llu bytes cannot hold a frame "
+			bad_driver("%s: a receive buffer of %llu bytes cannot hold a frame "
 				   "(it needs %llu for the header and an Ethernet header)",
 				   n->dev.name, c->in_len, hdr + NET_ETH_HEADER);
 		/*:*/
 		k = iov_slice(c->iov + c->nr_out, c->nr_in, hdr, c->in_len - hdr, n->frame);
 		len = net_read(n, k);
 		if (len <= 0) {
-			vq_unpop(rx);
+			devq_unpop(rx);
 			if (len < 0)
 				break;
 			continue;
 		}
 		iov_copy_to(c->iov + c->nr_out, c->nr_in, 0, &h, hdr);
-		vq_push(rx, c, hdr + len);
+		devq_push(rx, c, hdr + len);
 		pushed = true;
 	}
 	if (pushed)
@@ -243,7 +243,7 @@ static void net_notify(struct virtio_dev *d)
 {
 	struct net *n = (struct net *)d;
 
-	if (vq_drain(&d->vq[NET_TX], d->chain, d->name, net_transmit, n))
+	if (devq_drain(&d->vq[NET_TX], d->chain, d->name, net_transmit, n))
 		virtio_queue_done(d, &d->vq[NET_TX]);
 	d->poll_fd = n->fd;
 	net_receive(n);

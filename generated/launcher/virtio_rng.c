@@ -19,7 +19,7 @@
 struct rng {
 	struct virtio_dev dev;		/* first: a virtio_dev * is an rng * */
 };
-static u32 rng_fill(void *ctx, struct vq_chain *c)
+static u32 rng_fill(void *ctx, struct devq_chain *c)
 {
 	u64 done = 0;
 
@@ -43,7 +43,7 @@ static u32 rng_fill(void *ctx, struct vq_chain *c)
 }
 static void rng_notify(struct virtio_dev *d)
 {
-	if (vq_drain(&d->vq[0], d->chain, d->name, rng_fill, d))
+	if (devq_drain(&d->vq[0], d->chain, d->name, rng_fill, d))
 		virtio_queue_done(d, &d->vq[0]);
 }
 /*L:935 One entropy source.

@@ -32,15 +32,15 @@
  * the available ring, 4 for the used ring), and each array whole inside the
  * window. From then on the pointers are good: the window never moves, and it is
  * the *contents* we must distrust, not the places. :*/
-void vq_map(struct virtqueue *vq, const char *name)
+void devq_map(struct devq *vq, const char *name)
 {
 	u64 n = vq->num;
 
-	if (n == 0 || n > VQ_NUM_MAX || (n & (n - 1)))
-		kill_guest("%s: queue size %llu is not a power of two up to %d",
-			   name, n, VQ_NUM_MAX);
+	if (n == 0 || n > DEVQ_NUM_MAX || (n & (n - 1)))
+		bad_driver("%s: queue size %llu is not a power of two up to %d",
+			   name, n, DEVQ_NUM_MAX);
 	if ((vq->desc_addr & 15) || (vq->avail_addr & 1) || (vq->used_addr & 3))
-		kill_guest("%s: misaligned queue (desc %#llx, driver %#llx, device %#llx)",
+		bad_driver("%s: misaligned queue (desc %#llx, driver %#llx, device %#llx)",
 			   name, vq->desc_addr, vq->avail_addr, vq->used_addr);
 	vq->desc = guest_ptr(vq->desc_addr, n * sizeof(struct vring_desc));
 	vq->avail = guest_ptr(vq->avail_addr, sizeof(struct vring_avail) + (n + 1) * 2);
@@ -58,24 +58,24 @@ void vq_map(struct virtqueue *vq, const char *name)
  * entries over and over. The acquire fence orders our later reads of the ring
  * after our read of `idx`: the driver fills the ring entry before it bumps
  * the index, and we must not see the new index with the old entry. :*/
-static u16 vq_avail_idx(struct virtqueue *vq, const char *name)
+static u16 devq_avail_idx(struct devq *vq, const char *name)
 {
 	u16 idx = READ_ONCE(vq->avail->idx);
 
 	if ((u16)(idx - vq->last_avail) > vq->num)
-		kill_guest("%s: available index jumped from %u to %u in a queue of %u",
+		bad_driver("%s: available index jumped from %u to %u in a queue of %u",
 			   name, vq->last_avail, idx, vq->num);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return idx;
 }
 /*:*/
 /*L:840, continued :*/
-static u16 vq_next_head(struct virtqueue *vq, const char *name)
+static u16 devq_next_head(struct devq *vq, const char *name)
 {
 	u16 head = READ_ONCE(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
 
 	if (head >= vq->num)
-		kill_guest("%s: chain head %u is outside a queue of %u", name, head, vq->num);
+		bad_driver("%s: chain head %u is outside a queue of %u", name, head, vq->num);
 	vq->last_avail++;
 	return head;
 }
@@ -88,15 +88,15 @@ static u16 vq_next_head(struct virtqueue *vq, const char *name)
  * length is only 32, so a chain that claims more than 4 GiB in either direction
  * is refused too (the same memory can appear in many descriptors, so the window
  * alone does not bound the sum). :*/
-static void vq_add_segment(struct vq_chain *c, const struct vring_desc *d, const char *name)
+static void devq_add_segment(struct devq_chain *c, const struct vring_desc *d, const char *name)
 {
 	bool writable = d->flags & VRING_DESC_F_WRITE;
 	struct iovec *iov = &c->iov[c->nr_out + c->nr_in];
 
-	if (c->nr_out + c->nr_in == VQ_MAX_SEGS)
-		kill_guest("%s: chain has more than %d buffers", name, VQ_MAX_SEGS);
+	if (c->nr_out + c->nr_in == DEVQ_MAX_SEGS)
+		bad_driver("%s: chain has more than %d buffers", name, DEVQ_MAX_SEGS);
 	if (!writable && c->nr_in)
-		kill_guest("%s: chain has a readable buffer after a writable one", name);
+		bad_driver("%s: chain has a readable buffer after a writable one", name);
 	iov->iov_base = guest_ptr(d->addr, d->len);
 	iov->iov_len = d->len;
 	if (writable)
@@ -104,28 +104,28 @@ static void vq_add_segment(struct vq_chain *c, const struct vring_desc *d, const
 	else
 		c->nr_out++, c->out_len += d->len;
 	if (c->in_len > 0xffffffffULL || c->out_len > 0xffffffffULL)
-		kill_guest("%s: chain is longer than 4 GiB", name);
+		bad_driver("%s: chain is longer than 4 GiB", name);
 }
 /*:*/
 /*L:845, continued :*/
-static const u8 *vq_indirect(struct virtqueue *vq, const struct vring_desc *d,
+static const u8 *devq_indirect(struct devq *vq, const struct vring_desc *d,
 			     bool nested, u32 *max, const char *name)
 {
 	if (!vq->indirect)
-		kill_guest("%s: indirect descriptor without the feature", name);
+		bad_driver("%s: indirect descriptor without the feature", name);
 	if (nested)
-		kill_guest("%s: indirect descriptor inside an indirect table", name);
+		bad_driver("%s: indirect descriptor inside an indirect table", name);
 	if (d->flags & VRING_DESC_F_NEXT)
-		kill_guest("%s: indirect descriptor with NEXT set", name);
+		bad_driver("%s: indirect descriptor with NEXT set", name);
 	if (d->len == 0 || d->len % sizeof(struct vring_desc) ||
-	    d->len / sizeof(struct vring_desc) > VQ_MAX_SEGS)
-		kill_guest("%s: indirect table of %u bytes", name, d->len);
+	    d->len / sizeof(struct vring_desc) > DEVQ_MAX_SEGS)
+		bad_driver("%s: indirect table of %u bytes", name, d->len);
 	*max = d->len / sizeof(struct vring_desc);
 	return guest_ptr(d->addr, d->len);
 }
 /*:*/
 /*L:845, continued :*/
-static void vq_walk(struct virtqueue *vq, struct vq_chain *c, u16 head, const char *name)
+static void devq_walk(struct devq *vq, struct devq_chain *c, u16 head, const char *name)
 {
 	const u8 *table = (const u8 *)vq->desc;
 	struct vring_desc d;
@@ -134,10 +134,10 @@ static void vq_walk(struct virtqueue *vq, struct vq_chain *c, u16 head, const ch
 
 	for (;;) {
 		if (++steps > max)
-			kill_guest("%s: descriptor chain loops (more than %u steps)", name, max);
+			bad_driver("%s: descriptor chain loops (more than %u steps)", name, max);
 		/*L:846 An indirect table anywhere.
 		 * Where may an indirect table lie? The specification asks 16-byte alignment of
-		 * a queue's own descriptor table, and `vq_map` holds the driver to it (*L:835*).
+		 * a queue's own descriptor table, and `devq_map` holds the driver to it (*L:835*).
 		 * It asks nothing of an indirect table: its words in the indirect-descriptor
 		 * section say where the table is and how long, not how it is aligned. Linux
 		 * happens to allocate its tables with `kmalloc`, which aligns them, but a driver
@@ -167,44 +167,44 @@ static void vq_walk(struct virtqueue *vq, struct vq_chain *c, u16 head, const ch
 		__asm__ volatile("" : "+m"(d));	/* the copy is the only read of the table */
 		/*:*/
 		if (d.flags & VRING_DESC_F_INDIRECT) {
-			table = vq_indirect(vq, &d, indirect, &max, name);
+			table = devq_indirect(vq, &d, indirect, &max, name);
 			indirect = true, steps = 0, i = 0;
 			continue;
 		}
-		vq_add_segment(c, &d, name);
+		devq_add_segment(c, &d, name);
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return;
 		i = d.next;
 		if (i >= max)
-			kill_guest("%s: descriptor chains to %u, outside a table of %u",
+			bad_driver("%s: descriptor chains to %u, outside a table of %u",
 				   name, i, max);
 	}
 }
 /*:*/
 /*L:848 Popping and pushing.
  * Popping a chain is the three steps in order: is there one, which is its
- * head, walk it. `vq_unpop` gives the last chain back untouched, for a device
+ * head, walk it. `devq_unpop` gives the last chain back untouched, for a device
  * that popped a buffer and then found it had nothing to put in it (the network
  * card, *L:960*). Pushing writes the used entry, then, after a release fence
  * so that the driver cannot see the new index before the entry, the new index. :*/
-bool vq_pop(struct virtqueue *vq, struct vq_chain *c, const char *name)
+bool devq_pop(struct devq *vq, struct devq_chain *c, const char *name)
 {
-	if (!vq->ready || vq_avail_idx(vq, name) == vq->last_avail)
+	if (!vq->ready || devq_avail_idx(vq, name) == vq->last_avail)
 		return false;
 	c->nr_out = c->nr_in = 0;
 	c->out_len = c->in_len = 0;
-	c->head = vq_next_head(vq, name);
-	vq_walk(vq, c, c->head, name);
+	c->head = devq_next_head(vq, name);
+	devq_walk(vq, c, c->head, name);
 	return true;
 }
 
-void vq_unpop(struct virtqueue *vq)
+void devq_unpop(struct devq *vq)
 {
 	vq->last_avail--;
 }
 /*:*/
 /*L:848, continued :*/
-void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written)
+void devq_push(struct devq *vq, const struct devq_chain *c, u32 written)
 {
 	struct vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->num - 1)];
 
@@ -252,7 +252,7 @@ static bool vring_need_event(u16 event, u16 new, u16 old)
 	return (u16)(new - event - 1) < (u16)(new - old);
 }
 
-bool vq_needs_interrupt(struct virtqueue *vq)
+bool devq_needs_interrupt(struct devq *vq)
 {
 	u16 old = vq->signalled_used, new = vq->used_idx;
 	bool valid = vq->signalled_valid;
@@ -276,7 +276,7 @@ bool vq_needs_interrupt(struct virtqueue *vq)
  * missed: the driver read the old `avail_event`, saw no need to kick, and we
  * went to sleep. If something did arrive, we say so, and the caller goes
  * round again instead of sleeping. :*/
-bool vq_enable_notify(struct virtqueue *vq)
+bool devq_enable_notify(struct devq *vq)
 {
 	u16 *avail_event = (u16 *)&vq->used->ring[vq->num];
 
@@ -293,17 +293,17 @@ bool vq_enable_notify(struct virtqueue *vq)
  * when the queue is empty, re-enable notifications and check once more. It
  * tells its caller whether it pushed anything, so the caller can consider an
  * interrupt once per batch rather than once per buffer. :*/
-bool vq_drain(struct virtqueue *vq, struct vq_chain *c, const char *name,
-	      u32 (*handle)(void *ctx, struct vq_chain *c), void *ctx)
+bool devq_drain(struct devq *vq, struct devq_chain *c, const char *name,
+		u32 (*handle)(void *ctx, struct devq_chain *c), void *ctx)
 {
 	bool pushed = false;
 
 	do {
-		while (vq_pop(vq, c, name)) {
-			vq_push(vq, c, handle(ctx, c));
+		while (devq_pop(vq, c, name)) {
+			devq_push(vq, c, handle(ctx, c));
 			pushed = true;
 		}
-	} while (vq->ready && !vq_enable_notify(vq));
+	} while (vq->ready && !devq_enable_notify(vq));
 	return pushed;
 }
 /*:*/

@@ -19,6 +19,8 @@ static void emit(struct out *o, char c)
 	o->len++;
 }
 
+/*:*/
+/*G:140, continued :*/
 static void emit_str(struct out *o, const char *s, u64 max)
 {
 	if (!s)
@@ -141,6 +143,8 @@ int vsnprintf(char *buf, u64 size, const char *fmt, va_list ap)
 	return o.len;
 }
 
+/*:*/
+/*G:180, continued :*/
 int snprintf(char *buf, u64 size, const char *fmt, ...)
 {
 	va_list ap;

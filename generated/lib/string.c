@@ -13,6 +13,8 @@ void *memcpy(void *dst, const void *src, u64 len)
 	return dst;
 }
 
+/*:*/
+/*G:110, continued :*/
 void *memset(void *dst, int byte, u64 len)
 {
 	void *d = dst;
@@ -37,6 +39,8 @@ int memcmp(const void *a, const void *b, u64 len)
 	return 0;
 }
 
+/*:*/
+/*G:120, continued :*/
 u64 strlen(const char *s)
 {
 	u64 n = 0;
@@ -46,6 +50,8 @@ u64 strlen(const char *s)
 	return n;
 }
 
+/*:*/
+/*G:120, continued :*/
 int strcmp(const char *a, const char *b)
 {
 	while (*a && *a == *b)
@@ -53,6 +59,8 @@ int strcmp(const char *a, const char *b)
 	return (u8)*a - (u8)*b;
 }
 
+/*:*/
+/*G:120, continued :*/
 int str_starts(const char *s, const char *prefix)
 {
 	while (*prefix)

@@ -1,5 +1,5 @@
 /* The rest of the Launcher, faked for the fuzz targets: Guest RAM in a
- * malloc'd buffer, kill_guest() and err()/errx() as a longjmp back to the
+ * malloc'd buffer, bad_driver() and err()/errx() as a longjmp back to the
  * harness, KVM_IRQ_LINE recorded, every other KVM ioctl refused, no threads,
  * and the console's standard output swallowed. */
 #include <errno.h>
@@ -65,7 +65,7 @@ static void __attribute__((noreturn)) fuzz_leave(enum fuzz_outcome o, const char
 	longjmp(fuzz_jmp, 1);
 }
 
-void kill_guest(const char *fmt, ...)
+void bad_driver(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,7 +85,7 @@ void fuzz_refuse(int status, const char *fmt, ...)
 void *guest_ptr(u64 addr, u64 len)
 {
 	if (addr < FUZZ_WIN_START || addr + len < addr || addr + len > FUZZ_WIN_END)
-		kill_guest("it used [%#llx, +%#llx), outside its window", addr, len);
+		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
 	return vm.ram + addr;
 }
 
@@ -139,7 +139,7 @@ bool fuzz_skip_known(void)
 ssize_t fuzz_readv(int fd, const struct iovec *iov, int n)
 {
 	if (n == 0 && fuzz_skip_known())
-		kill_guest("known bug (issue 10): a receive buffer with no room for a frame");
+		bad_driver("known bug (issue 10): a receive buffer with no room for a frame");
 	return readv(fd, iov, n);
 }
 

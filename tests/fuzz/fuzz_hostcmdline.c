@@ -28,9 +28,9 @@ static const struct pvh_memmap_entry ram[] = {
 	{ 0x100000, (256ULL << 20) - 0x100000, PVH_MEMMAP_RAM, 0 },
 };
 
-void *from_guest_phys(const struct lguest *g, u64 addr)
+void *from_guest_phys(struct lguest *g, u64 addr, u64 len, const char *what)
 {
-	(void)g;
+	(void)g, (void)len, (void)what;
 	if (addr != 0x1000)
 		fuzz_fail("devices_init wrote its list at %#llx, not where we said", addr);
 	return &bi;

@@ -33,9 +33,10 @@ int lg_address_ok(const struct lguest *g, u64 addr, u64 len)
 	return addr + len >= addr && addr >= g->mem_start && addr + len <= g->mem_end;
 }
 
-void *from_guest_phys(const struct lguest *g, u64 addr)
+void *from_guest_phys(struct lguest *g, u64 addr, u64 len, const char *what)
 {
-	(void)g;
+	if (!lg_address_ok(g, addr, len))
+		kill_guest(g, "%s of %llu bytes at 0x%llx is outside Guest RAM", what, len, addr);
 	return fuzz_phys_to_virt(addr);
 }
 

@@ -17,7 +17,7 @@
  *   7 DEV Q LOG2NUM DESC16 AVAIL16 USED16   set up and enable queue Q
  *   8 DEV FEAT32 FEAT32 OK   negotiate features (low, high); OK & 1: DRIVER_OK
  * DEV is taken modulo 4: 0 console, 1 block, 2 entropy, 3 network.  Every
- * run starts with each device reset and Guest RAM zeroed.  A kill_guest()
+ * run starts with each device reset and Guest RAM zeroed.  A bad_driver()
  * ends the run (the Launcher would have exited); a hang is a finding (the
  * worker spins), and so is anything the sanitizers report. */
 #define _GNU_SOURCE

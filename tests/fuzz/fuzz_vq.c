@@ -6,7 +6,7 @@
  * right after it, the device (used) ring at 0x8000; the buffers and indirect
  * tables are wherever the descriptors say.  The walker drains the queue as a
  * device would, reading every readable buffer and filling every writable one.
- * A clean kill_guest() is a good outcome; anything ASan or UBSan reports is a
+ * A clean bad_driver() is a good outcome; anything ASan or UBSan reports is a
  * finding (UBSan: a misaligned descriptor read, for one). */
 #include <string.h>
 #include "virtio.h"
@@ -15,11 +15,11 @@
 #define DESC_AT 0x1000ULL
 #define USED_AT 0x8000ULL
 
-static struct virtqueue vq;
-static struct vq_chain chain;
+static struct devq vq;
+static struct devq_chain chain;
 static u8 scratch[1 << 16];
 
-static u32 consume(void *ctx, struct vq_chain *c)
+static u32 consume(void *ctx, struct devq_chain *c)
 {
 	u64 n = c->out_len < sizeof(scratch) ? c->out_len : sizeof(scratch);
 	u64 w = c->in_len < sizeof(scratch) ? c->in_len : sizeof(scratch);
@@ -33,11 +33,11 @@ static u32 consume(void *ctx, struct vq_chain *c)
 static void run(void *arg)
 {
 	(void)arg;
-	vq_map(&vq, "fuzz");
+	devq_map(&vq, "fuzz");
 	vq.ready = true;
-	vq_drain(&vq, &chain, "fuzz", consume, NULL);
-	vq_needs_interrupt(&vq);
-	vq_enable_notify(&vq);
+	devq_drain(&vq, &chain, "fuzz", consume, NULL);
+	devq_needs_interrupt(&vq);
+	devq_enable_notify(&vq);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (size > FUZZ_RAM - DESC_AT)
 		size = FUZZ_RAM - DESC_AT;
 	memcpy(vm.ram + DESC_AT, data, size);
-	vq = (struct virtqueue){ .num = num, .desc_addr = DESC_AT,
+	vq = (struct devq){ .num = num, .desc_addr = DESC_AT,
 				 .avail_addr = DESC_AT + 16ULL * num, .used_addr = USED_AT,
 				 .event_idx = data[-1] & 16, .indirect = data[-1] & 32 };
 	fuzz_try(run, NULL);

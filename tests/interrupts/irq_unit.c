@@ -33,7 +33,7 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
 	__builtin_longjmp(escape, 1);
 }
 
-int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa)
+int guest_virt_to_phys(struct lguest *lg, u64 va, int write, u64 *pa)
 {
 	(void)lg;
 	if (va < VA || va >= VA + MEMSIZE || (write && va < RO_END))
@@ -42,7 +42,7 @@ int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa)
 	return 1;
 }
 
-int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len)
+int guest_write(struct lguest *lg, u64 va, const void *buf, u64 len)
 {
 	u64 pa;
 
@@ -53,7 +53,7 @@ int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len)
 	return 1;
 }
 
-void *from_guest_phys(const struct lguest *lg, u64 pa) { (void)lg; return mem + (pa - VA); }
+void *from_guest_phys(struct lguest *lg, u64 pa, u64 len, const char *what) { (void)lg, (void)len, (void)what; return mem + (pa - VA); }
 void clock_init(void) {}
 void apic_init(u64 hz, int count) { (void)hz, (void)count; }
 void idt_set_gate(int v, const void *h, int user) { (void)v, (void)h, (void)user; }

@@ -3,12 +3,12 @@
  * -fsanitize=undefined -fno-sanitize-recover=all by test-vq-align.sh.
  *
  * The virtio specification asks 16-byte alignment of a queue's own descriptor
- * table (vq_map checks it) but none of an indirect table, so a Guest may put
+ * table (devq_map checks it) but none of an indirect table, so a Guest may put
  * one at any address.  Reading it through a misaligned struct pointer would be
  * undefined behaviour, which UBSan reports (and aborts on, with these flags).
  * Each case puts a three-descriptor table at ITABLE + skew and checks that the
  * chain reads back right.  Only launcher/virtqueue.c is linked: this file plays
- * the Guest's memory, guest_ptr() and kill_guest().
+ * the Guest's memory, guest_ptr() and bad_driver().
  *
  * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
  */
@@ -36,11 +36,11 @@ void lg_say(const char *fmt, ...) { (void)fmt; }
 void *guest_ptr(u64 addr, u64 len)
 {
 	if (addr + len < addr || addr + len > RAM_SIZE)
-		kill_guest("it used [%#llx, +%#llx), outside its window", addr, len);
+		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
 	return vm.ram + addr;
 }
 
-void kill_guest(const char *fmt, ...)
+void bad_driver(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,8 +60,8 @@ static void put_desc(u64 table, int i, u64 addr, u32 len, u16 flags, u16 next)
 
 static void one_skew(unsigned skew)
 {
-	static struct virtqueue vq;
-	static struct vq_chain c;
+	static struct devq vq;
+	static struct devq_chain c;
 	struct vring_avail *avail = (void *)(vm.ram + AVAIL);
 	u64 table = ITABLE + skew;
 	char name[32];
@@ -69,7 +69,7 @@ static void one_skew(unsigned skew)
 
 	snprintf(name, sizeof(name), "indirect-skew-%u", skew);
 	memset(vm.ram, 0, 0x8000);
-	vq = (struct virtqueue){ .num = 8, .desc_addr = DESC, .avail_addr = AVAIL,
+	vq = (struct devq){ .num = 8, .desc_addr = DESC, .avail_addr = AVAIL,
 				 .used_addr = USED, .indirect = true };
 	put_desc(table, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
 	put_desc(table, 1, BUF + 0x1000, 4096, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2);
@@ -81,9 +81,9 @@ static void one_skew(unsigned skew)
 		printf("FAIL %s: the Guest was killed: %s\n", name, reason);
 		return;
 	}
-	vq_map(&vq, "test");
+	devq_map(&vq, "test");
 	vq.ready = true;
-	popped = vq_pop(&vq, &c, "test");
+	popped = devq_pop(&vq, &c, "test");
 	if (popped && c.head == 5 && c.nr_out == 1 && c.nr_in == 2 && c.out_len == 16 &&
 	    c.in_len == 4097 && c.iov[1].iov_base == vm.ram + BUF + 0x1000)
 		printf("ok %s\n", name);

@@ -4,7 +4,7 @@
  * We link the tangled launcher/virtqueue.c, virtio_mmio.c, virtio_blk.c and
  * virtio_rng.c with this driver, which plays the rest of the Launcher: a
  * malloc'd "guest RAM" with a window, a guest_ptr() that checks it, and a
- * kill_guest() that records the reason and longjmps back to the test instead
+ * bad_driver() that records the reason and longjmps back to the test instead
  * of exiting.  ioctl() is interposed so that KVM_IRQ_LINE records the level
  * of each interrupt line and KVM_IOEVENTFD fails (the MMIO fallback is used).
  *
@@ -44,7 +44,7 @@ void lg_say(const char *fmt, ...) { (void)fmt; }
 void *guest_ptr(u64 addr, u64 len)
 {
 	if (addr < WIN_START || addr + len < addr || addr + len > WIN_END)
-		kill_guest("it used [%#llx, +%#llx), outside its window", addr, len);
+		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
 	return vm.ram + addr;
 }
 
@@ -53,7 +53,7 @@ void *ram_ptr(u64 addr, u64 len)
 	return addr + len >= addr && addr + len <= vm.ram_size ? vm.ram + addr : NULL;
 }
 
-void kill_guest(const char *fmt, ...)
+void bad_driver(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -157,8 +157,8 @@ static void check(const char *name, bool cond, const char *why)
 #define ITABLE  0x103000ULL
 #define BUF     0x110000ULL
 
-static struct virtqueue vq;
-static struct vq_chain chain;
+static struct devq vq;
+static struct devq_chain chain;
 
 static struct vring_desc *desc_at(u64 table, int i)
 {
@@ -168,13 +168,13 @@ static struct vring_desc *desc_at(u64 table, int i)
 static struct vring_avail *avail(void) { return (void *)(vm.ram + AVAIL); }
 static struct vring_used *used(void) { return (void *)(vm.ram + USED); }
 
-static void ring_reset(struct virtqueue *q, u16 num, bool event_idx, bool indirect)
+static void ring_reset(struct devq *q, u16 num, bool event_idx, bool indirect)
 {
 	memset(vm.ram + DESC, 0, 0x4000);
-	*q = (struct virtqueue){ .num = num, .desc_addr = DESC, .avail_addr = AVAIL,
+	*q = (struct devq){ .num = num, .desc_addr = DESC, .avail_addr = AVAIL,
 				 .used_addr = USED, .event_idx = event_idx,
 				 .indirect = indirect };
-	vq_map(q, "test");
+	devq_map(q, "test");
 	q->ready = true;
 }
 
@@ -183,7 +183,7 @@ static void set_desc(u64 table, int i, u64 addr, u32 len, u16 flags, u16 next)
 	*desc_at(table, i) = (struct vring_desc){ addr, len, flags, next };
 }
 
-static void offer(struct virtqueue *q, u16 head)
+static void offer(struct devq *q, u16 head)
 {
 	avail()->ring[avail()->idx & (q->num - 1)] = head;
 	avail()->idx++;
@@ -199,14 +199,14 @@ static void test_good_chain(void)
 	set_desc(DESC, 5, BUF + 0x1000, 512, VRING_DESC_F_NEXT, 2);
 	set_desc(DESC, 2, BUF + 0x2000, 1, VRING_DESC_F_WRITE, 0);
 	offer(&vq, 0);
-	popped = vq_pop(&vq, &chain, "test");
+	popped = devq_pop(&vq, &chain, "test");
 	check("walker-good-chain", popped && chain.head == 0 && chain.nr_out == 2 &&
 	      chain.nr_in == 1 && chain.out_len == 528 && chain.in_len == 1 &&
 	      chain.iov[1].iov_base == vm.ram + BUF + 0x1000 &&
 	      chain.iov[2].iov_base == vm.ram + BUF + 0x2000,
 	      "chain not described as 2 readable (528 bytes) + 1 writable");
-	check("walker-empty-after-pop", !vq_pop(&vq, &chain, "test"), "popped a second chain");
-	vq_push(&vq, &chain, 1);
+	check("walker-empty-after-pop", !devq_pop(&vq, &chain, "test"), "popped a second chain");
+	devq_push(&vq, &chain, 1);
 	check("walker-push", used()->idx == 1 && used()->ring[0].id == 0 &&
 	      used()->ring[0].len == 1, "used ring not updated");
 }
@@ -217,60 +217,60 @@ static void test_bad_chains(void)
 	set_desc(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
 	set_desc(DESC, 1, BUF, 16, VRING_DESC_F_NEXT, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("walker-loop", "loops", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-loop", "loops", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	set_desc(DESC, 0, 0x1000, 16, 0, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("walker-outside-window", "outside its window", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-outside-window", "outside its window", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	set_desc(DESC, 0, WIN_END - 0x10, 0x20, 0, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("walker-length-past-window", "outside its window", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-length-past-window", "outside its window", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	set_desc(DESC, 0, 0xffffffffffffff00ULL, 0x200, 0, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("walker-address-wraps", "outside its window", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-address-wraps", "outside its window", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	offer(&vq, 8);
-	EXPECT_KILL("walker-head-out-of-range", "chain head 8", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-head-out-of-range", "chain head 8", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	set_desc(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 8);
 	offer(&vq, 0);
-	EXPECT_KILL("walker-next-out-of-range", "chains to 8", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-next-out-of-range", "chains to 8", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	avail()->idx = 9;
-	EXPECT_KILL("walker-avail-idx-jump", "jumped", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-avail-idx-jump", "jumped", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	set_desc(DESC, 0, BUF, 1, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
 	set_desc(DESC, 1, BUF, 16, 0, 0);
 	offer(&vq, 0);
 	EXPECT_KILL("walker-readable-after-writable", "readable buffer after",
-		    vq_pop(&vq, &chain, "test"));
+		    devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	set_desc(DESC, 0, BUF, 0x80000000u, VRING_DESC_F_NEXT, 1);
 	set_desc(DESC, 1, BUF, 0x80000000u, VRING_DESC_F_NEXT, 2);
 	set_desc(DESC, 2, BUF, 16, 0, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("walker-huge-lengths", "outside its window", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("walker-huge-lengths", "outside its window", devq_pop(&vq, &chain, "test"));
 }
 
 static void test_map(void)
 {
-	struct virtqueue q = { .num = 3, .desc_addr = DESC, .avail_addr = AVAIL, .used_addr = USED };
+	struct devq q = { .num = 3, .desc_addr = DESC, .avail_addr = AVAIL, .used_addr = USED };
 
-	EXPECT_KILL("map-size-not-power-of-two", "power of two", vq_map(&q, "test"));
+	EXPECT_KILL("map-size-not-power-of-two", "power of two", devq_map(&q, "test"));
 	q.num = 8, q.desc_addr = DESC + 8;
-	EXPECT_KILL("map-misaligned", "misaligned", vq_map(&q, "test"));
+	EXPECT_KILL("map-misaligned", "misaligned", devq_map(&q, "test"));
 	q.desc_addr = WIN_END - 64;
-	EXPECT_KILL("map-outside-window", "outside its window", vq_map(&q, "test"));
+	EXPECT_KILL("map-outside-window", "outside its window", devq_map(&q, "test"));
 }
 
 static void test_indirect(void)
@@ -283,44 +283,44 @@ static void test_indirect(void)
 	set_desc(ITABLE, 2, BUF + 0x3000, 1, VRING_DESC_F_WRITE, 0);
 	set_desc(DESC, 3, ITABLE, 48, VRING_DESC_F_INDIRECT, 0);
 	offer(&vq, 3);
-	popped = vq_pop(&vq, &chain, "test");
+	popped = devq_pop(&vq, &chain, "test");
 	check("indirect-good", popped && chain.head == 3 && chain.nr_out == 1 &&
 	      chain.nr_in == 2 && chain.in_len == 4097, "indirect chain misread");
 
 	ring_reset(&vq, 8, false, true);
 	set_desc(DESC, 0, ITABLE, 40, VRING_DESC_F_INDIRECT, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("indirect-bad-length", "indirect table of 40", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("indirect-bad-length", "indirect table of 40", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, true);
 	set_desc(ITABLE, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
 	set_desc(DESC, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("indirect-nested", "inside an indirect", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("indirect-nested", "inside an indirect", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
 	set_desc(DESC, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("indirect-without-feature", "without the feature", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("indirect-without-feature", "without the feature", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, true);
 	set_desc(ITABLE, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
 	set_desc(ITABLE, 1, BUF, 16, VRING_DESC_F_NEXT, 0);
 	set_desc(DESC, 0, ITABLE, 32, VRING_DESC_F_INDIRECT, 0);
 	offer(&vq, 0);
-	EXPECT_KILL("indirect-loop", "loops", vq_pop(&vq, &chain, "test"));
+	EXPECT_KILL("indirect-loop", "loops", devq_pop(&vq, &chain, "test"));
 }
 
-static u16 *used_event(struct virtqueue *q) { return &avail()->ring[q->num]; }
-static u16 *avail_event(struct virtqueue *q) { return (u16 *)&used()->ring[q->num]; }
+static u16 *used_event(struct devq *q) { return &avail()->ring[q->num]; }
+static u16 *avail_event(struct devq *q) { return (u16 *)&used()->ring[q->num]; }
 
-static void push_one(struct virtqueue *q)
+static void push_one(struct devq *q)
 {
 	set_desc(DESC, 0, BUF, 1, VRING_DESC_F_WRITE, 0);
 	offer(q, 0);
-	if (!vq_pop(q, &chain, "test"))
+	if (!devq_pop(q, &chain, "test"))
 		fail("event-idx", "no chain to pop");
-	vq_push(q, &chain, 1);
+	devq_push(q, &chain, 1);
 }
 
 static void test_event_idx(void)
@@ -330,29 +330,29 @@ static void test_event_idx(void)
 	ring_reset(&vq, 8, true, false);
 	*used_event(&vq) = 0;
 	push_one(&vq);
-	first = vq_needs_interrupt(&vq);			/* used 0 -> 1 crosses 0 */
+	first = devq_needs_interrupt(&vq);			/* used 0 -> 1 crosses 0 */
 	*used_event(&vq) = 4;
 	push_one(&vq), push_one(&vq);				/* 1 -> 3: not yet at 4 */
-	quiet = !vq_needs_interrupt(&vq);
+	quiet = !devq_needs_interrupt(&vq);
 	push_one(&vq), push_one(&vq);				/* 3 -> 5: crosses 4 */
-	crossed = vq_needs_interrupt(&vq);
+	crossed = devq_needs_interrupt(&vq);
 	check("event-idx-first-interrupt", first, "no interrupt for the first buffer");
 	check("event-idx-suppressed", quiet, "interrupted before used_event was reached");
 	check("event-idx-crossed", crossed, "no interrupt when used_event was crossed");
-	empty = vq_enable_notify(&vq);
+	empty = devq_enable_notify(&vq);
 	check("event-idx-avail-event", empty && *avail_event(&vq) == vq.last_avail &&
 	      vq.last_avail == 5, "avail_event not set to last_avail");
 	offer(&vq, 0);
-	check("event-idx-race-seen", !vq_enable_notify(&vq),
+	check("event-idx-race-seen", !devq_enable_notify(&vq),
 	      "a buffer offered before sleeping was not noticed");
 
 	ring_reset(&vq, 8, false, false);
 	avail()->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	push_one(&vq);
-	quiet = !vq_needs_interrupt(&vq);
+	quiet = !devq_needs_interrupt(&vq);
 	avail()->flags = 0;
 	push_one(&vq);
-	check("no-interrupt-flag", quiet && vq_needs_interrupt(&vq),
+	check("no-interrupt-flag", quiet && devq_needs_interrupt(&vq),
 	      "VRING_AVAIL_F_NO_INTERRUPT not obeyed");
 }
 
@@ -380,9 +380,9 @@ static struct virtio_dev *last_device(void)
 static void blk_queue(struct virtio_dev *d)
 {
 	memset(vm.ram + DESC, 0, 0x4000);
-	d->vq[0] = (struct virtqueue){ .num = 8, .desc_addr = DESC, .avail_addr = AVAIL,
+	d->vq[0] = (struct devq){ .num = 8, .desc_addr = DESC, .avail_addr = AVAIL,
 				       .used_addr = USED };
-	vq_map(&d->vq[0], d->name);
+	devq_map(&d->vq[0], d->name);
 	d->vq[0].ready = true;
 	if (!d->chain)
 		d->chain = malloc(sizeof(*d->chain));
@@ -501,15 +501,15 @@ static void test_blk(void)
 static void queue_at(struct virtio_dev *d, int q, u64 base)
 {
 	memset(vm.ram + base, 0, 0x3000);
-	d->vq[q] = (struct virtqueue){ .num = 8, .desc_addr = base, .avail_addr = base + 0x1000,
+	d->vq[q] = (struct devq){ .num = 8, .desc_addr = base, .avail_addr = base + 0x1000,
 				       .used_addr = base + 0x2000 };
-	vq_map(&d->vq[q], d->name);
+	devq_map(&d->vq[q], d->name);
 	d->vq[q].ready = true;
 }
 
 static void offer_buf(struct virtio_dev *d, int q, u64 buf, u32 len, bool writable)
 {
-	struct virtqueue *v = &d->vq[q];
+	struct devq *v = &d->vq[q];
 	struct vring_desc *t = (void *)(vm.ram + v->desc_addr);
 	struct vring_avail *a = (void *)(vm.ram + v->avail_addr);
 	u16 head = a->idx & 7;
@@ -823,7 +823,7 @@ static void test_transport(struct virtio_dev *d)
 	check("mmio-no-second-queue", mmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0,
 	      "rng has a queue 1");
 	mmio_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
-	check("mmio-queue-num-max", mmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX) == VQ_NUM_MAX,
+	check("mmio-queue-num-max", mmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX) == DEVQ_NUM_MAX,
 	      "wrong QueueNumMax");
 	queue_up(d);
 	check("mmio-queue-ready", mmio_read(d, VIRTIO_MMIO_QUEUE_READY) == 1, "queue not ready");
