@@ -181,6 +181,8 @@ extern int guest_panic_test;
 void panic_on_purpose(void) __attribute__((noreturn));
 extern int guest_bench_trap;
 int guest_bench(void);
+extern int guest_bench_count;
+int guest_count(void);
 void hostile_irq_stack_unmapped(void);
 void hostile_irq_stack_overflow(void);
 void hostile_lockup(void);

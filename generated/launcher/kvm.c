@@ -310,6 +310,9 @@ int kvm_run_vcpu(void)
 		case KVM_EXIT_MMIO:
 			io_mmio_exit(vm.run);
 			break;
+		case KVM_EXIT_DEBUG:
+			count_step(vm.run);
+			break;
 		default:
 			kvm_report_exit(vm.run);
 		}

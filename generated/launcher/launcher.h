@@ -235,6 +235,9 @@ void sandbox_enter(enum sandbox_role role, const char *thread);
 void sandbox_enter_device(u32 device_id, const char *thread);
 
 /*:*/
+bool count_parse_option(const char *arg);
+void count_start(void);
+void count_step(struct kvm_run *run);
 
 #endif
 /*:*/
