@@ -6,16 +6,28 @@
  * when we run the Guest, the Switcher pops them out of it. So "run the Guest"
  * is: switch to it, and when it comes back, handle whatever brought it back.
  * Before each switch, an interrupt the Guest is waiting for and may now take is
- * delivered (H:880). Forever, or until a hypercall or a kill ends the machine. :*/
+ * delivered (H:880), and the Switcher's fast path is told what it may skip
+ * (S:227). Forever, or until a hypercall or a kill ends the machine. :*/
 /* The Host's core: the run loop and killing the Guest. */
 #include "host.h"
 
 static struct lg_regs guest_regs __attribute__((aligned(16)));
+static const u64 never_zero = 1;
+
+struct lg_fast lg_fast = { .rip = ~0ULL, .pending = &never_zero };
+
+_Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
+	       __builtin_offsetof(struct lg_fast, insn) == LG_FAST_INSN &&
+	       __builtin_offsetof(struct lg_fast, pending) == LG_FAST_PENDING &&
+	       __builtin_offsetof(struct lg_fast, queued) == LG_FAST_QUEUED &&
+	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE,
+	       "struct lg_fast and the Switcher disagree");
 
 void run_guest(struct lguest *lg)
 {
 	for (;;) {
 		irq_deliver(lg);
+		lg_fast.done = lg->lockup_since ? ~0ULL : lg->async_done;
 		lg_switch_to_guest(lg->regs);
 		lg_handle_trap(lg);
 	}

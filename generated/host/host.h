@@ -252,6 +252,25 @@ int device_page_ok(const struct lguest *lg, u64 page);
 void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info);
 void devices_irq_unmask(struct lguest *lg, u64 irq);
 void devices_reached(struct lguest *lg, u64 page);
+/*S:247 What the fast path trusts.
+ * One structure, written only by the Host's C code, read by the Switcher at
+ * the offsets below; the compiler checks that the two agree. :*/
+struct lg_fast {
+	u64 rip;		/* the hypercall instruction last recognised, or ~0 */
+	const u8 *insn;		/* the Host's pointer to its two bytes */
+	const u64 *pending;	/* the shared page's irq_pending, or a word never 0 */
+	const u32 *queued;	/* the shared page's async_queued */
+	u64 done;		/* the Host's count of queued calls run, ~0 while watching a lockup */
+};
+extern struct lg_fast lg_fast;
+void lg_hcall_entry(void);
+
+static inline void hcall_forget(struct lguest *lg)
+{
+	lg->hcall_pa = 0;
+	lg_fast.rip = ~0ULL;
+}
+/*:*/
 
 #endif
 /*:*/

@@ -28,6 +28,8 @@ static void hcall_init(struct lguest *lg, u64 pa)
 	if ((pa & 4095) || !lg_address_ok(lg, pa, 4096))
 		kill_guest(lg, "shared page at 0x%llx is not a page of Guest RAM", pa);
 	lg->shared = from_guest_phys(lg, pa);
+	lg_fast.pending = &lg->shared->irq_pending;
+	lg_fast.queued = &lg->shared->async_queued;
 }
 /*:*/
 /*H:535 LHCALL_CONSOLE_WRITE.

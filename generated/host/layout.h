@@ -40,6 +40,11 @@
 #define LG_IRQ_STUB_SIZE   32
 #define LG_VECTOR_TIMER    32     /* LG_IRQ_VECTOR_BASE + LG_IRQ_TIMER */
 #define LG_VECTOR_SPURIOUS 0xff
+#define LG_FAST_RIP     0
+#define LG_FAST_INSN    8
+#define LG_FAST_PENDING 16
+#define LG_FAST_QUEUED  24
+#define LG_FAST_DONE    32
 /*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. A page-table entry
  * is present (`P`), writable (`W`), reachable from ring 3 (`U`) and, in a

@@ -128,7 +128,7 @@ static void shadow_load(struct lguest *lg, struct shadow *sh)
 	lg->shadow = sh;
 	lg->gpgdir = sh->gpgdir;
 	lg->pgdir = pool[sh->root];
-	lg->hcall_pa = 0;
+	hcall_forget(lg);
 	lg->fill_va = 0;
 	load_cr3(host_image_phys(lg->pgdir));
 }
@@ -503,7 +503,7 @@ void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level)
 	for (int i = 0; i < SHADOW_ROOTS; i++)
 		if (shadows[i].gpgdir)
 			shadow_forget(lg, &shadows[i], va, level);
-	lg->hcall_pa = 0;
+	hcall_forget(lg);
 }
 /*:*/
 /*M:640 Filling ahead.
@@ -527,7 +527,7 @@ void shadow_flush_one(struct lguest *lg, u64 va)
 		kill_guest(lg, "flush of address 0x%llx, which %s", va, why);
 	if (lg->shadow)
 		shadow_forget(lg, lg->shadow, va, 0);
-	lg->hcall_pa = 0;
+	hcall_forget(lg);
 }
 
 void shadow_flush_all(struct lguest *lg)

@@ -36,7 +36,9 @@
  * translation is remembered, and it stays true as long as the Guest's page
  * table does not change. The first-boot table never does. The shadow page
  * tables will, and they must clear `hcall_pa` whenever they change a mapping.
- * An instruction that straddles two pages is simply not remembered. :*/
+ * An instruction that straddles two pages is simply not remembered. The
+ * Switcher's fast path (S:227) shares the memory: what is remembered here is
+ * copied to `lg_fast`, and forgetting forgets both (`hcall_forget`). :*/
 static int is_hypercall(struct lguest *lg, u64 rip)
 {
 	const u8 *insn;
@@ -51,6 +53,7 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 		lg->hcall_rip = rip;
 	}
 	insn = from_guest_phys(lg, lg->hcall_pa);
+	lg_fast.rip = rip, lg_fast.insn = insn;
 	return insn[0] == 0xcd && insn[1] == LG_HCALL_VECTOR;
 }
 /*:*/
