@@ -12,16 +12,6 @@
 #include "host.h"
 
 static struct lg_regs guest_regs __attribute__((aligned(16)));
-static const u64 never_zero = 1;
-
-struct lg_fast lg_fast = { .rip = ~0ULL, .pending = &never_zero };
-
-_Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
-	       __builtin_offsetof(struct lg_fast, insn) == LG_FAST_INSN &&
-	       __builtin_offsetof(struct lg_fast, pending) == LG_FAST_PENDING &&
-	       __builtin_offsetof(struct lg_fast, queued) == LG_FAST_QUEUED &&
-	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE,
-	       "struct lg_fast and the Switcher disagree");
 
 void run_guest(struct lguest *lg)
 {

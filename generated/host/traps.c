@@ -14,6 +14,16 @@
 #define VECTOR_UD 6
 #define VECTOR_PF 14
 
+static const u64 never_zero = 1;
+
+struct lg_fast lg_fast = { .rip = ~0ULL, .pending = &never_zero };
+
+_Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
+	       __builtin_offsetof(struct lg_fast, insn) == LG_FAST_INSN &&
+	       __builtin_offsetof(struct lg_fast, pending) == LG_FAST_PENDING &&
+	       __builtin_offsetof(struct lg_fast, queued) == LG_FAST_QUEUED &&
+	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE,
+	       "struct lg_fast and the Switcher disagree");
 /*H:505 The two ways a hypercall arrives.
  * The Guest asks for a hypercall with `int $0x1f`, two bytes, `cd 1f`. On
  * hardware KVM that does what it says: the CPU finds our gate for vector
