@@ -94,6 +94,34 @@ static void recent_forget(void)
 	recent.region = 0;
 }
 /*:*/
+/*H:607 The Host's own translations, remembered.
+ * The Host translates the same few pages over and over: the page of the
+ * Guest's interrupt stack for every interrupt it delivers, the pages of its
+ * hypercall instructions, which the Switcher's one-entry memory (S:227) cannot
+ * hold when two calls alternate, as a clock event and a halt do. A full walk
+ * is some 250 ring-0 instructions here (S:307), so the last four translations
+ * are kept, each a page, its frame, and whether the Guest's tables let it be
+ * written. The rule for forgetting is the hypercall instruction's (H:505):
+ * every announced change to any entry, every flush and every new root forgets
+ * them all (`walks_forget`, called beside `hcall_forget`). What a remembered
+ * frame was, a checked page of the window, it still is, so a Guest that
+ * changes its tables without a word can only mislead the Host into writing
+ * its own memory, as the CPU's TLB would. :*/
+#define RECENT_WALKS 4
+
+static struct {
+	u64 page;	/* (va >> 12) + 1; 0: empty */
+	u64 frame;
+	int writable;
+} walks[RECENT_WALKS];
+static unsigned walk_next;
+
+static void walks_forget(void)
+{
+	for (int i = 0; i < RECENT_WALKS; i++)
+		walks[i].page = 0;
+}
+/*:*/
 /*H:570 The shadows of recent roots.
  * A Guest with processes switches between address spaces all the time, and
  * switching back to one it left a moment ago should not mean faulting its
@@ -163,6 +191,7 @@ static void shadow_load(struct lguest *lg, struct shadow *sh)
 	lg->gpgdir = sh->gpgdir;
 	lg->pgdir = pool[sh->root];
 	hcall_forget(lg);
+	walks_forget();
 	recent_forget();
 	lg->fill_va = 0;
 	load_cr3(host_image_phys(lg->pgdir));
@@ -371,10 +400,18 @@ int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa)
 {
 	struct guest_walk w;
 
+	for (int i = 0; i < RECENT_WALKS; i++)
+		if (walks[i].page == (va >> 12) + 1 && (walks[i].writable || !write)) {
+			*pa = walks[i].frame | (va & 4095);
+			return 1;
+		}
 	if (va_problem(va) || !guest_walk(lg, va, &w) || (write && !w.writable))
 		return 0;
 	*pa = w.frame + (va & (w.size - 1));
-	return lg_address_ok(lg, *pa, 1);
+	if (!lg_address_ok(lg, *pa, 1))
+		return 0;
+	walks[walk_next++ % RECENT_WALKS] = (typeof(walks[0])){ (va >> 12) + 1, *pa & ~4095ULL, w.writable };
+	return 1;
 }
 /*:*/
 /*H:610 The shadow's side of a fill.
@@ -566,6 +603,7 @@ void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level)
 		if (shadows[i].gpgdir)
 			shadow_forget(lg, &shadows[i], va, level);
 	hcall_forget(lg);
+	walks_forget();
 	if (level > 0)
 		recent_forget();
 }
@@ -592,6 +630,7 @@ void shadow_flush_one(struct lguest *lg, u64 va)
 	if (lg->shadow)
 		shadow_forget(lg, lg->shadow, va, 0);
 	hcall_forget(lg);
+	walks_forget();
 }
 
 void shadow_flush_all(struct lguest *lg)
