@@ -141,7 +141,8 @@ int guest_write(const struct lguest *lg, u64 va, const void *buf, u64 len);
 u64 guest_load(struct lguest *lg, const struct pvh_boot *boot, u64 *image_end);
 u64 guest_boot_info(struct lguest *lg, const struct pvh_boot *boot, u64 image_end);
 void run_guest(struct lguest *lg) __attribute__((noreturn));
-void lg_switch_to_guest(struct lg_regs *regs);
+void lg_switch_to_guest(struct lg_regs *regs) __attribute__((noreturn));
+void lg_guest_trapped(void);
 void lg_handle_trap(struct lguest *lg);
 void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info);
 void kill_guest(struct lguest *lg, const char *fmt, ...)
