@@ -476,7 +476,7 @@ static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int wri
 					       e - pt_index(va, 0), w->up_writable, w->up_nx };
 }
 /*:*/
-static int shadow_fill_recent(struct lguest *lg, u64 va, u64 error)
+static __attribute__((noinline)) int shadow_fill_recent(struct lguest *lg, u64 va, u64 error)
 {
 	int i = pt_index(va, 0), write = !!(error & PF_WRITE);
 	u64 g = recent.gpt[i], frame = g & PTE_ADDR_MASK, s;
@@ -515,13 +515,11 @@ static int shadow_fill_recent(struct lguest *lg, u64 va, u64 error)
  * shadow says. So we remember the last fill, and a repeat kills the Guest with
  * a reason that says so, instead of hanging it. Any change to a shadow forgets
  * the remembered fill, since a fault after a change is a new fault. :*/
-int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
+static __attribute__((noinline)) int shadow_fault_walk(struct lguest *lg, u64 va, u64 *error_code)
 {
 	struct guest_walk w;
 	int write = !!(*error_code & PF_WRITE);
 
-	if ((va >> 21) + 1 == recent.region && shadow_fill_recent(lg, va, *error_code))
-		return 1;
 	if (!lg->gpgdir || va_problem(va))
 		return 0;
 	if (!guest_walk(lg, va, &w)) {
@@ -540,6 +538,13 @@ int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
 	shadow_fill(lg, va, &w, write);
 	lg->fill_va = va, lg->fill_error = *error_code;
 	return 1;
+}
+
+int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
+{
+	if ((va >> 21) + 1 == recent.region && shadow_fill_recent(lg, va, *error_code))
+		return 1;
+	return shadow_fault_walk(lg, va, error_code);
 }
 /*:*/
 /*H:630 Forgetting.

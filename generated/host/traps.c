@@ -139,24 +139,35 @@ void host_trap_panic(const u64 *frame)
 		   frame[0], frame[2], frame[1], cr2);
 }
 
-void lg_handle_trap(struct lguest *lg)
+static __attribute__((noinline)) void page_fault(struct lguest *lg)
+{
+	asm volatile("mov %%cr2, %0" : "=r"(lg->cr2));
+	if (!shadow_page_fault(lg, lg->cr2, &lg->regs->error_code))
+		reflect_trap(lg);
+}
+
+static __attribute__((noinline)) void invalid_opcode(struct lguest *lg)
 {
 	struct lg_regs *r = lg->regs;
 
-	if (r->vector == VECTOR_PF) {
-		asm volatile("mov %%cr2, %0" : "=r"(lg->cr2));
-		if (shadow_page_fault(lg, lg->cr2, &r->error_code))
-			return;
-	}
-	if (r->vector == LG_HCALL_VECTOR) {
-		do_hypercall(lg, r);
-	} else if (r->vector == VECTOR_UD && is_hypercall(lg, r->rip)) {
-		r->rip += 2;
-		do_hypercall(lg, r);
-	} else if (r->vector < 32) {
-		reflect_trap(lg);
-	} else {
-		irq_host_interrupt(lg, r->vector);
-	}
+	if (!is_hypercall(lg, r->rip))
+		return reflect_trap(lg);
+	r->rip += 2;
+	do_hypercall(lg, r);
+}
+
+void lg_handle_trap(struct lguest *lg)
+{
+	u64 vector = lg->regs->vector;
+
+	if (vector == VECTOR_PF)
+		return page_fault(lg);
+	if (vector == LG_HCALL_VECTOR)
+		return do_hypercall(lg, lg->regs);
+	if (vector == VECTOR_UD)
+		return invalid_opcode(lg);
+	if (vector < 32)
+		return reflect_trap(lg);
+	irq_host_interrupt(lg, vector);
 }
 /*:*/
