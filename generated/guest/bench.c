@@ -6,11 +6,17 @@
  * *bare trap*, an `int3` sent (by `LHCALL_BARE_TRAP`) to a Host handler of two
  * instructions; and a *fill*, a store to a page the Guest has mapped and never
  * touched, which the Host's shadow page table must fill (H:620). The bare trap
- * is the floor: what the trap itself costs, with no Host in it. The three take
- * turns, one of each per round for 201 rounds, so that a slow moment of the
- * machine falls on all of them alike, and we print each one's median with its
- * quartiles as the spread. `make bench` prints them as ratios to the bare trap. :*/
-/* bench=trap: a null hypercall and a fill beside a bare trap, in TSC cycles. */
+ * is the floor: what the trap itself costs, with no Host in it. A fourth
+ * measure is the *wake-up*: how late a Guest that sleeps for a millisecond
+ * (`clock_sleep_until`, which halts) is running again, counted from its
+ * deadline: the Host's halt, the timer, the machine under us, and the
+ * delivery, everything an idle Guest pays before it can answer a key. The
+ * first three take turns, one of each per round for 201 rounds, so that a
+ * slow moment of the machine falls on all of them alike; the 201 wake-ups
+ * follow, apart, since their hypercalls would otherwise evict the null
+ * hypercall's from the Switcher's memory (S:227) every round. We print each
+ * one's median with its quartiles as the spread. `make bench` prints them as ratios to the bare trap. :*/
+/* bench=trap: a null hypercall and a fill beside a bare trap, and a wake-up, in TSC cycles. */
 #include "guest.h"
 
 #define BENCH_RUNS 201
@@ -40,6 +46,14 @@ static u64 fill(int i)
 
 	*(volatile u64 *)(BENCH_VA + i * PAGE_SIZE) = i;
 	return clock_tsc() - t;
+}
+
+static u64 wake_up(void)
+{
+	u64 deadline = clock_tsc() + clock_ns_to_tsc(1000000);
+
+	clock_sleep_until(deadline);
+	return clock_tsc() - deadline;
 }
 /*G:905 The median.
  * An insertion sort of 201 numbers is a few tens of thousands of comparisons at
@@ -73,7 +87,7 @@ static void map_fresh(u64 va, int n)
 
 int guest_bench(void)
 {
-	static u64 hc[BENCH_RUNS], bt[BENCH_RUNS], pf[BENCH_RUNS];
+	static u64 hc[BENCH_RUNS], bt[BENCH_RUNS], pf[BENCH_RUNS], wk[BENCH_RUNS];
 
 	map_fresh(BENCH_VA - PAGE_SIZE, BENCH_RUNS + 1);
 	hcall(LHCALL_BARE_TRAP, 1, 0, 0);
@@ -82,10 +96,13 @@ int guest_bench(void)
 		bt[i] = bare_trap();
 		pf[i] = fill(i);
 	}
+	for (int i = 0; i < BENCH_RUNS; i++)
+		wk[i] = wake_up();
 	hcall(LHCALL_BARE_TRAP, 0, 0, 0);
 	report("null hypercall", hc);
 	report("bare trap", bt);
 	report("page-fault fill", pf);
+	report("wake-up", wk);
 	return 0;
 }
 /*:*/

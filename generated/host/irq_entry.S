@@ -70,6 +70,12 @@ irq_ring0_common:
 	add $8, %rsp
 	iretq
 /*:*/
+/*M:747 What is left of a wake-up that is ours.
+ * The count (S:307) says where to look next:
+ * the delivery still copies its frame through `guest_write` (some fifty
+ * instructions where a remembered translation would allow seven stores), and
+ * the timer's handler disarms a one-shot timer that has already fired, an
+ * emulated `wrmsr` (H:797) it could skip. */
 /*H:900 The bare trap.
  * How much of a hypercall is the Host's own work, and how much is the price of
  * the trap itself? To answer, the Guest can send its `int3` to a handler that

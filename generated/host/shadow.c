@@ -99,9 +99,13 @@ static void recent_forget(void)
  * Guest's interrupt stack for every interrupt it delivers, the pages of its
  * hypercall instructions, which the Switcher's one-entry memory (S:227) cannot
  * hold when two calls alternate, as a clock event and a halt do. A full walk
- * is some 250 ring-0 instructions here (S:307), so the last four translations
- * are kept, each a page, its frame, and whether the Guest's tables let it be
- * written. The rule for forgetting is the hypercall instruction's (H:505):
+ * is some 250 ring-0 instructions here (S:307), so four translations are
+ * kept, each a page, its frame, and whether the Guest's tables let it be
+ * written. A page has one place among the four, chosen by its lowest two bits
+ * of page number, so that looking costs one comparison: searching all four
+ * in a loop cost fifty instructions a hit, a fifth of the walk it saved. The
+ * walk itself is a function of its own, as the page fault's long way is
+ * (H:620), so that a hit does not pay for the registers a walk needs. The rule for forgetting is the hypercall instruction's (H:505):
  * every announced change to any entry, every flush and every new root forgets
  * them all (`walks_forget`, called beside `hcall_forget`). What a remembered
  * frame was, a checked page of the window, it still is, so a Guest that
@@ -114,7 +118,6 @@ static struct {
 	u64 frame;
 	int writable;
 } walks[RECENT_WALKS];
-static unsigned walk_next;
 
 static void walks_forget(void)
 {
@@ -396,22 +399,29 @@ static int guest_walk(const struct lguest *lg, u64 va, struct guest_walk *w)
  * the shadow's: the shadow is filled lazily and may not have the address yet.
  * A walk that meets a broken rule simply does not translate; the Guest will be
  * killed for it when it touches the address itself. :*/
-int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa)
+static __attribute__((noinline)) int shadow_guest_walk_long(const struct lguest *lg, u64 va,
+							    int write, u64 *pa)
 {
 	struct guest_walk w;
 
-	for (int i = 0; i < RECENT_WALKS; i++)
-		if (walks[i].page == (va >> 12) + 1 && (walks[i].writable || !write)) {
-			*pa = walks[i].frame | (va & 4095);
-			return 1;
-		}
 	if (va_problem(va) || !guest_walk(lg, va, &w) || (write && !w.writable))
 		return 0;
 	*pa = w.frame + (va & (w.size - 1));
 	if (!lg_address_ok(lg, *pa, 1))
 		return 0;
-	walks[walk_next++ % RECENT_WALKS] = (typeof(walks[0])){ (va >> 12) + 1, *pa & ~4095ULL, w.writable };
+	walks[(va >> 12) % RECENT_WALKS] = (typeof(walks[0])){ (va >> 12) + 1, *pa & ~4095ULL, w.writable };
 	return 1;
+}
+
+int shadow_guest_walk(const struct lguest *lg, u64 va, int write, u64 *pa)
+{
+	typeof(walks[0]) *seen = &walks[(va >> 12) % RECENT_WALKS];
+
+	if (seen->page == (va >> 12) + 1 && (seen->writable || !write)) {
+		*pa = seen->frame | (va & 4095);
+		return 1;
+	}
+	return shadow_guest_walk_long(lg, va, write, pa);
 }
 /*:*/
 /*H:610 The shadow's side of a fill.

@@ -3,7 +3,8 @@
 # exact counts of the ring-0 instructions each operation runs (single-stepped
 # with --count-ring0, S:307; the same on every run), and timings of the same
 # operations beside their peer, the bare trap (H:900), from the Guest's
-# bench=trap, where the three take turns in every round (G:900).  The timed
+# bench=trap, where the three take turns in every round (G:900), and how late
+# a sleeping Guest wakes (the wake-up, H:895).  The timed
 # rows give the median of the runs' medians and, as the spread, the lowest
 # and highest run median.
 cd "$(dirname "$0")/../.." || exit 2
@@ -34,3 +35,5 @@ for k in "null hypercall" "page-fault fill"; do
 	printf '%-38s %8s cycles   bare trap %s, ratio %s  (runs %s..%s, %d runs)\n' "$k (timed)" "$m" "$bare" \
 		"$(awk -v a="$m" -v b="$bare" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" "$lo" "$hi" "$runs"
 done
+m=$(col "wake-up" | median) lo=$(col "wake-up" | sort -g | head -1) hi=$(col "wake-up" | sort -g | tail -1)
+printf '%-38s %8s cycles   late after the deadline of a 1 ms sleep (runs %s..%s; no peer: H:895)\n' "wake-up (timed)" "$m" "$lo" "$hi"
