@@ -262,6 +262,8 @@ struct lg_fast {
 	const u64 *pending;	/* the shared page's irq_pending, or a word never 0 */
 	const u32 *queued;	/* the shared page's async_queued */
 	u64 done;		/* the Host's count of queued calls run, ~0 while watching a lockup */
+	u64 rip2;		/* the one recognised before rip, or ~0 */
+	const u8 *insn2;
 };
 extern struct lg_fast lg_fast;
 void lg_hcall_entry(void);
@@ -269,7 +271,7 @@ void lg_hcall_entry(void);
 static inline void hcall_forget(struct lguest *lg)
 {
 	lg->hcall_pa = 0;
-	lg_fast.rip = ~0ULL;
+	lg_fast.rip = lg_fast.rip2 = ~0ULL;
 }
 /*:*/
 

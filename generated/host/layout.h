@@ -45,6 +45,8 @@
 #define LG_FAST_PENDING 16
 #define LG_FAST_QUEUED  24
 #define LG_FAST_DONE    32
+#define LG_FAST_RIP2    40
+#define LG_FAST_INSN2   48
 /*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. A page-table entry
  * is present (`P`), writable (`W`), reachable from ring 3 (`U`) and, in a

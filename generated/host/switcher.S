@@ -123,9 +123,13 @@ lg_hcall_entry:
 	 * shut. :*/
 	mov (%rsp), %rax
 	cmp lg_fast+LG_FAST_RIP(%rip), %rax
+	je 6f
+	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
 	jne 5f
-	mov lg_fast+LG_FAST_INSN(%rip), %rax
-	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
+	mov lg_fast+LG_FAST_INSN2(%rip), %rax
+	jmp 7f
+	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
+	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
 	jne 5f
 	mov lg_fast+LG_FAST_PENDING(%rip), %rax
 	cmpq $0, (%rax)
@@ -142,9 +146,13 @@ lg_hcall_entry:
 4:	push %rax
 	mov 8(%rsp), %rax
 	cmp lg_fast+LG_FAST_RIP(%rip), %rax
+	je 6f
+	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
 	jne 2f
-	mov lg_fast+LG_FAST_INSN(%rip), %rax
-	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
+	mov lg_fast+LG_FAST_INSN2(%rip), %rax
+	jmp 7f
+	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
+	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
 	jne 2f
 	pop %rax
 	addq $2, (%rsp)

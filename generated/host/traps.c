@@ -16,13 +16,15 @@
 
 static const u64 never_zero = 1;
 
-struct lg_fast lg_fast = { .rip = ~0ULL, .pending = &never_zero };
+struct lg_fast lg_fast = { .rip = ~0ULL, .pending = &never_zero, .rip2 = ~0ULL };
 
 _Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
 	       __builtin_offsetof(struct lg_fast, insn) == LG_FAST_INSN &&
 	       __builtin_offsetof(struct lg_fast, pending) == LG_FAST_PENDING &&
 	       __builtin_offsetof(struct lg_fast, queued) == LG_FAST_QUEUED &&
-	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE,
+	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE &&
+	       __builtin_offsetof(struct lg_fast, rip2) == LG_FAST_RIP2 &&
+	       __builtin_offsetof(struct lg_fast, insn2) == LG_FAST_INSN2,
 	       "struct lg_fast and the Switcher disagree");
 /*H:505 The two ways a hypercall arrives.
  * The Guest asks for a hypercall with `int $0x1f`, two bytes, `cd 1f`. On
@@ -63,7 +65,10 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 		lg->hcall_rip = rip;
 	}
 	insn = from_guest_phys(lg, lg->hcall_pa);
-	lg_fast.rip = rip, lg_fast.insn = insn;
+	if (rip != lg_fast.rip) {
+		lg_fast.rip2 = lg_fast.rip, lg_fast.insn2 = lg_fast.insn;
+		lg_fast.rip = rip, lg_fast.insn = insn;
+	}
 	return insn[0] == 0xcd && insn[1] == LG_HCALL_VECTOR;
 }
 /*:*/
