@@ -256,6 +256,13 @@ void devices_reached(struct lguest *lg, u64 page);
 /*S:247 What the fast path trusts.
  * One structure, written only by the Host's C code, read by the Switcher at
  * the offsets below; the compiler checks that the two agree. :*/
+struct recent_fill {
+	u64 region;		/* (va >> 21) + 1 of the last 4 KiB fill; 0: none */
+	u64 *gpt, *spt;		/* the Guest's lowest table there, and the shadow's */
+	u64 up_w;		/* PTE_W if every upper level allows writing, else 0 */
+	u64 up_nx;		/* PTE_NX if an upper level forbids executing, else 0 */
+};
+
 struct lg_fast {
 	u64 rip;		/* the hypercall instruction last recognised, or ~0 */
 	const u8 *insn;		/* the Host's pointer to its two bytes */
@@ -264,9 +271,13 @@ struct lg_fast {
 	u64 done;		/* the Host's count of queued calls run, ~0 while watching a lockup */
 	u64 rip2;		/* the one recognised before rip, or ~0 */
 	const u8 *insn2;
+	u64 mem_start, mem_end;	/* the Guest's RAM window */
+	u64 last_va, last_error;	/* the Switcher's last fill (S:257) */
+	struct recent_fill fill;	/* the tables of the Host's last fill (H:627) */
 };
 extern struct lg_fast lg_fast;
 void lg_hcall_entry(void);
+void lg_pf_entry(void);
 
 static inline void hcall_forget(struct lguest *lg)
 {

@@ -30,6 +30,7 @@ static void hcall_init(struct lguest *lg, u64 pa)
 	lg->shared = from_guest_phys(lg, pa);
 	lg_fast.pending = &lg->shared->irq_pending;
 	lg_fast.queued = &lg->shared->async_queued;
+	lg_fast.mem_start = lg->mem_start, lg_fast.mem_end = lg->mem_end;
 }
 /*:*/
 /*H:535 LHCALL_CONSOLE_WRITE.

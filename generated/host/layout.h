@@ -47,6 +47,15 @@
 #define LG_FAST_DONE    32
 #define LG_FAST_RIP2    40
 #define LG_FAST_INSN2   48
+#define LG_FAST_MEM_START  56
+#define LG_FAST_MEM_END    64
+#define LG_FAST_LAST_VA    72
+#define LG_FAST_LAST_ERROR 80
+#define LG_FAST_REGION     88
+#define LG_FAST_GPT        96
+#define LG_FAST_SPT        104
+#define LG_FAST_UP_W       112
+#define LG_FAST_UP_NX      120
 /*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. A page-table entry
  * is present (`P`), writable (`W`), reachable from ring 3 (`U`) and, in a

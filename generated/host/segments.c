@@ -83,6 +83,8 @@ static void idt_init(void)
 
 		if (v == 6)
 			stub = (u64)lg_hcall_entry;	/* S:227 */
+		if (v == 14)
+			stub = (u64)lg_pf_entry;	/* S:257 */
 		int user = v == 3 || v == 4 || v == LG_HCALL_VECTOR;
 
 		host_idt[v].offset_low = stub;

@@ -67,7 +67,7 @@ static u16 pool_take(void)
  * shadow's three, checking each entry on the way, for a page usually in the
  * same two megabytes as the page filled just before: the same Guest table at
  * the bottom, the same shadow table, the same permissions from above. So we
- * remember them. After a fill of a 4 KiB page, `recent` holds the region's
+ * remember them. After a fill of a 4 KiB page, `lg_fast.fill` holds the region's
  * number, the Host's pointers to the Guest's lowest table and the shadow's,
  * and what the Guest's upper levels allow. The next fault in that region
  * reads one entry, checks it, and writes one.
@@ -76,22 +76,15 @@ static u16 pool_take(void)
  * levels the same way), and it has the CPU's rule: an upper level the Guest
  * changes without telling us is not seen until it does tell us. What it tells
  * us, we act on: an announced entry above the lowest level (H:640), a new
- * root, and any shadow given back forget `recent` (`recent_forget`), so the
+ * root, and any shadow given back forget it (`recent_forget`), so the
  * pointers never outlive the tables they point at. A Guest that changes its
  * tables silently only misleads itself: the Guest table we read from was
  * checked to lie in its window when we remembered it, and is Guest memory
  * however the Guest uses it now, and the entry we read from it is checked as
  * every leaf is, its frame inside the window. :*/
-struct recent_fill {
-	u64 region;		/* (va >> 21) + 1 of the last 4 KiB fill; 0: none */
-	u64 *gpt, *spt;		/* the Guest's lowest table there, and the shadow's */
-	int writable, nx;	/* what the Guest's upper levels allow there */
-};
-static struct recent_fill recent;
-
 static void recent_forget(void)
 {
-	recent.region = 0;
+	lg_fast.fill.region = 0;
 }
 /*:*/
 /*H:607 The Host's own translations, remembered.
@@ -482,24 +475,25 @@ static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int wri
 	}
 	*e = s;
 	if (w->size != LARGE_PAGE)
-		recent = (struct recent_fill){ (va >> 21) + 1, w->leaf - pt_index(va, 0),
-					       e - pt_index(va, 0), w->up_writable, w->up_nx };
+		lg_fast.fill = (struct recent_fill){ (va >> 21) + 1, w->leaf - pt_index(va, 0),
+						     e - pt_index(va, 0), w->up_writable ? PTE_W : 0,
+						     w->up_nx ? PTE_NX : 0 };
 }
 /*:*/
 static __attribute__((noinline)) int shadow_fill_recent(struct lguest *lg, u64 va, u64 error)
 {
 	int i = pt_index(va, 0), write = !!(error & PF_WRITE);
-	u64 g = recent.gpt[i], frame = g & PTE_ADDR_MASK, s;
-	int writable = recent.writable && (g & PTE_W), nx = recent.nx || (g & PTE_NX);
+	u64 g = lg_fast.fill.gpt[i], frame = g & PTE_ADDR_MASK, s;
+	int writable = !!(g & lg_fast.fill.up_w), nx = !!((g | lg_fast.fill.up_nx) & PTE_NX);
 
 	if (!(g & PTE_P) || frame < lg->mem_start || frame >= lg->mem_end ||
 	    (write && !writable) || ((error & PF_FETCH) && nx) ||
 	    (va == lg->fill_va && error == lg->fill_error))
 		return 0;
 	g |= PTE_A | (write ? PTE_D : 0);
-	recent.gpt[i] = g;
+	lg_fast.fill.gpt[i] = g;
 	s = frame | PTE_P | PTE_U | (writable && (g & PTE_D) ? PTE_W : 0) | (nx ? PTE_NX : 0);
-	recent.spt[i] = s;
+	lg_fast.fill.spt[i] = s;
 	lg->fill_va = va, lg->fill_error = error;
 	return 1;
 }
@@ -552,7 +546,7 @@ static __attribute__((noinline)) int shadow_fault_walk(struct lguest *lg, u64 va
 
 int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
 {
-	if ((va >> 21) + 1 == recent.region && shadow_fill_recent(lg, va, *error_code))
+	if ((va >> 21) + 1 == lg_fast.fill.region && shadow_fill_recent(lg, va, *error_code))
 		return 1;
 	return shadow_fault_walk(lg, va, error_code);
 }

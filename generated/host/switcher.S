@@ -164,6 +164,111 @@ lg_hcall_entry:
 	push $6
 	jmp lg_trap_common
 /*:*/
+/*S:257 A fast path for a fill.
+ * With the hypercall's side door in place, a page fault the Host fills was
+ * the commonest trap still going the long way: 149 instructions after H:627,
+ * of which the fill itself is some sixty and the rest the crossing into C and
+ * back. The fill beside the last fill needs none of C: the Host left the
+ * Guest's lowest table, the shadow's, what the upper levels allow and the
+ * window's bounds in `lg_fast`, so the Switcher can do in assembly exactly
+ * what `shadow_fill_recent` does, with four scratch registers saved on the
+ * trap stack, and `iretq` straight back. Gate 14 comes here; anything this
+ * path declines goes on to the ordinary stub's work, `push $14` and the common
+ * path, where C decides everything again from the start. The path declines:
+ *
+ * 1. a fault from ring 0 (the Host's own: S:300);
+ * 2. an address outside the region of the Host's last 4 KiB fill;
+ * 3. the same address and error code as the last fill this path made (the
+ *    fault the fill did not cure: C kills for it, H:620);
+ * 4. a Guest entry not present, or naming a frame outside the RAM window (a
+ *    device page, or a broken rule);
+ * 5. a write the Guest's levels do not allow, or an instruction fetch they
+ *    forbid.
+ *
+ * The rest is the CPU's work done for it: the accessed bit, and on a write the
+ * dirty bit, set in the Guest's entry; the shadow's entry made of the frame,
+ * present and user, writable only if every level allows it and the page is
+ * dirty, no-execute if any level says so. :*/
+	.globl lg_pf_entry
+lg_pf_entry:
+	testb $3, 16(%rsp)
+	jz 9f
+	push %rax
+	push %rcx
+	push %rdx
+	push %rbx
+	/*S:267 The fill, step by step.
+	 * On the stack are the four saved registers, then the error code at 32 and the
+	 * CPU's frame above it. The region is the address's number of 2 MiB, plus one,
+	 * as C keeps it; the entry's index in its table is bits 12 to 20. :*/
+	mov %cr2, %rax
+	mov %rax, %rcx
+	shr $21, %rcx
+	inc %rcx
+	cmp lg_fast+LG_FAST_REGION(%rip), %rcx
+	jne 8f
+	cmp lg_fast+LG_FAST_LAST_VA(%rip), %rax
+	jne 1f
+	mov 32(%rsp), %rcx
+	cmp lg_fast+LG_FAST_LAST_ERROR(%rip), %rcx
+	je 8f
+	1:	shr $12, %rax
+	and $511, %eax
+	/*:*/
+	mov lg_fast+LG_FAST_GPT(%rip), %rcx
+	lea (%rcx,%rax,8), %rcx
+	mov (%rcx), %rdx
+	test $PTE_P, %dl
+	jz 8f
+	movabs $PTE_ADDR_MASK, %rbx
+	and %rdx, %rbx
+	cmp lg_fast+LG_FAST_MEM_START(%rip), %rbx
+	jb 8f
+	cmp lg_fast+LG_FAST_MEM_END(%rip), %rbx
+	jae 8f
+	or $PTE_A, %rdx
+	testb $PF_WRITE, 32(%rsp)
+	jz 2f
+	test lg_fast+LG_FAST_UP_W(%rip), %rdx
+	jz 8f
+	or $PTE_D, %rdx
+	2:	testb $PF_FETCH, 32(%rsp)
+	jz 3f
+	bt $63, %rdx
+	jc 8f
+	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
+	jne 8f
+	3:	mov %rdx, (%rcx)
+	or $(PTE_P | PTE_U), %rbx
+	test lg_fast+LG_FAST_UP_W(%rip), %rdx
+	jz 4f
+	test $PTE_D, %dl
+	jz 4f
+	or $PTE_W, %rbx
+	4:	bt $63, %rdx
+	jc 5f
+	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
+	je 6f
+	5:	bts $63, %rbx
+	6:	mov lg_fast+LG_FAST_SPT(%rip), %rcx
+	mov %rbx, (%rcx,%rax,8)
+	mov %cr2, %rax
+	mov %rax, lg_fast+LG_FAST_LAST_VA(%rip)
+	mov 32(%rsp), %rax
+	mov %rax, lg_fast+LG_FAST_LAST_ERROR(%rip)
+	pop %rbx
+	pop %rdx
+	pop %rcx
+	pop %rax
+	add $8, %rsp
+	iretq
+8:	pop %rbx
+	pop %rdx
+	pop %rcx
+	pop %rax
+9:	push $14
+	jmp lg_trap_common
+/*:*/
 /*S:210 The common path.
  * Every trap from the Guest now has the same seven words on the stack:
  * vector, error code, and the CPU's five. The common code first asks whether

@@ -24,7 +24,16 @@ _Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
 	       __builtin_offsetof(struct lg_fast, queued) == LG_FAST_QUEUED &&
 	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE &&
 	       __builtin_offsetof(struct lg_fast, rip2) == LG_FAST_RIP2 &&
-	       __builtin_offsetof(struct lg_fast, insn2) == LG_FAST_INSN2,
+	       __builtin_offsetof(struct lg_fast, insn2) == LG_FAST_INSN2 &&
+	       __builtin_offsetof(struct lg_fast, mem_start) == LG_FAST_MEM_START &&
+	       __builtin_offsetof(struct lg_fast, mem_end) == LG_FAST_MEM_END &&
+	       __builtin_offsetof(struct lg_fast, last_va) == LG_FAST_LAST_VA &&
+	       __builtin_offsetof(struct lg_fast, last_error) == LG_FAST_LAST_ERROR &&
+	       __builtin_offsetof(struct lg_fast, fill.region) == LG_FAST_REGION &&
+	       __builtin_offsetof(struct lg_fast, fill.gpt) == LG_FAST_GPT &&
+	       __builtin_offsetof(struct lg_fast, fill.spt) == LG_FAST_SPT &&
+	       __builtin_offsetof(struct lg_fast, fill.up_w) == LG_FAST_UP_W &&
+	       __builtin_offsetof(struct lg_fast, fill.up_nx) == LG_FAST_UP_NX,
 	       "struct lg_fast and the Switcher disagree");
 /*H:505 The two ways a hypercall arrives.
  * The Guest asks for a hypercall with `int $0x1f`, two bytes, `cd 1f`. On
