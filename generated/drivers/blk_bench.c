@@ -1,4 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
+/*M:690, continued :*/
 /* bench=blk: the disk's throughput and latency, measured by the Guest. */
 #include "drivers.h"
 
@@ -64,3 +65,4 @@ int blk_bench(void)
 	printk("measure: blk rand-read %d reads %llu ns\n", BENCH_RANDOM, q);
 	return 0;
 }
+/*:*/

@@ -1,4 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
+/*D:510, continued :*/
 /* The virtio disk: probe, requests, flush and identity; the disk's self-tests. */
 #include "drivers.h"
 
@@ -296,3 +297,4 @@ int blk_test_read_only(void)
 	page_free(sector);
 	return ok;
 }
+/*:*/

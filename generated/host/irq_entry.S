@@ -70,7 +70,7 @@ irq_ring0_common:
 	add $8, %rsp
 	iretq
 /*:*/
-/*M:747 What is left of a wake-up that is ours.
+/*M:757 What is left of a wake-up that is ours.
  * The count (S:307) says where to look next. The timer's handler disarms a
  * one-shot timer that has already fired, an emulated `wrmsr` (H:797) it could
  * skip; the Host's translation, even when remembered, passes through two

@@ -220,7 +220,7 @@ lg_pf_entry:
 	mov (%rcx), %rdx
 	test $PTE_P, %dl
 	jz 8f
-	movabs $PTE_ADDR_MASK, %rbx
+	movabs $PTE_ADDR, %rbx
 	and %rdx, %rbx
 	cmp lg_fast+LG_FAST_MEM_START(%rip), %rbx
 	jb 8f

@@ -18,7 +18,9 @@
  * ring 3. So a count here is the Host's instructions on a trip, less its last
  * one.) We check the privilege level of each step all the same, from `%cs` in
  * the special registers, so that a KVM which does step ring 3 counts the same
- * thing.
+ * thing. (*Debugging in the book's terms* probes the same interface on a
+ * tiny VM of its own, with the same finding: single steps and hardware
+ * breakpoints at ring 0, nothing at ring 3.)
  *
  * The Launcher's option `--count-ring0=FILE` turns this on and writes the
  * address of every ring-0 step to `FILE`, one hexadecimal number a line. It
