@@ -1,18 +1,26 @@
 /* Tangled from chapters/12-guest-interrupts.nw by `make tangle`: edit the chapter, not this file. */
 /*G:900 Measuring a trap.
  * Every hypercall is a trap into the Host and back, plus the Host's work. How
- * much of the cost is which? We measure two things with the TSC, side by side
- * in one run: a *null hypercall*, `LHCALL_NOP`, which the Host dispatches and
- * does nothing with, and a *bare trap*, an `int3` sent (by `LHCALL_BARE_TRAP`)
- * to a Host handler of two instructions. The difference is what the Host's
- * trap path costs: the Switcher's saving and restoring, the dispatch in C, and
- * the delivery check on the way out. Each is timed 201 times and we print the
- * median, which one slow outlier (a host interrupt, a preempted vCPU) cannot
- * move. `make bench` prints both with their ratio. :*/
-/* bench=trap: a null hypercall beside a bare trap, in TSC cycles. */
+ * much of the cost is which? We time three things with the TSC: a *null
+ * hypercall*, `LHCALL_NOP`, which the Host dispatches and does nothing with; a
+ * *bare trap*, an `int3` sent (by `LHCALL_BARE_TRAP`) to a Host handler of two
+ * instructions; and a *fill*, a store to a page the Guest has mapped and never
+ * touched, which the Host's shadow page table must fill (H:620). The bare trap
+ * is the floor: what the trap itself costs, with no Host in it. A fourth
+ * measure is the *wake-up*: how late a Guest that sleeps for a millisecond
+ * (`clock_sleep_until`, which halts) is running again, counted from its
+ * deadline: the Host's halt, the timer, the machine under us, and the
+ * delivery, everything an idle Guest pays before it can answer a key. The
+ * first three take turns, one of each per round for 201 rounds, so that a
+ * slow moment of the machine falls on all of them alike; the 201 wake-ups
+ * follow, apart, since their hypercalls would otherwise evict the null
+ * hypercall's from the Switcher's memory (S:227) every round. We print each
+ * one's median with its quartiles as the spread. `make bench` prints them as ratios to the bare trap. :*/
+/* bench=trap: a null hypercall and a fill beside a bare trap, and a wake-up, in TSC cycles. */
 #include "guest.h"
 
 #define BENCH_RUNS 201
+#define BENCH_VA 0x8080000000ULL
 
 int guest_bench_trap;
 
@@ -33,34 +41,163 @@ static u64 bare_trap(void)
 	asm volatile("int3" : : : "memory");
 	return clock_tsc() - t;
 }
+
+static u64 fill(int i)
+{
+	u64 t = clock_tsc();
+
+	*(volatile u64 *)(BENCH_VA + i * PAGE_SIZE) = i;
+	return clock_tsc() - t;
+}
+
+static u64 wake_up(void)
+{
+	u64 deadline = clock_tsc() + clock_ns_to_tsc(1000000);
+
+	clock_sleep_until(deadline);
+	return clock_tsc() - deadline;
+}
 /*G:905 The median.
  * An insertion sort of 201 numbers is a few tens of thousands of comparisons at
- * ring 3: nothing. :*/
-static u64 median_cycles(u64 (*one)(void))
+ * ring 3: nothing. The first line of each is the one older scripts read; the
+ * second gives the quartiles. :*/
+static void report(const char *what, u64 *v)
 {
-	u64 v[BENCH_RUNS];
-
-	for (int i = 0; i < BENCH_RUNS; i++) {
-		u64 x = one();
+	for (int i = 1; i < BENCH_RUNS; i++) {
+		u64 x = v[i];
 		int j = i;
 
 		for (; j > 0 && v[j - 1] > x; j--)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
-	return v[BENCH_RUNS / 2];
+	printk("measure: %s %llu cycles\n", what, v[BENCH_RUNS / 2]);
+	printk("measure: spread %s %llu-%llu cycles\n", what, v[BENCH_RUNS / 4],
+	       v[3 * BENCH_RUNS / 4]);
+}
+/*:*/
+/*G:905, continued :*/
+static void map_fresh(u64 va, int n)
+{
+	for (int i = 0; i < n; i++) {
+		void *page = page_alloc();
+
+		if (!page || !pt_map(kernel_root, va + i * PAGE_SIZE, guest_pa(page), PTE_W))
+			guest_panic("bench: cannot map its pages");
+	}
+	*(volatile u64 *)va = 0;
 }
 /*:*/
 
 int guest_bench(void)
 {
-	u64 hcall_cycles = median_cycles(null_hypercall), trap_cycles;
+	static u64 hc[BENCH_RUNS], bt[BENCH_RUNS], pf[BENCH_RUNS], wk[BENCH_RUNS];
 
+	map_fresh(BENCH_VA - PAGE_SIZE, BENCH_RUNS + 1);
 	hcall(LHCALL_BARE_TRAP, 1, 0, 0);
-	trap_cycles = median_cycles(bare_trap);
+	for (int i = 0; i < BENCH_RUNS; i++) {
+		hc[i] = null_hypercall();
+		bt[i] = bare_trap();
+		pf[i] = fill(i);
+	}
+	for (int i = 0; i < BENCH_RUNS; i++)
+		wk[i] = wake_up();
 	hcall(LHCALL_BARE_TRAP, 0, 0, 0);
-	printk("measure: null hypercall %llu cycles\n", hcall_cycles);
-	printk("measure: bare trap %llu cycles\n", trap_cycles);
+	report("null hypercall", hc);
+	report("bare trap", bt);
+	report("page-fault fill", pf);
+	report("wake-up", wk);
 	return 0;
 }
+/*:*/
+/*G:907 Counting instead of timing.
+ * Timings swing here; counts do not. The Launcher can single-step the Host and
+ * list every ring-0 instruction it runs (S:307), and `bench=count` gives that
+ * list a shape: each operation, five times over, between two *marks*. A mark is
+ * an `int3` sent to the bare trap (H:900), whose one reported instruction sits
+ * at a known address, `lg_bare_trap`, so whoever reads the list cuts it at the
+ * marks and counts the lines between. The empty operation comes first: its
+ * count, zero, proves that a mark adds nothing of its own.
+ *
+ * The operations are the four the Host's hot paths exist for:
+ *
+ * - a null hypercall;
+ * - a shadow page-fault fill: a store to a page the Guest mapped but never
+ *   touched, on pages mapped as the timed fill's are (G:905);
+ * - a clock interrupt, asked for now, taken and delivered: the clock-event
+ *   hypercall, the real interrupt, and the delivery to the Guest's handler;
+ * - a halt and its wake-up: a 200 ms sleep, so the clock-event hypercall, the
+ *   halt, the timer waking the Host at ring 0 and the delivery. The sleep is
+ *   long so that the deadline cannot pass before the Guest halts, even on a
+ *   loaded machine where the single-stepped Host (each step costs the Launcher
+ *   some ten microseconds) is descheduled for a while: with 20 ms it sometimes
+ *   did, and the count lost its halt.
+ *
+ * Every run of the same Guest on the same Host gives the same counts; `make
+ * bench` prints the median of each five beside the timings, and a test holds
+ * two runs to each other. :*/
+
+#define COUNT_REPEATS 5
+#define COUNT_VA 0x8040000000ULL
+
+int guest_bench_count;
+
+static void count_mark(void)
+{
+	asm volatile("int3" : : : "memory");
+}
+/*G:908 The operations.
+ * Each takes the number of its repeat, which only the fill needs: a fresh page
+ * each time. :*/
+static void op_nothing(int i)
+{
+	(void)i;
+}
+
+static void op_null(int i)
+{
+	(void)i;
+	hcall(LHCALL_NOP, 0, 0, 0);
+}
+
+static void op_fill(int i)
+{
+	*(volatile u64 *)(COUNT_VA + (i + 1) * PAGE_SIZE) = i;
+}
+
+static void op_interrupt(int i)
+{
+	u64 fired = clock_events_fired;
+
+	(void)i;
+	clock_event_at(clock_tsc());
+	while (clock_events_fired == fired)
+		;
+}
+
+static void op_halt(int i)
+{
+	(void)i;
+	msleep(200);
+}
+/*:*/
+/*G:909 The order.
+ * Pages first, then the bare trap on, then each operation's five runs, each
+ * followed by a mark; the list's reader takes the segments in this order. :*/
+int guest_count(void)
+{
+	static void (*const ops[])(int) = { op_nothing, op_null, op_fill, op_interrupt, op_halt };
+
+	map_fresh(COUNT_VA, COUNT_REPEATS + 1);
+	hcall(LHCALL_BARE_TRAP, 1, 0, 0);
+	count_mark();
+	for (unsigned k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+		for (int i = 0; i < COUNT_REPEATS; i++) {
+			ops[k](i);
+			count_mark();
+		}
+	hcall(LHCALL_BARE_TRAP, 0, 0, 0);
+	return 0;
+}
+/*:*/
 /*:*/

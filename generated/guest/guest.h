@@ -225,6 +225,10 @@ void panic_on_purpose(void) __attribute__((noreturn));
 extern int guest_bench_trap;
 int guest_bench(void);
 /*:*/
+/*G:907, continued :*/
+extern int guest_bench_count;
+int guest_count(void);
+/*:*/
 /*G:955, continued :*/
 void hostile_irq_stack_unmapped(void);
 void hostile_irq_stack_overflow(void);

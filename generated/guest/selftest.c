@@ -267,21 +267,31 @@ static int test_measure_fill(void)
 }
 /*:*/
 /*G:780, continued :*/
+static u64 time_mapping(u64 pa, int n, int batched)
+{
+	u64 t = guest_rdtsc();
+
+	map_test_range(pa, n, batched);
+	t = guest_rdtsc() - t;
+	unmap_test_range(n);
+	return t;
+}
+
 static int test_measure_batching(void)
 {
-	u64 *page = page_alloc(), one, batched, t;
+	u64 *page = page_alloc(), one = ~0ULL, batched = ~0ULL, t;
 	const int n = 512;
 	int ok;
 
 	map_test_range(guest_pa(page), n, 1);
 	unmap_test_range(n);
-	t = guest_rdtsc();
-	map_test_range(guest_pa(page), n, 0);
-	one = guest_rdtsc() - t;
-	unmap_test_range(n);
-	t = guest_rdtsc();
+	for (int round = 0; round < 2; round++) {
+		if ((t = time_mapping(guest_pa(page), n, 0)) < one)
+			one = t;
+		if ((t = time_mapping(guest_pa(page), n, 1)) < batched)
+			batched = t;
+	}
 	map_test_range(guest_pa(page), n, 1);
-	batched = guest_rdtsc() - t;
 	page[5] = 0xba7c;
 	ok = *(volatile u64 *)(TEST_VA + 300 * PAGE_SIZE + 40) == 0xba7c;
 	unmap_test_range(n);

@@ -4,21 +4,41 @@
  * `struct lg_regs` whose end is the top of the trap stack: when the Guest traps,
  * the CPU and the Switcher push its registers exactly into that structure, and
  * when we run the Guest, the Switcher pops them out of it. So "run the Guest"
- * is: switch to it, and when it comes back, handle whatever brought it back.
- * Before each switch, an interrupt the Guest is waiting for and may now take is
- * delivered (H:880). Forever, or until a hypercall or a kill ends the machine. :*/
+ * is: switch to it, and whenever it comes back, handle whatever brought it
+ * back and switch to it again. The Switcher does the coming back by calling
+ * `lg_guest_trapped` on the trap stack itself, just below the registers it
+ * saved, and returns to the Guest when that function returns (S:210): the
+ * Host's own C code runs there, so the structure sits at the top of a stack
+ * of its own, sixteen kilobytes like the boot stack, which `run_guest` leaves
+ * for good. Before each return, an interrupt the Guest is waiting for and may
+ * now take is delivered (H:880), and the Switcher's fast path is told what it
+ * may skip (S:227). Forever, or until a hypercall or a kill ends the machine. :*/
 /* The Host's core: the run loop and killing the Guest. */
 #include "host.h"
 
-static struct lg_regs guest_regs __attribute__((aligned(16)));
+static struct {
+	u8 stack[HOST_STACK_SIZE];
+	struct lg_regs regs;
+} trap_stack __attribute__((aligned(16)));
+static struct lguest *running;
+
+static void before_return(struct lguest *lg)
+{
+	irq_deliver(lg);
+	lg_fast.done = lg->lockup_since ? ~0ULL : lg->async_done;
+}
+
+void lg_guest_trapped(void)
+{
+	lg_handle_trap(running);
+	before_return(running);
+}
 
 void run_guest(struct lguest *lg)
 {
-	for (;;) {
-		irq_deliver(lg);
-		lg_switch_to_guest(lg->regs);
-		lg_handle_trap(lg);
-	}
+	running = lg;
+	before_return(lg);
+	lg_switch_to_guest(lg->regs);
 }
 /*H:460 The first entry.
  * The first time, nobody has pushed anything: we fill the structure as if the
@@ -31,7 +51,7 @@ void run_guest(struct lguest *lg)
  * is. :*/
 void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info)
 {
-	struct lg_regs *r = &guest_regs;
+	struct lg_regs *r = &trap_stack.regs;
 
 	memset(r, 0, sizeof(*r));
 	r->rip = entry;

@@ -1,5 +1,6 @@
 /* Tangled from chapters/40-host.nw, chapters/41-host-paging.nw,
- * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * chapters/42-host-interrupts.nw, chapters/43-host-devices.nw and
+ * chapters/50-switcher.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*H:150 The Host's private header.
  * The Host's C files share one header. It brings in the ABI and the library,
@@ -151,7 +152,8 @@ u64 guest_boot_info(struct lguest *lg, const struct pvh_boot *boot, u64 image_en
 /*:*/
 /*H:450, continued :*/
 void run_guest(struct lguest *lg) __attribute__((noreturn));
-void lg_switch_to_guest(struct lg_regs *regs);
+void lg_switch_to_guest(struct lg_regs *regs) __attribute__((noreturn));
+void lg_guest_trapped(void);
 void lg_handle_trap(struct lguest *lg);
 void guest_regs_init(struct lguest *lg, u64 entry, u64 boot_info);
 void kill_guest(struct lguest *lg, const char *fmt, ...)
@@ -288,6 +290,40 @@ int device_page_ok(const struct lguest *lg, u64 page);
 void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info);
 void devices_irq_unmask(struct lguest *lg, u64 irq);
 void devices_reached(struct lguest *lg, u64 page);
+/*:*/
+/*S:247 What the fast path trusts.
+ * One structure, written only by the Host's C code, read by the Switcher at
+ * the offsets below; the compiler checks that the two agree. :*/
+struct recent_fill {
+	/*H:627, continued :*/
+	u64 region;		/* (va >> 21) + 1 of the last 4 KiB fill; 0: none */
+	u64 *gpt, *spt;		/* the Guest's lowest table there, and the shadow's */
+	u64 up_w;		/* PTE_W if every upper level allows writing, else 0 */
+	u64 up_nx;		/* PTE_NX if an upper level forbids executing, else 0 */
+	/*:*/
+};
+
+struct lg_fast {
+	u64 rip;		/* the hypercall instruction last recognised, or ~0 */
+	const u8 *insn;		/* the Host's pointer to its two bytes */
+	const u64 *pending;	/* the shared page's irq_pending, or a word never 0 */
+	const u32 *queued;	/* the shared page's async_queued */
+	u64 done;		/* the Host's count of queued calls run, ~0 while watching a lockup */
+	u64 rip2;		/* the one recognised before rip, or ~0 */
+	const u8 *insn2;
+	u64 mem_start, mem_end;	/* the Guest's RAM window */
+	u64 last_va, last_error;	/* the Switcher's last fill (S:257) */
+	struct recent_fill fill;	/* the tables of the Host's last fill (H:627) */
+};
+extern struct lg_fast lg_fast;
+void lg_hcall_entry(void);
+void lg_pf_entry(void);
+
+static inline void hcall_forget(struct lguest *lg)
+{
+	lg->hcall_pa = 0;
+	lg_fast.rip = lg_fast.rip2 = ~0ULL;
+}
 /*:*/
 
 #endif

@@ -153,7 +153,11 @@ static u64 interrupt_stack(struct lguest *lg, u64 rsp)
  * pending bit and the Guest's flag, as an interrupt gate clears `IF`, so the
  * handler starts with interrupts disabled. Last, aim the Guest at its handler.
  * The real `IF` in the saved `%rflags` stays set: that is the Host's, not the
- * Guest's.
+ * Guest's. A frame that lies within one page, as it nearly always does, is
+ * written with one translation and seven stores; `guest_write`'s page-by-page
+ * copy is kept for the frame that straddles two pages, and cost fifty
+ * instructions more on every delivery (S:307). The translation is the same
+ * checked one `guest_write` would make, for writing.
  *
  * Exceptions, for comparison, are reflected as if through a *trap* gate: the
  * flag is left alone and the frame goes on the current stack. A Guest that
@@ -163,9 +167,12 @@ static void deliver(struct lguest *lg, unsigned irq)
 	struct lg_regs *r = lg->regs;
 	u64 frame[7] = { LG_IRQ_VECTOR_BASE + irq, 0, r->rip, r->cs, r->rflags,
 			 r->rsp, r->ss };
-	u64 sp = interrupt_stack(lg, r->rsp) - sizeof(frame);
+	u64 sp = interrupt_stack(lg, r->rsp) - sizeof(frame), pa;
 
-	if (!guest_write(lg, sp, frame, sizeof(frame)))
+	if ((sp & 4095) <= 4096 - sizeof(frame) && guest_virt_to_phys(lg, sp, 1, &pa))
+		__builtin_memcpy(from_guest_phys(lg, pa, sizeof(frame), "an interrupt frame"),
+				 frame, sizeof(frame));
+	else if (!guest_write(lg, sp, frame, sizeof(frame)))
 		kill_guest(lg, "cannot deliver interrupt %u: its frame at 0x%llx is not writable Guest memory",
 			   irq, sp);
 	lg->shared->irq_pending &= ~(1ULL << irq);

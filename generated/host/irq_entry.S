@@ -70,6 +70,13 @@ irq_ring0_common:
 	add $8, %rsp
 	iretq
 /*:*/
+/*M:757 What is left of a wake-up that is ours.
+ * The count (S:307) says where to look next. The timer's handler disarms a
+ * one-shot timer that has already fired, an emulated `wrmsr` (H:797) it could
+ * skip; the Host's translation, even when remembered, passes through two
+ * functions (`guest_virt_to_phys`, then `shadow_guest_walk`) for thirty
+ * instructions where one inline test would do; and `irq_deliver_pending`
+ * asks again what `irq_deliver` has just asked. */
 /*H:900 The bare trap.
  * How much of a hypercall is the Host's own work, and how much is the price of
  * the trap itself? To answer, the Guest can send its `int3` to a handler that

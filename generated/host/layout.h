@@ -1,4 +1,5 @@
-/* Tangled from chapters/40-host.nw and chapters/42-host-interrupts.nw
+/* Tangled from chapters/40-host.nw, chapters/42-host-interrupts.nw and
+ * chapters/50-switcher.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*H:100 The Host's address space.
  * Every address space the Host ever uses, its own at boot and the Guest's later,
@@ -46,6 +47,24 @@
 #define LG_IRQ_STUB_SIZE   32
 #define LG_VECTOR_TIMER    32     /* LG_IRQ_VECTOR_BASE + LG_IRQ_TIMER */
 #define LG_VECTOR_SPURIOUS 0xff
+/*:*/
+/*S:247, continued :*/
+#define LG_FAST_RIP     0
+#define LG_FAST_INSN    8
+#define LG_FAST_PENDING 16
+#define LG_FAST_QUEUED  24
+#define LG_FAST_DONE    32
+#define LG_FAST_RIP2    40
+#define LG_FAST_INSN2   48
+#define LG_FAST_MEM_START  56
+#define LG_FAST_MEM_END    64
+#define LG_FAST_LAST_VA    72
+#define LG_FAST_LAST_ERROR 80
+#define LG_FAST_REGION     88
+#define LG_FAST_GPT        96
+#define LG_FAST_SPT        104
+#define LG_FAST_UP_W       112
+#define LG_FAST_UP_NX      120
 /*:*/
 /*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. The page-table

@@ -81,6 +81,11 @@ static void idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
 		u64 stub = (u64)lg_trap_stubs + v * LG_TRAP_STUB_SIZE;
+
+		if (v == 6)
+			stub = (u64)lg_hcall_entry;	/* S:227 */
+		if (v == 14)
+			stub = (u64)lg_pf_entry;	/* S:257 */
 		int user = v == 3 || v == 4 || v == LG_HCALL_VECTOR;
 
 		host_idt[v].offset_low = stub;

@@ -59,6 +59,63 @@ static u16 pool_take(void)
 	asm volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ULL) : "memory");
 	return i;
 }
+/*H:627 Filling beside the last fill.
+ * Counted (S:307), one fill was 507 ring-0 instructions on this book's
+ * machine, and more than half of them walked the Guest's four levels and the
+ * shadow's three, checking each entry on the way, for a page usually in the
+ * same two megabytes as the page filled just before: the same Guest table at
+ * the bottom, the same shadow table, the same permissions from above. So we
+ * remember them. After a fill of a 4 KiB page, `lg_fast.fill` holds the region's
+ * number, the Host's pointers to the Guest's lowest table and the shadow's,
+ * and what the Guest's upper levels allow. The next fault in that region
+ * reads one entry, checks it, and writes one.
+ *
+ * This is the CPU's own trick (its paging-structure caches remember upper
+ * levels the same way), and it has the CPU's rule: an upper level the Guest
+ * changes without telling us is not seen until it does tell us. What it tells
+ * us, we act on: an announced entry above the lowest level (H:640), a new
+ * root, and any shadow given back forget it (`recent_forget`), so the
+ * pointers never outlive the tables they point at. A Guest that changes its
+ * tables silently only misleads itself: the Guest table we read from was
+ * checked to lie in its window when we remembered it, and is Guest memory
+ * however the Guest uses it now, and the entry we read from it is checked as
+ * every leaf is, its frame inside the window. :*/
+static void recent_forget(void)
+{
+	lg_fast.fill.region = 0;
+}
+/*:*/
+/*H:607 The Host's own translations, remembered.
+ * The Host translates the same few pages over and over: the page of the
+ * Guest's interrupt stack for every interrupt it delivers, the pages of its
+ * hypercall instructions, which the Switcher's one-entry memory (S:227) cannot
+ * hold when two calls alternate, as a clock event and a halt do. A full walk
+ * is some 250 ring-0 instructions here (S:307), so four translations are
+ * kept, each a page, its frame, and whether the Guest's tables let it be
+ * written. A page has one place among the four, chosen by its lowest two bits
+ * of page number, so that looking costs one comparison: searching all four
+ * in a loop cost fifty instructions a hit, a fifth of the walk it saved. The
+ * walk itself is a function of its own, as the page fault's long way is
+ * (H:620), so that a hit does not pay for the registers a walk needs. The rule for forgetting is the hypercall instruction's (H:505):
+ * every announced change to any entry, every flush and every new root forgets
+ * them all (`walks_forget`, called beside `hcall_forget`). What a remembered
+ * frame was, a checked page of the window, it still is, so a Guest that
+ * changes its tables without a word can only mislead the Host into writing
+ * its own memory, as the CPU's TLB would. :*/
+#define RECENT_WALKS 4
+
+static struct {
+	u64 page;	/* (va >> 12) + 1; 0: empty */
+	u64 frame;
+	int writable;
+} walks[RECENT_WALKS];
+
+static void walks_forget(void)
+{
+	for (int i = 0; i < RECENT_WALKS; i++)
+		walks[i].page = 0;
+}
+/*:*/
 /*H:570 The shadows of recent roots.
  * A Guest with processes switches between address spaces all the time, and
  * switching back to one it left a moment ago should not mean faulting its
@@ -95,6 +152,7 @@ static u16 shadow_page(struct shadow *sh)
 /*H:570, continued :*/
 static void shadow_release(struct shadow *sh)
 {
+	recent_forget();
 	if (sh->first != NO_PAGE) {
 		pool_link[sh->last] = pool_free;
 		pool_free = sh->first;
@@ -128,7 +186,9 @@ static void shadow_load(struct lguest *lg, struct shadow *sh)
 	lg->shadow = sh;
 	lg->gpgdir = sh->gpgdir;
 	lg->pgdir = pool[sh->root];
-	lg->hcall_pa = 0;
+	hcall_forget(lg);
+	walks_forget();
+	recent_forget();
 	lg->fill_va = 0;
 	load_cr3(host_image_phys(lg->pgdir));
 }
@@ -285,14 +345,16 @@ static void kill_for_entry(struct lguest *lg, u64 e, int level, u64 va,
  * entry that passed `entry_problem`, which put it inside the window; the root
  * passed the same test when it was registered. The walk also collects what the
  * levels together allow: a page is writable only if every level says so, and
- * not executable if any level says so. It stops at a not-present entry, or at
- * one that breaks a rule, saying which. :*/
+ * not executable if any level says so; what the levels above the last allow
+ * is kept too, for the next fill beside this one (H:627). It stops at a
+ * not-present entry, or at one that breaks a rule, saying which. :*/
 struct guest_walk {
 	u64 *leaf;		/* the Guest's entry that maps the page */
 	u64 frame, size;	/* the page it maps */
 	u64 entry;		/* the last entry read */
 	int level;		/* the level of that entry */
 	int writable, nx;	/* what all the levels together allow */
+	int up_writable, up_nx;	/* what the levels above the last allow */
 	const char *bad;	/* the rule that entry breaks, or NULL */
 };
 
@@ -310,12 +372,15 @@ static int guest_walk(struct lguest *lg, u64 va, struct guest_walk *w)
 			return 0;
 		if ((w->bad = entry_problem(lg, w->entry, w->level, &w->size)))
 			return 0;
-		w->writable &= !!(w->entry & PTE_W);
-		w->nx |= !!(w->entry & PTE_NX);
 		if (w->level == 0 || w->size == LARGE_PAGE)
 			break;
+		w->writable &= !!(w->entry & PTE_W);
+		w->nx |= !!(w->entry & PTE_NX);
 		table = w->entry & PTE_ADDR;
 	}
+	w->up_writable = w->writable, w->up_nx = w->nx;
+	w->writable &= !!(w->entry & PTE_W);
+	w->nx |= !!(w->entry & PTE_NX);
 	w->leaf = (u64 *)from_guest_phys(lg, table, PAGE_SIZE, "a page table") +
 		  pt_index(va, w->level);
 	w->frame = w->entry & PTE_ADDR & ~(w->size - 1);
@@ -329,14 +394,33 @@ static int guest_walk(struct lguest *lg, u64 va, struct guest_walk *w)
  * the shadow's: the shadow is filled lazily and may not have the address yet.
  * A walk that meets a broken rule simply does not translate; the Guest will be
  * killed for it when it touches the address itself. :*/
-int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa)
+static __attribute__((noinline)) int shadow_guest_walk_long(struct lguest *lg, u64 va,
+							    int write, u64 *pa)
 {
 	struct guest_walk w;
 
 	if (va_problem(va) || !guest_walk(lg, va, &w) || (write && !w.writable))
 		return 0;
 	*pa = w.frame + (va & (w.size - 1));
-	return lg_address_ok(lg, *pa, 1);
+	if (!lg_address_ok(lg, *pa, 1))
+		return 0;
+	/*H:607, continued :*/
+	walks[(va >> 12) % RECENT_WALKS] = (typeof(walks[0])){ (va >> 12) + 1, *pa & ~4095ULL, w.writable };
+	/*:*/
+	return 1;
+}
+
+int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa)
+{
+	/*H:607, continued :*/
+	typeof(walks[0]) *seen = &walks[(va >> 12) % RECENT_WALKS];
+
+	if (seen->page == (va >> 12) + 1 && (seen->writable || !write)) {
+		*pa = seen->frame | (va & 4095);
+		return 1;
+	}
+	/*:*/
+	return shadow_guest_walk_long(lg, va, write, pa);
 }
 /*:*/
 /*H:610 The shadow's side of a fill.
@@ -396,6 +480,29 @@ static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int wri
 		devices_reached(lg, w->frame);
 	}
 	*e = s;
+	if (w->size != LARGE_PAGE)
+		lg_fast.fill = (struct recent_fill){ (va >> 21) + 1, w->leaf - pt_index(va, 0),
+						     e - pt_index(va, 0), w->up_writable ? PTE_W : 0,
+						     w->up_nx ? PTE_NX : 0 };
+}
+/*:*/
+/*H:627, continued :*/
+static __attribute__((noinline)) int shadow_fill_recent(struct lguest *lg, u64 va, u64 error)
+{
+	int i = pt_index(va, 0), write = !!(error & PF_WRITE);
+	u64 g = lg_fast.fill.gpt[i], frame = g & PTE_ADDR, s;
+	int writable = !!(g & lg_fast.fill.up_w), nx = !!((g | lg_fast.fill.up_nx) & PTE_NX);
+
+	if (!(g & PTE_P) || frame < lg->mem_start || frame >= lg->mem_end ||
+	    (write && !writable) || ((error & PF_FETCH) && nx) ||
+	    (va == lg->fill_va && error == lg->fill_error))
+		return 0;
+	g |= PTE_A | (write ? PTE_D : 0);
+	lg_fast.fill.gpt[i] = g;
+	s = frame | PTE_P | PTE_U | (writable && (g & PTE_D) ? PTE_W : 0) | (nx ? PTE_NX : 0);
+	lg_fast.fill.spt[i] = s;
+	lg->fill_va = va, lg->fill_error = error;
+	return 1;
 }
 /*:*/
 /*H:620 A page fault.
@@ -420,7 +527,7 @@ static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int wri
  * shadow says. So we remember the last fill, and a repeat kills the Guest with
  * a reason that says so, instead of hanging it. Any change to a shadow forgets
  * the remembered fill, since a fault after a change is a new fault. :*/
-int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
+static __attribute__((noinline)) int shadow_fault_walk(struct lguest *lg, u64 va, u64 *error_code)
 {
 	struct guest_walk w;
 	int write = !!(*error_code & PF_WRITE);
@@ -443,6 +550,13 @@ int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
 	shadow_fill(lg, va, &w, write);
 	lg->fill_va = va, lg->fill_error = *error_code;
 	return 1;
+}
+
+int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
+{
+	if ((va >> 21) + 1 == lg_fast.fill.region && shadow_fill_recent(lg, va, *error_code))
+		return 1;
+	return shadow_fault_walk(lg, va, error_code);
 }
 /*:*/
 /*H:630 Forgetting.
@@ -505,7 +619,10 @@ void shadow_set_entry(struct lguest *lg, u64 va, u64 entry, int level)
 	for (int i = 0; i < SHADOW_ROOTS; i++)
 		if (shadows[i].gpgdir)
 			shadow_forget(lg, &shadows[i], va, level);
-	lg->hcall_pa = 0;
+	hcall_forget(lg);
+	walks_forget();
+	if (level > 0)
+		recent_forget();
 }
 /*:*/
 /*M:640 Filling ahead.
@@ -529,7 +646,8 @@ void shadow_flush_one(struct lguest *lg, u64 va)
 		kill_guest(lg, "flush of address 0x%llx, which %s", va, why);
 	if (lg->shadow)
 		shadow_forget(lg, lg->shadow, va, 0);
-	lg->hcall_pa = 0;
+	hcall_forget(lg);
+	walks_forget();
 }
 
 void shadow_flush_all(struct lguest *lg)

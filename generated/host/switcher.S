@@ -1,13 +1,12 @@
 /* Tangled from chapters/50-switcher.nw by `make tangle`: edit the chapter, not this file. */
 /*S:100 Into the Guest.
- * `lg_switch_to_guest(regs)` is called from C, so it first saves the registers
- * the C calling convention says a function must preserve (`%rbx`, `%rbp`,
- * `%r12` to `%r15`) on the Host's stack, and the stack pointer itself in a
- * variable, because the way back will need to find it. Then it makes the
- * Guest's saved registers *be* the stack, pops them, steps over the vector and
- * the error code, and `iretq` pops the last five, the frame a trap pushed:
- * `%rip`, `%cs`, `%rflags`, `%rsp`, `%ss`. Since the saved `%cs` has privilege
- * level 3, `iretq` drops the CPU to ring 3, and the Guest runs.
+ * `lg_switch_to_guest(regs)` is called from C once, by `run_guest`, and never
+ * returns. It makes the Guest's saved registers *be* the stack, pops them,
+ * steps over the vector and the error code, and `iretq` pops the last five, the
+ * frame a trap pushed: `%rip`, `%cs`, `%rflags`, `%rsp`, `%ss`. Since the saved
+ * `%cs` has privilege level 3, `iretq` drops the CPU to ring 3, and the Guest
+ * runs. Every later return to the Guest is the same code, reached from the end
+ * of a trap (S:210), so it carries a second name, `lg_return_to_guest`.
  *
  * There is a quiet requirement here. The structure we pop from is the one the
  * TSS points at (its end is `rsp0`), so when the Guest next traps, the CPU
@@ -15,24 +14,14 @@
  * Switcher copies registers anywhere: the trap stack *is* the Guest's register
  * file. :*/
 /* The Switcher: the crossing between the Host (ring 0) and the Guest (ring 3). */
+#include "lguest.h"
 #include "layout.h"
-
-	.bss
-	.balign 8
-host_saved_rsp:
-	.quad 0
 
 	.text
 	.globl lg_switch_to_guest
 lg_switch_to_guest:
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	mov %rsp, host_saved_rsp(%rip)
 	mov %rdi, %rsp
+lg_return_to_guest:
 	/*S:110 The general registers.
 	 * The order is the one `struct lg_regs` declares, lowest address first: `%r15`
 	 * was pushed last, so it is popped first. :*/
@@ -85,6 +74,209 @@ lg_trap_stubs:
 	.set vector, vector + 1
 	.endr
 /*:*/
+/*S:227 A fast path for the cheapest hypercalls.
+ * Counted (S:307), a null hypercall was 151 ring-0 instructions on this
+ * book's machine, and only a handful of them did anything the call needed: 30
+ * were the Switcher saving and restoring all fifteen of the Guest's registers
+ * and six of the Host's, the rest C deciding, at length, that there was
+ * nothing to do. A hypercall arrives here as an invalid-opcode fault (H:505),
+ * so the Switcher itself can ask the questions, in a few instructions, before
+ * anything is saved:
+ *
+ * 1. Did the fault come from ring 3? (A `ud2` of the Host's own must reach
+ *    the panic, S:300.)
+ * 2. Is the Guest's `%rip` the hypercall instruction the Host last
+ *    recognised, and are its two bytes still `cd 1f`? The C path (H:505)
+ *    remembers both the address and a Host pointer to the bytes, in `lg_fast`;
+ *    every change to a mapping forgets them (`hcall_forget`), as before.
+ * 3. Is the call `LHCALL_NOP`, a call whose whole work is to return 0?
+ * 4. Is there nothing else for the Host to do on the way back: no interrupt
+ *    pending in the shared page, no call queued in its ring (H:670), and no
+ *    lockup being watched (H:885)? C keeps the pointers to those two words of
+ *    the shared page in `lg_fast`, and before each return to the Guest writes
+ *    the count of queued calls it has run, or a number no count can equal
+ *    while a lockup is watched.
+ *
+ * If all four hold, we step `%rip` over the two bytes, put the result 0 in
+ * `%rax` and `iretq`: twenty instructions, where the C path took 151. If only the first two hold, the
+ * hypercall is still recognised here, and goes to the Host as vector
+ * `LG_HCALL_VECTOR` with `%rip` already past it, as on hardware KVM, so the C
+ * path skips its own decoding. Otherwise it is an ordinary `#UD`, and goes the
+ * ordinary way. The Guest's `%rax` is our only scratch register.
+ *
+ * Nothing the Guest controls is trusted more than before. The bytes are read
+ * afresh from a page that was a Guest page when the C path looked it up (and
+ * is forgotten when any mapping changes); the shared page's two words are read
+ * as numbers, as the C path reads them. :*/
+	.globl lg_hcall_entry
+lg_hcall_entry:
+	testb $3, 8(%rsp)
+	jz 3f
+	cmp $LHCALL_NOP, %rax
+	jne 4f
+	/*S:237 Nothing waits.
+	 * For `LHCALL_NOP` the Guest's `%rax` is known, so it is free to use as
+	 * scratch, and on the way out it becomes the answer, 0; should any check fail,
+	 * it gets its number back (`5:` above) and goes the longer way. The two shared
+	 * words are reached through the pointers C left; until the Guest has a shared
+	 * page, `pending` points at a word that is never zero, so the fast path stays
+	 * shut. :*/
+	mov (%rsp), %rax
+	cmp lg_fast+LG_FAST_RIP(%rip), %rax
+	je 6f
+	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
+	jne 5f
+	mov lg_fast+LG_FAST_INSN2(%rip), %rax
+	jmp 7f
+	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
+	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
+	jne 5f
+	mov lg_fast+LG_FAST_PENDING(%rip), %rax
+	cmpq $0, (%rax)
+	jne 5f
+	mov lg_fast+LG_FAST_QUEUED(%rip), %rax
+	mov (%rax), %eax
+	cmp lg_fast+LG_FAST_DONE(%rip), %rax
+	jne 5f
+	xor %eax, %eax
+	addq $2, (%rsp)
+	iretq
+	/*:*/
+5:	mov $LHCALL_NOP, %eax
+4:	push %rax
+	/*S:237, continued :*/
+	mov 8(%rsp), %rax
+	cmp lg_fast+LG_FAST_RIP(%rip), %rax
+	je 6f
+	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
+	jne 2f
+	mov lg_fast+LG_FAST_INSN2(%rip), %rax
+	jmp 7f
+	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
+	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
+	jne 2f
+	/*:*/
+	pop %rax
+	addq $2, (%rsp)
+	push $0
+	push $LG_HCALL_VECTOR
+	jmp lg_trap_common
+2:	pop %rax
+3:	push $0
+	push $6
+	jmp lg_trap_common
+/*:*/
+/*S:257 A fast path for a fill.
+ * With the hypercall's side door in place, a page fault the Host fills was
+ * the commonest trap still going the long way: 149 instructions after H:627,
+ * of which the fill itself is some sixty and the rest the crossing into C and
+ * back. The fill beside the last fill needs none of C: the Host left the
+ * Guest's lowest table, the shadow's, what the upper levels allow and the
+ * window's bounds in `lg_fast`, so the Switcher can do in assembly exactly
+ * what `shadow_fill_recent` does, with four scratch registers saved on the
+ * trap stack, and `iretq` straight back. Gate 14 comes here; anything this
+ * path declines goes on to the ordinary stub's work, `push $14` and the common
+ * path, where C decides everything again from the start. The path declines:
+ *
+ * 1. a fault from ring 0 (the Host's own: S:300);
+ * 2. an address outside the region of the Host's last 4 KiB fill;
+ * 3. the same address and error code as the last fill this path made (the
+ *    fault the fill did not cure: C kills for it, H:620);
+ * 4. a Guest entry not present, or naming a frame outside the RAM window (a
+ *    device page, or a broken rule);
+ * 5. a write the Guest's levels do not allow, or an instruction fetch they
+ *    forbid.
+ *
+ * The rest is the CPU's work done for it: the accessed bit, and on a write the
+ * dirty bit, set in the Guest's entry; the shadow's entry made of the frame,
+ * present and user, writable only if every level allows it and the page is
+ * dirty, no-execute if any level says so. :*/
+	.globl lg_pf_entry
+lg_pf_entry:
+	testb $3, 16(%rsp)
+	jz 9f
+	push %rax
+	push %rcx
+	push %rdx
+	push %rbx
+	/*S:267 The fill, step by step.
+	 * On the stack are the four saved registers, then the error code at 32 and the
+	 * CPU's frame above it. The region is the address's number of 2 MiB, plus one,
+	 * as C keeps it; the entry's index in its table is bits 12 to 20. :*/
+	mov %cr2, %rax
+	mov %rax, %rcx
+	shr $21, %rcx
+	inc %rcx
+	cmp lg_fast+LG_FAST_REGION(%rip), %rcx
+	jne 8f
+	cmp lg_fast+LG_FAST_LAST_VA(%rip), %rax
+	jne 1f
+	mov 32(%rsp), %rcx
+	cmp lg_fast+LG_FAST_LAST_ERROR(%rip), %rcx
+	je 8f
+	1:	shr $12, %rax
+	and $511, %eax
+	/*:*/
+	/*S:267, continued :*/
+	mov lg_fast+LG_FAST_GPT(%rip), %rcx
+	lea (%rcx,%rax,8), %rcx
+	mov (%rcx), %rdx
+	test $PTE_P, %dl
+	jz 8f
+	movabs $PTE_ADDR, %rbx
+	and %rdx, %rbx
+	cmp lg_fast+LG_FAST_MEM_START(%rip), %rbx
+	jb 8f
+	cmp lg_fast+LG_FAST_MEM_END(%rip), %rbx
+	jae 8f
+	/*:*/
+	/*S:267, continued :*/
+	or $PTE_A, %rdx
+	testb $PF_WRITE, 32(%rsp)
+	jz 2f
+	test lg_fast+LG_FAST_UP_W(%rip), %rdx
+	jz 8f
+	or $PTE_D, %rdx
+	2:	testb $PF_FETCH, 32(%rsp)
+	jz 3f
+	bt $63, %rdx
+	jc 8f
+	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
+	jne 8f
+	3:	mov %rdx, (%rcx)
+	/*:*/
+	/*S:267, continued :*/
+	or $(PTE_P | PTE_U), %rbx
+	test lg_fast+LG_FAST_UP_W(%rip), %rdx
+	jz 4f
+	test $PTE_D, %dl
+	jz 4f
+	or $PTE_W, %rbx
+	4:	bt $63, %rdx
+	jc 5f
+	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
+	je 6f
+	5:	bts $63, %rbx
+	6:	mov lg_fast+LG_FAST_SPT(%rip), %rcx
+	mov %rbx, (%rcx,%rax,8)
+	mov %cr2, %rax
+	mov %rax, lg_fast+LG_FAST_LAST_VA(%rip)
+	mov 32(%rsp), %rax
+	mov %rax, lg_fast+LG_FAST_LAST_ERROR(%rip)
+	/*:*/
+	pop %rbx
+	pop %rdx
+	pop %rcx
+	pop %rax
+	add $8, %rsp
+	iretq
+8:	pop %rbx
+	pop %rdx
+	pop %rcx
+	pop %rax
+9:	push $14
+	jmp lg_trap_common
+/*:*/
 /*S:210 The common path.
  * Every trap from the Guest now has the same seven words on the stack:
  * vector, error code, and the CPU's five. The common code first asks whether
@@ -93,12 +285,19 @@ lg_trap_stubs:
  * taken on the Host's own stack, and must not be mistaken for the Guest's.
  *
  * For the Guest's trap we push its fifteen general registers, completing the
- * `struct lg_regs`. Then we go back to the Host: reload the stack pointer that
- * `lg_switch_to_guest` saved, pop the Host's preserved registers, and `ret`.
- * That `ret` returns from `lg_switch_to_guest` to its caller, `run_guest`,
- * which finds the Guest's whole state in the structure and can call
- * `lg_handle_trap`. Interrupts stay off throughout: the gates are interrupt
- * gates. :*/
+ * `struct lg_regs`, and call the Host's C code, `lg_guest_trapped` (H:450),
+ * right there: the stack below the structure is the Host's stack. The stack
+ * pointer is the structure's address, a multiple of 16, so the call lands
+ * aligned as C expects. When the function returns, the Guest's registers are
+ * whatever the Host made of them, and the way back to the Guest is the way in
+ * (S:100). Interrupts stay off throughout: the gates are interrupt gates.
+ *
+ * The first version of this book returned to the Host instead, as if
+ * `lg_switch_to_guest` were an ordinary function that took a long time: it
+ * saved the Host's six callee-saved registers and its stack pointer on the way
+ * in and restored them on the way out, so that the run loop could be a C
+ * `for` loop. Counted (S:307), that was fourteen instructions of every trap
+ * spent on registers the Host did not need. :*/
 lg_trap_common:
 	testb $3, 24(%rsp)
 	jz host_trap
@@ -120,14 +319,8 @@ lg_trap_common:
 	push %r14
 	push %r15
 	/*:*/
-	mov host_saved_rsp(%rip), %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	ret
+	call lg_guest_trapped
+	jmp lg_return_to_guest
 /*:*/
 /*S:300 When the Host itself traps.
  * The Host should never fault, but it is a program like any other, and if it

@@ -15,6 +15,29 @@
 #define VECTOR_UD 6
 #define VECTOR_PF 14
 
+/*S:247, continued :*/
+static const u64 never_zero = 1;
+
+struct lg_fast lg_fast = { .rip = ~0ULL, .pending = &never_zero, .rip2 = ~0ULL };
+
+_Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
+	       __builtin_offsetof(struct lg_fast, insn) == LG_FAST_INSN &&
+	       __builtin_offsetof(struct lg_fast, pending) == LG_FAST_PENDING &&
+	       __builtin_offsetof(struct lg_fast, queued) == LG_FAST_QUEUED &&
+	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE &&
+	       __builtin_offsetof(struct lg_fast, rip2) == LG_FAST_RIP2 &&
+	       __builtin_offsetof(struct lg_fast, insn2) == LG_FAST_INSN2 &&
+	       __builtin_offsetof(struct lg_fast, mem_start) == LG_FAST_MEM_START &&
+	       __builtin_offsetof(struct lg_fast, mem_end) == LG_FAST_MEM_END &&
+	       __builtin_offsetof(struct lg_fast, last_va) == LG_FAST_LAST_VA &&
+	       __builtin_offsetof(struct lg_fast, last_error) == LG_FAST_LAST_ERROR &&
+	       __builtin_offsetof(struct lg_fast, fill.region) == LG_FAST_REGION &&
+	       __builtin_offsetof(struct lg_fast, fill.gpt) == LG_FAST_GPT &&
+	       __builtin_offsetof(struct lg_fast, fill.spt) == LG_FAST_SPT &&
+	       __builtin_offsetof(struct lg_fast, fill.up_w) == LG_FAST_UP_W &&
+	       __builtin_offsetof(struct lg_fast, fill.up_nx) == LG_FAST_UP_NX,
+	       "struct lg_fast and the Switcher disagree");
+/*:*/
 /*H:505 The two ways a hypercall arrives.
  * The Guest asks for a hypercall with `int $0x1f`, two bytes, `cd 1f`. On
  * hardware KVM that does what it says: the CPU finds our gate for vector
@@ -37,7 +60,9 @@
  * translation is remembered, and it stays true as long as the Guest's page
  * table does not change. The first-boot table never does. The shadow page
  * tables will, and they must clear `hcall_pa` whenever they change a mapping.
- * An instruction that straddles two pages is simply not remembered. :*/
+ * An instruction that straddles two pages is simply not remembered. The
+ * Switcher's fast path (S:227) shares the memory: what is remembered here is
+ * copied to `lg_fast`, and forgetting forgets both (`hcall_forget`). :*/
 static int is_hypercall(struct lguest *lg, u64 rip)
 {
 	const u8 *insn;
@@ -52,6 +77,10 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 		lg->hcall_rip = rip;
 	}
 	insn = from_guest_phys(lg, lg->hcall_pa, 2, "a hypercall instruction");
+	if (rip != lg_fast.rip) {
+		lg_fast.rip2 = lg_fast.rip, lg_fast.insn2 = lg_fast.insn;
+		lg_fast.rip = rip, lg_fast.insn = insn;
+	}
 	return insn[0] == 0xcd && insn[1] == LG_HCALL_VECTOR;
 }
 /*:*/
@@ -129,24 +158,35 @@ void host_trap_panic(const u64 *frame)
 }
 /*:*/
 
-void lg_handle_trap(struct lguest *lg)
+static __attribute__((noinline)) void page_fault(struct lguest *lg)
+{
+	asm volatile("mov %%cr2, %0" : "=r"(lg->cr2));
+	if (!shadow_page_fault(lg, lg->cr2, &lg->regs->error_code))
+		reflect_trap(lg);
+}
+
+static __attribute__((noinline)) void invalid_opcode(struct lguest *lg)
 {
 	struct lg_regs *r = lg->regs;
 
-	if (r->vector == VECTOR_PF) {
-		asm volatile("mov %%cr2, %0" : "=r"(lg->cr2));
-		if (shadow_page_fault(lg, lg->cr2, &r->error_code))
-			return;
-	}
-	if (r->vector == LG_HCALL_VECTOR) {
-		hcall_trap(lg, r);
-	} else if (r->vector == VECTOR_UD && is_hypercall(lg, r->rip)) {
-		r->rip += 2;
-		hcall_trap(lg, r);
-	} else if (r->vector < 32) {
-		reflect_trap(lg);
-	} else {
-		irq_host_interrupt(lg, r->vector);
-	}
+	if (!is_hypercall(lg, r->rip))
+		return reflect_trap(lg);
+	r->rip += 2;
+	hcall_trap(lg, r);
+}
+
+void lg_handle_trap(struct lguest *lg)
+{
+	u64 vector = lg->regs->vector;
+
+	if (vector == VECTOR_PF)
+		return page_fault(lg);
+	if (vector == LG_HCALL_VECTOR)
+		return hcall_trap(lg, lg->regs);
+	if (vector == VECTOR_UD)
+		return invalid_opcode(lg);
+	if (vector < 32)
+		return reflect_trap(lg);
+	irq_host_interrupt(lg, vector);
 }
 /*:*/

@@ -321,7 +321,8 @@ int kvm_run_vcpu(void)
 			io_mmio_exit(vm.run);
 			break;
 		case KVM_EXIT_DEBUG:
-			gdb_stop();
+			if (!count_step(vm.run))
+				gdb_stop();
 			break;
 		default:
 			kvm_report_exit(vm.run);

@@ -1,6 +1,6 @@
 /* Tangled from chapters/30-launcher.nw, chapters/31-launcher-pvh.nw,
- * chapters/32-launcher-exits.nw, chapters/36-launcher-sandbox.nw and
- * chapters/37-launcher-debug.nw
+ * chapters/32-launcher-exits.nw, chapters/36-launcher-sandbox.nw,
+ * chapters/37-launcher-debug.nw and chapters/50-switcher.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*L:100 One header for the Launcher's files.
  * The Launcher is an ordinary Linux program in a handful of files, one concept
@@ -262,6 +262,11 @@ void gdb_stop(void);
 void places_open(const struct image *host, const struct image *guest);
 const char *places_name(const char *text);
 void places_console(u8 c);
+/*:*/
+/*S:307, continued :*/
+bool count_parse_option(const char *arg);
+void count_start(void);
+bool count_step(struct kvm_run *run);
 /*:*/
 
 #endif

@@ -56,6 +56,8 @@ static void usage(FILE *out)
 		"      --net=PATH      add a virtio network card on the switch at PATH\n"
 		"      --sandbox=off   no seccomp filters (they are on by default); for debugging\n"
 		"      --gdb=PORT|PATH wait for gdb on 127.0.0.1:PORT or a UNIX socket (chapter 37)\n"
+		"      --count-ring0=FILE  single-step the Host, writing each ring-0 step's\n"
+		"                      address to FILE (slow; for counting, S:307)\n"
 		"      --user=NAME     run as NAME once set-up is done (root only)\n"
 		"      --chroot=DIR    make DIR the root directory once set-up is done (root only)\n"
 		"  -v, --verbose       say what is loaded where, the Guest window, timings\n"
@@ -178,6 +180,8 @@ static void parse_options(int argc, char *argv[], struct options *opt)
 				break;
 			if (!optopt && gdb_parse_option(argv[optind - 1]))
 				break;
+			if (!optopt && count_parse_option(argv[optind - 1]))
+				break;
 			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
 				errx(LG_EXIT_USAGE, "option '%s' takes no value; try 'lguest --help'", argv[optind - 1]);
 			if (optopt)
@@ -294,6 +298,7 @@ int main(int argc, char *argv[])
 	kvm_create_vcpu(entry, start_info);
 	places_open(&host, &guest);
 	gdb_start();
+	count_start();
 	sandbox_drop_privileges();
 	virtio_devices_start();
 	lg_say("set-up done: %.3f ms", lg_elapsed_ms());
