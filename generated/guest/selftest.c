@@ -471,6 +471,7 @@ int rng_test_bytes(void);
 int rng_test_chain(void);
 int rng_test_round_trips(void);
 int blk_test_config(void);
+int blk_test_queue(void);
 int blk_test_read_twice(void);
 int blk_test_device_rules(void);
 int blk_test_read_only(void);
@@ -538,6 +539,7 @@ static const struct {
 	{ "disk: sector 0 reads the same twice", blk_test_read_twice },
 	{ "disk: the device keeps the rules (id, end, unknown type)", blk_test_device_rules },
 	{ "disk: a read-only disk refuses a write", blk_test_read_only },
+	{ "disk: sixteen reads in flight come back once each, right", blk_test_queue },
 	{ "net-mac: the network card has a unicast MAC address", net_test_mac },
 	{ "net-rx: the network card's receive queue is full", net_test_rx_buffers },
 };

@@ -65,6 +65,7 @@ void vq_map(struct virtqueue *vq, const char *name);
 bool vq_pop(struct virtqueue *vq, struct vq_chain *c, const char *name);
 void vq_unpop(struct virtqueue *vq);
 void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written);
+void vq_push_head(struct virtqueue *vq, u16 head, u32 written);
 bool vq_enable_notify(struct virtqueue *vq);
 bool vq_needs_interrupt(struct virtqueue *vq);
 bool vq_drain(struct virtqueue *vq, struct vq_chain *c, const char *name,

@@ -179,7 +179,9 @@ static void vq_walk(struct virtqueue *vq, struct vq_chain *c, u16 head, const ch
  * head, walk it. `vq_unpop` gives the last chain back untouched, for a device
  * that popped a buffer and then found it had nothing to put in it (the network
  * card, *L:960*). Pushing writes the used entry, then, after a release fence
- * so that the driver cannot see the new index before the entry, the new index. :*/
+ * so that the driver cannot see the new index before the entry, the new index.
+ * A device that keeps requests in flight after their chain is gone (the disk,
+ * *L:928*) pushes by the head alone, which is all a used entry names. :*/
 bool vq_pop(struct virtqueue *vq, struct vq_chain *c, const char *name)
 {
 	if (!vq->ready || vq_avail_idx(vq, name) == vq->last_avail)
@@ -198,9 +200,14 @@ void vq_unpop(struct virtqueue *vq)
 /*:*/
 void vq_push(struct virtqueue *vq, const struct vq_chain *c, u32 written)
 {
+	vq_push_head(vq, c->head, written);
+}
+
+void vq_push_head(struct virtqueue *vq, u16 head, u32 written)
+{
 	struct vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->num - 1)];
 
-	WRITE_ONCE(e->id, c->head);
+	WRITE_ONCE(e->id, head);
 	WRITE_ONCE(e->len, written);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	WRITE_ONCE(vq->used->idx, ++vq->used_idx);
