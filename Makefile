@@ -7,6 +7,7 @@
 #   make run         boot the default Guest (ARGS="..." passes Launcher arguments)
 #   make tale        the story, in marker order, read from generated/ alone
 #   make lint        the chapters' consistency checks, nothing written
+#   make untangle    carry hand edits of generated/ back into the chapters
 #   make deps        install the Debian packages the project needs
 #   make fuzz        run the fuzz targets of tests/fuzz/, FUZZ_SECONDS (60) each
 
@@ -20,6 +21,7 @@ TOOLS    := build/tools
 LGTANGLE := $(TOOLS)/lgtangle
 TALE     := $(TOOLS)/tale
 REMAP    := $(TOOLS)/remap
+UNTANGLE := $(TOOLS)/untangle
 TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
 
 # ---------------------------------------------------------------- set-up
@@ -27,10 +29,11 @@ TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
 DEPS_BUILD := gcc make binutils noweb zlib1g-dev libseccomp-dev liburing-dev
 DEPS_RUN   := qemu-system-x86 iproute2 python3
 DEPS_FUZZ  := clang libclang-rt-14-dev
+DEPS_DEBUG := gdb
 DEPS_BOOK  := pandoc graphviz poppler-utils chromium fonts-dejavu-core fonts-texgyre \
               texlive-latex-recommended texlive-latex-extra \
               texlive-fonts-recommended texlive-xetex lmodern
-DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_FUZZ) $(DEPS_BOOK)
+DEPS       := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_FUZZ) $(DEPS_DEBUG) $(DEPS_BOOK)
 
 .PHONY: deps
 deps:
@@ -53,7 +56,7 @@ $(TOOLS)/%: tangle/%.c
 	$(CC) $(TOOL_CFLAGS) -o $@ $<
 
 # ---------------------------------------------------------------- tangling
-.PHONY: tangle lint check-generated tale tale-check
+.PHONY: tangle lint check-generated tale tale-check untangle
 # noweb's markup reads the chapters whole before lgtangle writes anything:
 # a chapter markup rejects must not leave a half-made generated/.  It runs
 # every time (a few milliseconds), since a chapter may also vanish, and the
@@ -65,8 +68,26 @@ $(PIPE): FORCE
 	@$(MARKUP) $(CHAPTERS) >$@.tmp || { rm -f $@.tmp; exit 1; }
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
+# build/tangled/ keeps what lgtangle last wrote to generated/, with line maps:
+# a generated/ file that differs from it was edited by hand, and lgtangle
+# stops rather than overwrite it (make untangle, or git checkout the file).
 tangle: $(LGTANGLE) $(PIPE)
-	@$(LGTANGLE) --generated generated --build build/src <$(PIPE)
+	@$(LGTANGLE) --generated generated --build build/src --record build/tangled <$(PIPE)
+
+# Hand edits of code lines in generated/ become edits of the chapters, in a
+# copy first; they are kept only if a fresh tangle of the copy reproduces
+# generated/ exactly.
+UNTANGLE_DIR := build/untangle
+untangle: $(UNTANGLE) $(LGTANGLE)
+	@rm -rf $(UNTANGLE_DIR) && mkdir -p $(UNTANGLE_DIR)/tangle
+	@cp -r chapters $(UNTANGLE_DIR)/ && cp tangle/outside-names $(UNTANGLE_DIR)/tangle/
+	@$(UNTANGLE) build/tangled generated $(UNTANGLE_DIR)/chapters
+	@cd $(UNTANGLE_DIR) && $(MARKUP) chapters/*.nw | ../../$(LGTANGLE) --generated gen
+	@if ! diff -r generated $(UNTANGLE_DIR)/gen >$(UNTANGLE_DIR)/diff; then cat $(UNTANGLE_DIR)/diff; \
+	  echo "untangle: the chapters so edited would not tangle to generated/ as it stands; nothing changed"; exit 1; fi
+	@for f in $(UNTANGLE_DIR)/chapters/*.nw; do \
+	  cmp -s $$f chapters/$${f##*/} || { cp $$f chapters/$${f##*/}; echo "untangle: changed chapters/$${f##*/}"; }; done
+	@$(MAKE) --no-print-directory tangle
 
 lint: $(LGTANGLE) $(PIPE)
 	@$(LGTANGLE) --lint <$(PIPE)
@@ -97,6 +118,8 @@ tale-check: $(LGTANGLE) $(TALE) $(PIPE)
 	@if diff -u build/tale.chapters build/tale.code; then \
 	  echo "tale-check: the code's tale equals the chapters' narrative"; \
 	else echo "tale-check: generated/ tells a different story"; exit 1; fi
+	@$(TALE) --outside generated || { \
+	  echo "tale-check: these lines of generated/ belong to no step"; exit 1; }
 
 # ---------------------------------------------------------------- the program
 # Compiled from the code-only copies in build/src/; $(REMAP) turns their
@@ -134,31 +157,54 @@ LAUNCHER_OBJS := $(patsubst $(SRC)/%,$(OBJ)/launcher/%.o,$(LAUNCHER_SRCS))
 programs: $(if $(LAUNCHER_SRCS),build/lguest) $(if $(HOST_SRCS),build/host.elf) \
           $(if $(GUEST_SRCS),build/guest.elf)
 
+# The linker's messages name build/src/ and build/obj/ too: remapped.
 build/host.elf: $(HOST_OBJS) $(SRC)/host/host.ld
-	$(LD) $(HOST_LDFLAGS) -T $(SRC)/host/host.ld -o $@ $(HOST_OBJS)
+	$(LD) $(HOST_LDFLAGS) -T $(SRC)/host/host.ld -o $@ $(HOST_OBJS) 2>&1 | $(REMAP)
 build/guest.elf: $(GUEST_OBJS) $(SRC)/guest/guest.ld
-	$(LD) $(GUEST_LDFLAGS) -T $(SRC)/guest/guest.ld -o $@ $(GUEST_OBJS)
+	$(LD) $(GUEST_LDFLAGS) -T $(SRC)/guest/guest.ld -o $@ $(GUEST_OBJS) 2>&1 | $(REMAP)
 build/lguest: $(LAUNCHER_OBJS)
-	$(CC) -o $@ $(LAUNCHER_OBJS) $(LAUNCHER_LIBS)
+	$(CC) -o $@ $(LAUNCHER_OBJS) $(LAUNCHER_LIBS) 2>&1 | $(REMAP)
 # The Launcher's assembly embeds the two images with .incbin.
 $(filter %.S.o,$(LAUNCHER_OBJS)): build/host.elf build/guest.elf
 
 # Byte columns, and no excerpt line numbers: remap can then say exactly
-# where in the chapter a diagnostic points.
+# where in the chapter a diagnostic points.  -MP gives every header a rule
+# of its own, so a header root that vanishes from the book does not leave
+# make asking how to build it.
 DIAG_FLAGS := -fdiagnostics-column-unit=byte -fno-diagnostics-show-line-numbers
 
 define compile
 $(OBJ)/$(1)/%.c.o: $(SRC)/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $(2) $(DIAG_FLAGS) -MMD -c $$< -o $$@ 2>&1 | $(REMAP)
+	$$(CC) $(2) $(DIAG_FLAGS) -MMD -MP -c $$< -o $$@ 2>&1 | $(REMAP)
 $(OBJ)/$(1)/%.S.o: $(SRC)/%.S
 	@mkdir -p $$(@D)
-	$$(CC) $(2) $(DIAG_FLAGS) -MMD -c $$< -o $$@ 2>&1 | $(REMAP)
+	$$(CC) $(2) $(DIAG_FLAGS) -MMD -MP -c $$< -o $$@ 2>&1 | $(REMAP)
 endef
 $(eval $(call compile,host,$(HOST_CFLAGS)))
 $(eval $(call compile,guest,$(GUEST_CFLAGS)))
 $(eval $(call compile,launcher,$(LAUNCHER_CFLAGS)))
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- explaining and debugging
+# From a place in the code back to its story (tangle/explain.c, chapter
+# Launcher: debugging):
+#   make explain WHERE=chapters/F.nw:N | generated/P:N | build/src/P:N | NAME
+#   make explain WHERE="build/host.elf 0xffffffff8010..."
+#   make gdb [GDB_TARGET=localhost:1234]   gdb with both images' symbols and
+#                                          the chapters' lines (lguest-gdb.py)
+EXPLAIN := $(TOOLS)/explain
+GDB_TARGET ?=
+.PHONY: explain gdb
+explain: $(EXPLAIN) tangle
+	@test -n "$$WHERE" || { echo "make explain: say WHERE=FILE:LINE, a name, or \"ELF ADDRESS\""; exit 2; }
+	@$(EXPLAIN) $$WHERE
+
+gdb: all
+	gdb -q -x $(SRC)/launcher/lguest-gdb.py \
+	  -ex 'file build/host.elf' -ex 'add-symbol-file build/guest.elf' \
+	  $(if $(GDB_TARGET),-ex 'target remote $(GDB_TARGET)')
+# ---------------------------------------------------------------- end of explaining and debugging
 
 # ---------------------------------------------------------------- running
 .PHONY: run

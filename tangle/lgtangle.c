@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define LETTERS "PGDLHSM"
@@ -111,6 +112,8 @@ struct piece {
 	struct line *lines;
 	int nlines;
 	int marker;     /* the marker whose prose this piece carries, or -1 */
+	int owner;      /* the step its code belongs to: its marker, or the
+			 * chapter's step before it (after it, before the first) */
 	int *floating;  /* markers without code of their own, told just before */
 	int nfloating;
 };
@@ -124,6 +127,7 @@ struct chunk {
 	int lineno;
 	int defined;
 	int expanding;     /* set while expanding: catches a chunk that uses itself */
+	long expansions;   /* times expanded in the file being tangled */
 };
 
 struct marker {
@@ -133,7 +137,9 @@ struct marker {
 	int lineno;
 	struct buf prose;  /* the marked documentation chunk, one \n per line */
 	int piece;         /* its first code chunk, or -1 */
-	int placed;        /* its comment has been written */
+	int placed;        /* its comment has been written in this file (+1) */
+	int reached;       /* its comment has been written in some file */
+	int bookonly;      /* an M: note with no code after it in its chapter */
 };
 
 static struct piece *pieces;
@@ -199,11 +205,14 @@ static struct {
 	int pending;          /* a marker still waiting for its code, or -1 */
 	int *floating;        /* markers that had none: they go before the next code */
 	int nfloating;
+	int owner;            /* the chapter's last step with code, or -1 */
+	int *orphans;         /* pieces before the chapter's first step */
+	int norphans;
 	int last[128];        /* per letter: the last number in this chapter */
 	struct buf docs;      /* the prose line being read, [[...]] as backticks */
 	int in_tick;          /* inside a `code span` of the prose */
 	int in_fence;         /* inside a ``` block of the prose */
-} rd = { .prose = -1, .pending = -1 };
+} rd = { .prose = -1, .pending = -1, .owner = -1 };
 
 /* A marker followed by another marker before any code has no code of its
  * own; its prose becomes a plain comment before the next code of its chapter. */
@@ -222,6 +231,12 @@ static void check_floating_markers(void)
 	float_pending_marker();
 	for (int i = 0; i < rd.nfloating; i++) {
 		struct marker *m = &markers[rd.floating[i]];
+		/* An M: note may stand where no code follows (a chapter of prose
+		 * alone): it is the book's, and the code's tale does not tell it. */
+		if (m->letter == 'M') {
+			m->bookonly = 1;
+			continue;
+		}
 		error_at(m->file, m->lineno,
 			 "marker %c:%03d explains no code and no code follows it in its chapter",
 			 m->letter, m->number);
@@ -316,8 +331,19 @@ static void start_piece(const char *name)
 	int c = chunk_lookup(name, rd.file, rd.lineno);
 
 	pieces = xrealloc(pieces, (npieces + 1) * sizeof(*pieces));
+	if (rd.pending >= 0) {
+		/* The chapter's first step also owns the code told before it. */
+		if (rd.owner < 0)
+			for (int i = 0; i < rd.norphans; i++)
+				pieces[rd.orphans[i]].owner = rd.pending;
+		rd.norphans = 0;
+		rd.owner = rd.pending;
+	} else if (rd.owner < 0) {
+		rd.orphans = xrealloc(rd.orphans, (rd.norphans + 1) * sizeof(int));
+		rd.orphans[rd.norphans++] = npieces;
+	}
 	pieces[npieces] = (struct piece){ .chunk = c, .marker = rd.pending,
-		.floating = rd.floating, .nfloating = rd.nfloating };
+		.owner = rd.owner, .floating = rd.floating, .nfloating = rd.nfloating };
 	if (rd.pending >= 0)
 		markers[rd.pending].piece = npieces;
 	for (int i = 0; i < rd.nfloating; i++)
@@ -343,6 +369,8 @@ static void new_file(const char *name)
 	rd.file = xstrdup(name);
 	rd.lineno = 1;
 	memset(rd.last, 0, sizeof(rd.last));
+	rd.owner = -1;
+	rd.norphans = 0;
 	rd.letter = chapter_letter(name);
 	if (!rd.letter)
 		error_at(rd.file, 1, "a chapter's file name is NN-word.nw, the word one of "
@@ -456,6 +484,16 @@ static void read_token(char *tok)
 	} else if (!strcmp(tok, "@defn")) {
 		start_piece(rest);
 		mention_quoted(rest);
+	} else if (!strcmp(tok, "@use") && !rd.in_code) {
+		/* [[<<x>>]] in the prose quotes a chunk's name; it uses nothing. */
+		buf_puts(&rd.docs, "<<");
+		buf_puts(&rd.docs, rest);
+		buf_puts(&rd.docs, ">>");
+		if (rd.prose >= 0) {
+			buf_puts(&markers[rd.prose].prose, "<<");
+			buf_puts(&markers[rd.prose].prose, rest);
+			buf_puts(&markers[rd.prose].prose, ">>");
+		}
 	} else if (!strcmp(tok, "@use")) {
 		add_item(1, rest);
 		chunks[rd.line.items[rd.line.nitems - 1].chunk].uses++;
@@ -513,15 +551,67 @@ static int looks_like_path(const char *name)
 	return name[strcspn(name, " \t")] == '\0' && strpbrk(name, "/.") != NULL;
 }
 
+/* A path in normal form: no "..", no "." step, no empty step. */
+static int normal_path(const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strstr(name, "..") && !strstr(name, "//") && !strstr(name, "/./") &&
+	       strncmp(name, "./", 2) != 0 && !(n >= 2 && !strcmp(name + n - 2, "/.")) &&
+	       name[n - 1] != '/';
+}
+
 static int allowed_path(const char *name)
 {
-	if (strstr(name, "..") || strstr(name, "//"))
+	if (!normal_path(name))
 		return 0;
 	for (size_t i = 0; i < sizeof(root_dirs) / sizeof(root_dirs[0]); i++)
 		if (strncmp(name, root_dirs[i], strlen(root_dirs[i])) == 0 &&
 		    name[strlen(root_dirs[i])] != '\0')
 			return 1;
 	return 0;
+}
+
+/* Two names that differ only in case or in spacing. */
+static int same_but_case(const char *a, const char *b)
+{
+	for (;;) {
+		while (isspace((unsigned char)*a))
+			a++;
+		while (isspace((unsigned char)*b))
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		a++, b++;
+	}
+}
+
+/* A hint for a name that is used but not defined, or the reverse. */
+static void hint(int c, int want_defined)
+{
+	struct chunk *ch = &chunks[c];
+
+	for (int i = 0; i < nchunks; i++)
+		if (i != c && (want_defined ? chunks[i].defined : chunks[i].uses > 0) &&
+		    same_but_case(ch->name, chunks[i].name)) {
+			fprintf(stderr, "%s:%d: note: <<%s>> differs from it only in case or spacing\n",
+				chunks[i].file, chunks[i].lineno, chunks[i].name);
+			return;
+		}
+	if (!want_defined)
+		return;
+	/* C's shift operators read as a use: 1 << 3 >> 1 uses <<3>>. */
+	int letters = 0;
+	size_t n = strlen(ch->name);
+	for (const char *s = ch->name; *s; s++)
+		letters += isalpha((unsigned char)*s) != 0;
+	if (!letters || (n && (isspace((unsigned char)ch->name[0]) ||
+			       isspace((unsigned char)ch->name[n - 1]))))
+		fprintf(stderr, "%s:%d: note: <<%s>> looks like C's shift operators read as a "
+			"chunk; write the first as @<< (noweb's escape)\n",
+			ch->file, ch->lineno, ch->name);
 }
 
 /* Returns 1 if chunk c is a file to write. */
@@ -531,12 +621,28 @@ static int check_chunk(int c)
 
 	if (!ch->defined) {
 		error_at(ch->file, ch->lineno, "chunk <<%s>> is used but never defined", ch->name);
+		hint(c, 1);
 		return 0;
 	}
 	if (ch->uses > 0)
 		return 0;
 	if (!looks_like_path(ch->name)) {
 		error_at(ch->file, ch->lineno, "chunk <<%s>> is defined but never used", ch->name);
+		hint(c, 0);
+		return 0;
+	}
+	if (!normal_path(ch->name) && !strstr(ch->name, "..")) {
+		error_at(ch->file, ch->lineno,
+			 "root <<%s>> is not a plain path (no ., .. or empty step); name the file as it stands",
+			 ch->name);
+		return 0;
+	}
+	/* The Makefile compiles host/NAME.c, never host/SUB/NAME.c: only headers nest. */
+	if (allowed_path(ch->name) && strncmp(ch->name, "include/", 8) != 0 &&
+	    strchr(strchr(ch->name, '/') + 1, '/')) {
+		error_at(ch->file, ch->lineno,
+			 "root <<%s>> stands in a nested directory, which the build never compiles; "
+			 "only include/ may nest", ch->name);
 		return 0;
 	}
 	if (!allowed_path(ch->name)) {
@@ -608,13 +714,27 @@ static void check_mentions(void)
 struct out {
 	int with_tale;       /* carry the marked prose as comments */
 	struct buf text;     /* the file */
-	struct buf map;      /* one "chapters/FILE.nw:LINE" per line of it */
+	struct buf map;      /* one "chapters/FILE.nw:LINE SHIFT..." per line of it */
 	struct buf cur;      /* the line being built */
 	const char *indent;  /* prefix for every new line of this expansion */
 	const char *file;    /* where the current line's code comes from */
 	int lineno;
 	int shift;           /* its column in the copy less its column there */
+	char kind;           /* what the line is: c code, t tale, e a span's end */
+	const char *via_file;  /* the use of the innermost chunk used more than */
+	int via_line;          /* once on the way to this code, or NULL */
+	const char *line_via_file;  /* ... as it was for the current line */
+	int line_via_line;
+	int depth;           /* tale spans open around the current line */
+	long nlines;         /* lines written so far */
+	int overflow;        /* the expansion passed its bound */
+	const char **chapters;  /* the chapters this file draws from */
+	int nchapters;
 };
+
+/* The bound on one file's lines: more than the book's code several times
+ * over can only come from chunks that multiply as they nest. */
+static long expansion_bound;
 
 static int only_blanks(const char *s, size_t n);
 
@@ -629,6 +749,8 @@ static void out_text(struct out *o, const char *s, const char *file, int lineno,
 		o->file = file;
 		o->lineno = lineno;
 		o->shift = (int)o->cur.len - col;
+		o->line_via_file = o->via_file;
+		o->line_via_line = o->via_line;
 	}
 	buf_puts(&o->cur, s);
 }
@@ -642,9 +764,21 @@ static void out_newline(struct out *o)
 	if (o->cur.len)
 		buf_puts(&o->text, o->cur.s);
 	buf_puts(&o->text, "\n");
-	snprintf(loc, sizeof(loc), "%s:%d %d\n", o->file ? o->file : "?", o->lineno, o->shift);
+	if (o->with_tale)
+		snprintf(loc, sizeof(loc), "%s:%d %d %c\n", o->file ? o->file : "?", o->lineno,
+			 o->shift, o->kind ? o->kind : 'c');
+	else if (o->line_via_file)
+		snprintf(loc, sizeof(loc), "%s:%d %d via %s:%d\n", o->file ? o->file : "?",
+			 o->lineno, o->shift, o->line_via_file, o->line_via_line);
+	else
+		snprintf(loc, sizeof(loc), "%s:%d %d\n", o->file ? o->file : "?", o->lineno, o->shift);
 	buf_puts(&o->map, loc);
 	o->cur.len = 0;
+	o->kind = 'c';
+	o->line_via_file = o->via_file;
+	o->line_via_line = o->via_line;
+	if (++o->nlines > expansion_bound)
+		o->overflow = 1;
 }
 
 /* The prose goes into a C comment, so it must not close or open one. */
@@ -702,6 +836,7 @@ static void write_tale_comment(struct out *o, struct marker *m, int has_code)
 		if (i == n - 1)
 			buf_puts(&b, has_code ? " :*/" : " */");
 		out_text(o, b.s, m->file, m->lineno + i, 0);
+		o->kind = 't';
 		out_newline(o);
 	}
 	free(b.s);
@@ -728,6 +863,15 @@ static int only_blanks(const char *s, size_t n)
 
 static void expand_chunk(struct out *o, int c, const char *file, int lineno);
 
+static void note_chapter(struct out *o, const char *file)
+{
+	for (int i = 0; i < o->nchapters; i++)
+		if (strcmp(o->chapters[i], file) == 0)
+			return;
+	o->chapters = xrealloc(o->chapters, (o->nchapters + 1) * sizeof(char *));
+	o->chapters[o->nchapters++] = file;
+}
+
 static void expand_line(struct out *o, struct line *l)
 {
 	if (o->cur.len == 0) {
@@ -735,16 +879,24 @@ static void expand_line(struct out *o, struct line *l)
 		o->lineno = l->lineno;
 		o->shift = 0;
 	}
+	note_chapter(o, l->file);
 	for (int i = 0; i < l->nitems; i++) {
 		struct item *it = &l->items[i];
 		if (!it->is_use) {
 			out_text(o, it->text, l->file, l->lineno, it->col);
 		} else {
-			const char *saved = o->indent;
+			const char *saved = o->indent, *via_file = o->via_file;
+			int via_line = o->via_line;
 			char *indent = indent_for_use(o);
 			o->indent = indent;
+			if (chunks[it->chunk].uses > 1) {
+				o->via_file = l->file;
+				o->via_line = l->lineno;
+			}
 			expand_chunk(o, it->chunk, l->file, l->lineno);
 			o->indent = saved;
+			o->via_file = via_file;
+			o->via_line = via_line;
 			free(indent);
 		}
 	}
@@ -757,7 +909,7 @@ static int place_marker(struct out *o, int i, int has_code)
 
 	if (m->placed)
 		return 0;
-	m->placed = 1;
+	m->placed = m->reached = 1;
 	if (!only_blanks(o->cur.s ? o->cur.s : "", o->cur.len)) {
 		error_at(m->file, m->lineno,
 			 "marker %c:%03d's code is used in the middle of a line; its prose has no place there",
@@ -768,6 +920,23 @@ static int place_marker(struct out *o, int i, int has_code)
 	return 1;
 }
 
+/* Code of a step told away from the step's first chunk (after unmarked
+ * prose, or a second use) that no span holds yet opens a short span,
+ * so every code line belongs to a step: the marker and ", continued". */
+static int continue_tale(struct out *o, int owner, struct line *first)
+{
+	struct marker *m = &markers[owner];
+	char head[32];
+
+	if (o->depth > 0 || !only_blanks(o->cur.s ? o->cur.s : "", o->cur.len))
+		return 0;
+	snprintf(head, sizeof(head), "/*%c:%03d, continued :*/", m->letter, m->number);
+	out_text(o, head, first->file, first->lineno, 0);
+	o->kind = 't';
+	out_newline(o);
+	return 1;
+}
+
 /* Opens a marked step's comment if this piece carries one; returns 1 if it did. */
 static int open_tale(struct out *o, struct piece *p)
 {
@@ -775,7 +944,9 @@ static int open_tale(struct out *o, struct piece *p)
 		return 0;
 	for (int i = 0; i < p->nfloating; i++)
 		place_marker(o, p->floating[i], 0);
-	return p->marker >= 0 && place_marker(o, p->marker, 1);
+	if (p->marker >= 0 && place_marker(o, p->marker, 1))
+		return 1;
+	return p->owner >= 0 && continue_tale(o, p->owner, &p->lines[0]);
 }
 
 /* noweb's rule: a chunk's last newline belongs to the line that uses it. */
@@ -787,23 +958,27 @@ static void expand_chunk(struct out *o, int c, const char *file, int lineno)
 		error_at(file, lineno, "chunk <<%s>> uses itself", ch->name);
 		return;
 	}
+	ch->expansions++;
 	ch->expanding = 1;
-	for (int k = 0; k < ch->npieces; k++) {
+	for (int k = 0; k < ch->npieces && !o->overflow; k++) {
 		struct piece *p = &pieces[ch->pieces[k]];
 		int last_piece = k == ch->npieces - 1;
 		/* An empty piece has no line to hang the tale on: its marker is
 		 * then reported as never reaching a file. */
 		int tale = p->nlines ? open_tale(o, p) : 0;
-		for (int j = 0; j < p->nlines; j++) {
+		o->depth += tale;
+		for (int j = 0; j < p->nlines && !o->overflow; j++) {
 			expand_line(o, &p->lines[j]);
 			if (!(last_piece && j == p->nlines - 1))
 				out_newline(o);
 		}
 		if (tale) {
+			o->depth--;
 			if (last_piece)
 				out_newline(o);
 			out_text(o, "/*:*/", p->lines[p->nlines - 1].file,
 				 p->lines[p->nlines - 1].lineno, 0);
+			o->kind = 'e';
 			if (!last_piece)
 				out_newline(o);
 		}
@@ -811,20 +986,83 @@ static void expand_chunk(struct out *o, int c, const char *file, int lineno)
 	ch->expanding = 0;
 }
 
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The header names every chapter the file draws from, in the book's order. */
+static void write_header(struct out *o, int c)
+{
+	struct out h = { .with_tale = 1, .indent = "", .kind = 'h' };
+	struct buf line = { 0 };
+	const char *tail;
+
+	qsort(o->chapters, o->nchapters, sizeof(char *), by_string);
+	buf_puts(&line, "/* Tangled from ");
+	for (int i = 0; i < o->nchapters; i++) {
+		const char *sep = i == 0 ? "" : i == o->nchapters - 1 ? " and " : ", ";
+		if (line.len + strlen(sep) + strlen(o->chapters[i]) > 78 && i > 0) {
+			buf_puts(&line, i == o->nchapters - 1 ? " and" : ",");
+			out_text(&h, line.s, chunks[c].file, chunks[c].lineno, 0);
+			h.kind = 'h';
+			out_newline(&h);
+			line.len = 0;
+			buf_puts(&line, " * ");
+		} else {
+			buf_puts(&line, sep);
+		}
+		buf_puts(&line, o->chapters[i]);
+	}
+	tail = o->nchapters > 1 ? "by `make tangle`: edit the chapters, not this file. */"
+				: "by `make tangle`: edit the chapter, not this file. */";
+	if (o->nchapters > 1 && line.len + 1 + strlen(tail) > 80) {
+		out_text(&h, line.s, chunks[c].file, chunks[c].lineno, 0);
+		h.kind = 'h';
+		out_newline(&h);
+		line.len = 0;
+		buf_puts(&line, " *");
+	}
+	buf_puts(&line, " ");
+	buf_puts(&line, tail);
+	out_text(&h, line.s, chunks[c].file, chunks[c].lineno, 0);
+	h.kind = 'h';
+	out_newline(&h);
+	buf_puts(&h.text, o->text.s ? o->text.s : "");
+	buf_puts(&h.map, o->map.s ? o->map.s : "");
+	free(o->text.s);
+	free(o->map.s);
+	o->text = h.text;
+	o->map = h.map;
+	free(line.s);
+	free(h.cur.s);
+}
+
 static void tangle_root(struct out *o, int c)
 {
 	o->indent = "";
-	if (o->with_tale) {
-		char head[600];
-		snprintf(head, sizeof(head),
-			 "/* Tangled from %s by `make tangle`: edit the chapter, not this file. */",
-			 chunks[c].file);
-		out_text(o, head, chunks[c].file, chunks[c].lineno, 0);
-		out_newline(o);
-	}
+	o->kind = 'c';
+	for (int i = 0; i < nmarkers; i++)
+		markers[i].placed = 0;
+	for (int i = 0; i < nchunks; i++)
+		chunks[i].expansions = 0;
 	expand_chunk(o, c, chunks[c].file, chunks[c].lineno);
 	if (o->cur.len)
 		out_newline(o);
+	if (o->overflow) {
+		int most = c;
+		for (int i = 0; i < nchunks; i++)
+			if (chunks[i].expansions > chunks[most].expansions)
+				most = i;
+		error_at(chunks[c].file, chunks[c].lineno,
+			 "<<%s>> expands to more than %ld lines: chunks used more than once multiply "
+			 "as they nest (<<%s>>, defined at %s:%d, was expanded %ld times)",
+			 chunks[c].name, expansion_bound, chunks[most].name, chunks[most].file,
+			 chunks[most].lineno, chunks[most].expansions);
+		return;
+	}
+	if (o->with_tale)
+		write_header(o, c);
 }
 
 /* ------------------------------------------------------------ writing, atomically */
@@ -958,6 +1196,110 @@ static void clean_tree(const char *top)
 	}
 }
 
+/* ------------------------------------------------------------ hand edits */
+
+/* With --record DIR, DIR keeps a copy of every file written to generated/
+ * (and its line map, for `make untangle`).  A file of generated/ that is
+ * neither what we last wrote nor what we would write now was edited by
+ * hand, and we stop rather than overwrite it.  Without a record (after
+ * `make clean`) git says whether the file is as committed. */
+static const char *record;
+
+/* 0 if files a and b are the same, else the first line where they differ. */
+static int first_difference(const char *a, const char *b)
+{
+	FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
+	int line = 1, x = 0, y = 0, differ = !f || !g;
+
+	while (!differ && (x != EOF || y != EOF)) {
+		x = getc(f);
+		y = getc(g);
+		differ = x != y;
+		line += !differ && x == '\n';
+	}
+	if (f)
+		fclose(f);
+	if (g)
+		fclose(g);
+	return differ ? line : 0;
+}
+
+static int git_unchanged(const char *path)
+{
+	char cmd[4200];
+
+	if (strchr(path, '\'') || strlen(path) > 4000)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "git diff --quiet HEAD -- '%s' 2>/dev/null", path);
+	int status = system(cmd);
+	/* 1 is "differs"; no git, or no repository, cannot say: not edited. */
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+}
+
+/* 0 if the file is as we left it, else the line of the first hand edit. */
+static int hand_edited(const char *gen, const char *path)
+{
+	char old[8300];
+
+	if (access(path, F_OK) != 0)
+		return 0;
+	snprintf(old, sizeof(old), "%s/%s", record, path + strlen(gen) + 1);
+	if (access(old, F_OK) == 0)
+		return first_difference(old, path);
+	return git_unchanged(path) ? 0 : 1;
+}
+
+static void refuse_edit(const char *path, int line, const char *what)
+{
+	fprintf(stderr, "%s:%d: edited by hand since `make tangle` wrote it; make tangle would %s it.\n"
+		"  Carry the edit into the chapters with `make untangle`, or drop it with "
+		"`git checkout %s`.\n", path, line, what, path);
+	nerrors++;
+}
+
+static int is_output(const char *path);
+
+/* The files of DIR that a tangle would remove, checked for hand edits. */
+static void check_stale(const char *gen, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			check_stale(gen, path);
+		else if (S_ISREG(st.st_mode) && !is_output(path) && hand_edited(gen, path))
+			refuse_edit(path, hand_edited(gen, path), "remove");
+	}
+	if (d)
+		closedir(d);
+}
+
+static void check_hand_edits(const char *gen)
+{
+	size_t n = strlen(gen);
+
+	for (int i = 0; i < noutputs; i++) {
+		int line;
+		if (!strncmp(outputs[i].path, gen, n) && outputs[i].path[n] == '/' &&
+		    !same_bytes(outputs[i].path, &outputs[i].bytes) &&
+		    (line = hand_edited(gen, outputs[i].path)) != 0)
+			refuse_edit(outputs[i].path, line, "overwrite");
+	}
+	for (size_t i = 0; i < sizeof(root_dirs) / sizeof(root_dirs[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%.*s", gen, (int)strlen(root_dirs[i]) - 1, root_dirs[i]);
+		check_stale(gen, path);
+	}
+}
+
 /* ------------------------------------------------------------ the tale */
 
 static int marker_order(const void *a, const void *b)
@@ -975,6 +1317,8 @@ static void print_tale(void)
 	for (int i = 0; i < nmarkers; i++) {
 		const char **lines;
 		int *lens, n = prose_lines(&markers[i], &lines, &lens);
+		if (markers[i].bookonly)
+			continue;
 		printf("=== %c:%03d ===\n", markers[i].letter, markers[i].number);
 		for (int j = 0; j < n; j++)
 			printf("%.*s\n", lens[j], markers[i].prose.s ? lines[j] : "");
@@ -1000,12 +1344,19 @@ int main(int argc, char **argv)
 			gen = argv[++i];
 		else if (!strcmp(argv[i], "--build") && i + 1 < argc)
 			build = argv[++i];
+		else if (!strcmp(argv[i], "--record") && i + 1 < argc)
+			record = argv[++i];
 		else if (!strcmp(argv[i], "--tale"))
 			tale = 1;
 		else if (strcmp(argv[i], "--lint"))
 			usage();
 	}
 	read_pipeline(stdin);
+
+	/* The bound on any one file: the book's code eight times over. */
+	for (int p = 0; p < npieces; p++)
+		expansion_bound += pieces[p].nlines;
+	expansion_bound = expansion_bound * 8 + 10000;
 
 	roots = calloc(nchunks + 1, sizeof(int));
 	for (int c = 0; c < nchunks; c++)
@@ -1019,12 +1370,29 @@ int main(int argc, char **argv)
 		if (!roots[c])
 			continue;
 		tangle_root(&o, c);
+		if (gen && record) {
+			char mapname[4096];
+			struct buf copy = { 0 };
+			snprintf(mapname, sizeof(mapname), "%s.lines", chunks[c].name);
+			buf_add(&copy, o.text.s ? o.text.s : "", o.text.len);
+			add_output(record, chunks[c].name, &copy);
+			add_output(record, mapname, &o.map);
+		}
 		if (gen)
 			add_output(gen, chunks[c].name, &o.text);
 		free(o.map.s);
+		free(o.chapters);
 	}
+	if (gen && record && !nerrors)
+		check_hand_edits(gen);
 	for (int m = 0; m < nmarkers; m++)
-		if (!markers[m].placed && markers[m].piece >= 0)
+		if (!markers[m].reached && markers[m].piece >= 0 &&
+		    pieces[markers[m].piece].nlines == 0)
+			error_at(markers[m].file, markers[m].lineno,
+				 "marker %c:%03d's code chunk <<%s>> is empty: give it code, or end the step's prose with no chunk after it",
+				 markers[m].letter, markers[m].number,
+				 chunks[pieces[markers[m].piece].chunk].name);
+		else if (!markers[m].reached && markers[m].piece >= 0)
 			error_at(markers[m].file, markers[m].lineno,
 				 "marker %c:%03d's code never reaches a file",
 				 markers[m].letter, markers[m].number);
@@ -1048,6 +1416,8 @@ int main(int argc, char **argv)
 	write_outputs();
 	if (gen)
 		clean_tree(gen);
+	if (gen && record)
+		clean_tree(record);
 	if (build)
 		clean_tree(build);
 	if (tale)

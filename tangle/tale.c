@@ -7,6 +7,8 @@
  * `make Beer` read its story out of its sources the same way.)
  *
  *   tale [--letter X] [--prose] DIR
+ *   tale --coverage DIR   how many code lines lie outside every step
+ *   tale --outside DIR    and which (path:line: text); exit 1 if any
  *
  * prints the steps found under DIR in marker order: each step's prose and
  * then its code, or with --prose the prose alone in the form `lgtangle
@@ -21,9 +23,14 @@
 
 #define LETTERS "PGDLHSM"
 
+static int mode_coverage, list_outside;
+static void coverage(const char *path, const char *text, int list);
+
 struct step {
+	int seq;
 	char letter;
 	int number;
+	int continued;  /* a span "/ *H:200, continued :* /": more code, no prose */
 	char *where;   /* file:line of the comment */
 	char *prose;
 	char *code;
@@ -168,14 +175,17 @@ static void read_tales(const char *path, const char *text)
 		s.number = atoi(p + 4);
 		body = p + 7;
 		has_code = end > body && end[-1] == ':';
-		s.prose = comment_prose(body, has_code ? end - 1 - (end[-2] == ' ')
-						     : end - (end[-1] == ' '));
+		s.continued = *body == ',';
+		if (!s.continued)
+			s.prose = comment_prose(body, has_code ? end - 1 - (end[-2] == ' ')
+							     : end - (end[-1] == ' '));
 		if (has_code)
 			s.code = step_code(end + 2, column_of(text, p));
 		for (const char *q = text; q < p; q++)
 			line += *q == '\n';
 		s.where = xrealloc(NULL, strlen(path) + 16);
 		sprintf(s.where, "%s:%d", path, line);
+		s.seq = nsteps;
 		steps = xrealloc(steps, (nsteps + 1) * sizeof(*steps));
 		steps[nsteps++] = s;
 		p = end;
@@ -227,7 +237,10 @@ static void walk(const char *dir)
 				walk(path);
 			} else {
 				char *text = slurp(path);
-				read_tales(path, text);
+				if (mode_coverage)
+					coverage(path, text, list_outside);
+				else
+					read_tales(path, text);
 				free(text);
 			}
 		}
@@ -236,13 +249,64 @@ static void walk(const char *dir)
 	free(names);
 }
 
+/* Marker order; a step's own comment before its continued spans; then
+ * the order the files were read in (each step remembers its index). */
 static int step_order(const void *a, const void *b)
 {
 	const struct step *x = a, *y = b;
 	int rx = (int)(strchr(LETTERS, x->letter) - LETTERS);
 	int ry = (int)(strchr(LETTERS, y->letter) - LETTERS);
 
-	return rx != ry ? rx - ry : x->number - y->number;
+	if (rx != ry)
+		return rx - ry;
+	if (x->number != y->number)
+		return x->number - y->number;
+	if (x->continued != y->continued)
+		return x->continued - y->continued;
+	return x->seq - y->seq;
+}
+
+/* Counts the code lines of text that no step's span holds; lists them
+ * as path:line when list is set. */
+static long total_lines, outside_lines;
+
+static void coverage(const char *path, const char *text, int list)
+{
+	int depth = 0, in_comment = 0, lineno = 0;
+
+	for (const char *p = text; *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		const char *t = p;
+		lineno++;
+		while (t < p + n && (*t == ' ' || *t == '\t'))
+			t++;
+		if (in_comment) {
+			const char *end = strstr(t, "*/");
+			if (end && end < p + n) {
+				in_comment = 0;
+				depth += end > t && end[-1] == ':';
+			}
+		} else if (tale_start(t) || (lineno == 1 && !strncmp(t, "/* Tangled", 10))) {
+			const char *end = strstr(t, "*/");
+			if (end && end < p + n)
+				depth += end > t && end[-1] == ':';
+			else
+				in_comment = 1;
+		} else if (!strncmp(t, "/*:*/", 5)) {
+			depth--;
+		} else if (t < p + n) {
+			total_lines++;
+			if (depth <= 0) {
+				outside_lines++;
+				if (list)
+					printf("%s:%d: %.*s\n", path, lineno, (int)n, p);
+			}
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
 }
 
 /* Trailing blank lines are not part of a step's prose. */
@@ -265,6 +329,10 @@ int main(int argc, char **argv)
 			letter = argv[++i][0];
 		else if (!strcmp(argv[i], "--prose"))
 			prose_only = 1;
+		else if (!strcmp(argv[i], "--coverage"))
+			mode_coverage = 1;
+		else if (!strcmp(argv[i], "--outside"))
+			mode_coverage = list_outside = 1;
 		else
 			dir = argv[i];
 	}
@@ -273,17 +341,38 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	walk(dir);
+	if (mode_coverage) {
+		printf("tale: %ld of %ld code lines (%.1f%%) lie outside every step\n",
+		       outside_lines, total_lines,
+		       total_lines ? 100.0 * outside_lines / total_lines : 0.0);
+		return outside_lines != 0;
+	}
 	qsort(steps, nsteps, sizeof(*steps), step_order);
 	for (int i = 0; i < nsteps; i++) {
-		struct step *s = &steps[i];
+		struct step *s = &steps[i], *first = s;
+		int same = 0;
 		if (letter && s->letter != letter)
 			continue;
+		/* A step's first comment tells it; a copy of it in another file
+		 * (a chunk used in two files) is told once, unless its prose differs. */
+		for (int j = i - 1; j >= 0 && steps[j].letter == s->letter &&
+				    steps[j].number == s->number; j--)
+			if (!steps[j].continued)
+				first = &steps[j];
 		trim_end(s->prose);
+		if (first != s && !s->continued)
+			same = !strcmp(first->prose ? first->prose : "", s->prose ? s->prose : "");
 		if (prose_only) {
-			printf("=== %c:%03d ===\n%s", s->letter, s->number, s->prose);
+			if (!s->continued && !same)
+				printf("=== %c:%03d ===\n%s", s->letter, s->number, s->prose);
 			continue;
 		}
-		printf("%c:%03d  (%s)\n%s\n", s->letter, s->number, s->where, s->prose);
+		if (s->continued)
+			printf("%c:%03d, continued  (%s)\n", s->letter, s->number, s->where);
+		else if (same)
+			printf("%c:%03d, again  (%s)\n", s->letter, s->number, s->where);
+		else
+			printf("%c:%03d  (%s)\n%s\n", s->letter, s->number, s->where, s->prose);
 		if (s->code)
 			printf("%s\n", s->code);
 	}

@@ -40,9 +40,11 @@ book: book-html book-pdf
 book-html: $(WEAVE_PAGES) $(BOOK_HTML)/book.css $(BOOK_HTML)/fonts/.copied
 book-pdf: $(BOOK_PDF)
 
-$(LGWEAVE): weave/lgweave.c
+LGWEAVE_SRC := $(wildcard weave/*.c)
+$(LGWEAVE): $(LGWEAVE_SRC) $(wildcard weave/*.h)
 	@mkdir -p $(@D)
-	$(CC) -O2 -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L -o $@ $<
+	$(CC) -O2 -Wall -Wextra -Wmissing-prototypes -std=c11 -D_POSIX_C_SOURCE=200809L \
+	  -o $@ $(LGWEAVE_SRC)
 
 # One pass over the whole book; lgweave rewrites only the files that change,
 # and the rules without recipes below let make notice which did.

@@ -1,4 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
+/*D:690, continued :*/
 /* bench=blk: the disk's throughput and latency, measured by the Guest. */
 #include "drivers.h"
 
@@ -109,3 +110,4 @@ int blk_bench(void)
 	}
 	return 0;
 }
+/*:*/

@@ -1,4 +1,6 @@
-/* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/20-drivers.nw, chapters/21-drivers-console.nw,
+ * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:120 The drivers' header.
  * The drivers share one header, `drivers/drivers.h`. It is the contract between
  * the bus and every driver, and between the shell and every command, so it is

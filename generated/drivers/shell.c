@@ -1,4 +1,6 @@
-/* Tangled from chapters/21-drivers-console.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/21-drivers-console.nw, chapters/22-drivers-block.nw and
+ * chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:400 The shell's file.
  * The table of commands is a continued chunk: this chapter adds `help`, `info`,
  * `uptime`, `selftest`, `rng`, `sleep` and `poweroff`; the block and network chapters add
@@ -43,7 +45,8 @@ static const struct shell_command commands[] = {
  * that for every letter. Echoed bytes collect in `echo_buf`, and go out when
  * the shell is about to wait for a key, or has a whole line. At a terminal,
  * where keys come one at a time, that is still at once; from a pipe, a whole
- * line's echo and the next prompt leave in one buffer. Measured here, a
+ * line's echo and the next prompt leave in one buffer. Measured on the book's
+ * machine, a
  * script of 400 `uptime` commands piped into the shell cost 422 kicks and 216
  * transmit interrupts with an echo per byte, and about 60 kicks and 50
  * interrupts with this buffer; the whole run, boot to power-off, takes about

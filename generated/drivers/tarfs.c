@@ -1,4 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
+/*D:600, continued :*/
 /* The ustar reader: headers, the walk, lookup, listing, reading. */
 #include "lib.h"
 #include "tarfs.h"
@@ -372,3 +373,4 @@ const char *tar_strerror(int err)
 	default:		return "unknown error";
 	}
 }
+/*:*/

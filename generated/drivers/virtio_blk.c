@@ -1,4 +1,5 @@
 /* Tangled from chapters/22-drivers-block.nw by `make tangle`: edit the chapter, not this file. */
+/*D:510, continued :*/
 /* The virtio disk: probe, requests, flush and identity; the disk's self-tests. */
 #include "drivers.h"
 
@@ -410,3 +411,4 @@ int blk_test_queue(void)
 	page_free(pages[0]), page_free(pages[1]), page_free(one);
 	return ok;
 }
+/*:*/

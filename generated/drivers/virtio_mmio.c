@@ -1,4 +1,6 @@
-/* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/20-drivers.nw, chapters/21-drivers-console.nw,
+ * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:140 The bus's file.
  * The bus keeps one array of devices, filled in boot order, and one table of
  * drivers, which the later chapters fill: each adds a line such as
@@ -268,8 +270,8 @@ u64 virtio_config_read64(struct virtio_device *d, u32 offset)
  * acknowledgement, would have interrupted the Host forever. We end by telling
  * the Host the line may come back: `LHCALL_IRQ_UNMASK`.
  *
- * That is two register accesses and a hypercall per interrupt, at this
- * machine's prices about 50 microseconds and 130. It is why the queues try hard
+ * That is two register accesses and a hypercall per interrupt, at the book's
+ * machine's prices (two CPUs, a nested kvm_pvm) about 50 microseconds and 130. It is why the queues try hard
  * to need few interrupts (*D:225*). :*/
 static void virtio_interrupt(struct trap_frame *f)
 {
@@ -365,6 +367,7 @@ u64 parse_u64(const char *s, int *ok)
 }
 /*:*/
 /*:*/
+/*D:465, continued :*/
 int virtio_test_bus(void)
 {
 	for (int i = 0; i < nr_devices; i++) {
@@ -380,3 +383,4 @@ int virtio_test_bus(void)
 		return selftest_skip("no devices");
 	return nr_devices <= (int)guest_boot->nr_devices;
 }
+/*:*/

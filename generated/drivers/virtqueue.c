@@ -269,7 +269,7 @@ int vq_add(struct virtqueue *vq, const struct vq_buf *out, unsigned nout,
 /*:*/
 /*D:225 Kicking, or not.
  * A kick is a write to `QueueNotify`, a trap to the Launcher: 25 microseconds
- * here. A device that is busy working through the ring will see our new request
+ * on the book's machine. A device that is busy working through the ring will see our new request
  * anyway, and the kick is wasted. With `EVENT_IDX` the device tells us exactly
  * when it wants one: it writes into `avail_event` the available index it will
  * look at next, and we kick only if the requests we added since our last kick
@@ -399,8 +399,8 @@ void *vq_get(struct virtqueue *vq, u32 *len)
  * without a callback; it returns 1 if there is already something to take.
  *
  * And before arming, we *poll*: for up to 200 microseconds we simply watch the
- * used index, which costs no exit at all. The reason is a measurement. On this
- * machine's KVM, a halted Guest takes 2 to 4 milliseconds to wake when the
+ * used index, which costs no exit at all. The reason is a measurement. On the
+ * book's machine (a nested kvm_pvm), a halted Guest takes 2 to 4 milliseconds to wake when the
  * device's interrupt comes (the clock's alarms show the same lateness, *G:915*),
  * while a device thread in the Launcher usually finishes a small request within
  * a few tens of microseconds of the kick. Twenty one-byte requests to the

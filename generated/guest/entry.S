@@ -145,7 +145,7 @@ regs_survive_hypercall:
 	lea guest_stack(%rip), %rdi
 	xor %esi, %esi
 	mov $LHCALL_CONSOLE_WRITE, %eax
-	int $0x1f
+	int $LG_HCALL_VECTOR
 	test %rax, %rax
 	jnz 2f
 	all_registers 1

@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw, chapters/21-drivers-console.nw and
+ * chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:230 The Guest's private header.
  * The Guest's files share a header, as the Host's do. The hypercall itself is
  * one inline function: the `int $0x1f` with its four registers, and `memory` in
@@ -13,8 +16,9 @@
 
 static inline u64 hcall(u64 nr, u64 a1, u64 a2, u64 a3)
 {
-	asm volatile("int $0x1f"
-		     : "+a"(nr) : "D"(a1), "S"(a2), "d"(a3) : "memory");
+	asm volatile("int %[vec]"
+		     : "+a"(nr) : "D"(a1), "S"(a2), "d"(a3), [vec] "i"(LG_HCALL_VECTOR)
+		     : "memory");
 	return nr;
 }
 
@@ -66,9 +70,9 @@ u64 probe_outb(void);
 int regs_survive_hypercall(void);
 /*G:505 A test that could not run.
  * A disk test on a machine with no disk has nothing to be wrong about, and
- * nothing to be right about either. It used to pass, with a note above its
- * line; a run with no devices then printed a row of `ok` and a total that said
- * nothing had failed, which was true and told the reader the wrong story. So a
+ * nothing to be right about either. Were it to pass, a run with no devices
+ * would print a row of `ok` and a total that said nothing had failed, which
+ * would be true and would tell the reader the wrong story. So a
  * test that cannot run says *skip*, with its reason, and the total counts it
  * apart, as `selftest: 40 passed, 0 failed, 3 skipped`. A skip is not a
  * failure (the status stays 0), because a machine without a disk is not a
@@ -83,19 +87,13 @@ int selftest_skip(const char *why);
 /*G:630 The Guest's memory header.
  * The Guest's memory code shares a few constants with the rest of the Guest:
  * the page sizes, the bits of a page-table entry that it sets, and the helpers
- * that turn a Guest-physical address back into a pointer. The Guest's kernel
- * tables keep the window one to one, so `guest_va` is as simple as `guest_pa`
- * and, like it, is the one place to change if that ever stops being true. :*/
-#define PAGE_SIZE   4096ULL
-#define LARGE_PAGE  0x200000ULL
-#define PTE_P       0x001ULL
-#define PTE_W       0x002ULL
-#define PTE_U       0x004ULL
-#define PTE_A       0x020ULL
-#define PTE_D       0x040ULL
-#define PTE_PS      0x080ULL
-#define PTE_NX      (1ULL << 63)
-#define PTE_ADDR    0x000ffffffffff000ULL
+ * that turn a Guest-physical address back into a pointer. The page sizes and
+ * the bits are not the Guest's alone: the Host reads every entry the Guest
+ * writes (H:550), so they are ABI, and live once, in `include/paging.h` (G:631).
+ * The Guest's kernel tables keep the window one to one, so `guest_va` is as
+ * simple as `guest_pa` and, like it, is the one place to change if that ever
+ * stops being true. :*/
+#include "paging.h"
 #define GUEST_ALIAS 0x00007f8000000000ULL
 
 static inline void *guest_va(u64 pa)

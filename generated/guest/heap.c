@@ -46,6 +46,12 @@ static int heap_grow(int order)
 	return 1;
 }
 /*:*/
+/*M:610 Giving pages back.
+ * Before the two functions, an admission about the heap as a whole. A bucket's
+ * pages are never returned to the page allocator, even when all their objects
+ * are free again, and nothing larger than 2 KiB can be had from the heap. A
+ * count of free objects in each page's label would let `kfree` return an empty
+ * page, and runs of contiguous pages from the bitmap would serve large requests. */
 /*G:695 kmalloc and kfree.
  * `kmalloc` pops an object off its bucket, growing the bucket first if it is
  * empty. `kfree` reads the page's label and checks that the pointer is a real

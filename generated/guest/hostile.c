@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw and
+ * chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:600 Hostile Guests.
  * The Host's promises include what it does to a Guest that breaks the rules:
  * kill it, with a reason, and never crash. `hostile=N` turns our Guest into a
@@ -100,14 +103,6 @@ void guest_hostile(int n)
 	/*:*/
 	case 30: case 31: case 32: case 33: case 34: case 35: case 36: case 37: case 38:
 		virtio_hostile(n);
-	/*M:950 An unmask without a trap.
-	 * Every device interrupt costs the Guest two visits to the Host: the interrupt
-	 * itself, and the unmask. The second could ride on the first of the next
-	 * visits instead: a bit per interrupt in the shared page ("unmask me"), which
-	 * the Host reads whenever it is entered anyway, as it does `irq_pending`. The
-	 * danger is a Guest that never enters the Host again; a halt, a timer or any
-	 * hypercall is an entry, so the line would come back at the latest when the
-	 * Guest next waits. Measure before and after with the block benchmark. */
 	/*H:960 Three Guests that reach too far.
 	 * Three hostile cases test the rules of this chapter from the Guest's side.
 	 * Case 20 maps the I/O APIC's page, which is outside its RAM and no device's,

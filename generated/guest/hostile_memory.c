@@ -1,4 +1,5 @@
 /* Tangled from chapters/11-guest-memory.nw by `make tangle`: edit the chapter, not this file. */
+/*G:790, continued :*/
 /* hostile=4..11: the Guest breaks the rules of memory. */
 #include "guest.h"
 
@@ -49,3 +50,4 @@ void hostile_memory(int n)
 		break;
 	}
 }
+/*:*/

@@ -1,4 +1,5 @@
-/* Tangled from chapters/12-guest-interrupts.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw and chapters/12-guest-interrupts.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:810 The interrupt entry.
  * An interrupt arrives with the same seven words on the stack as an exception
  * (G:400): vector, error code (always 0), and the CPU's five. So our interrupt
@@ -13,6 +14,10 @@
 	.text
 	.globl guest_irq_entry
 guest_irq_entry:
+	/*G:410 Pushing and popping them.
+	 * The pushes go `%rax` first, so `%r15` ends lowest, where `struct trap_frame`
+	 * begins; the pops undo them in reverse. Both sequences are chunks of their
+	 * own because the interrupt entry (G:810) needs exactly the same frame. :*/
 	push %rax
 	push %rbx
 	push %rcx
@@ -28,6 +33,7 @@ guest_irq_entry:
 	push %r13
 	push %r14
 	push %r15
+	/*:*/
 	mov %rsp, %rdi
 	call guest_irq
 	pop %r15

@@ -1,4 +1,6 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw and chapters/21-drivers-console.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:320 Saying hello.
  * The Guest's `main` is its boot, in order: register the shared page (the Host
  * accepts nothing before it), say where we run, and read the command line. The

@@ -1,10 +1,4 @@
 /* Tangled from chapters/11-guest-memory.nw by `make tangle`: edit the chapter, not this file. */
-/*M:610 Giving pages back.
- * A bucket's pages are never returned to the page allocator, even when all
- * their objects are free again, and nothing larger than 2 KiB can be had from
- * the heap. A count of free objects in each page's label would let `kfree`
- * return an empty page, and runs of contiguous pages from the bitmap would
- * serve large requests. */
 /*G:700 Page tables of our own.
  * Now the tables. Each is a page from the allocator; an entry holds the
  * Guest-physical address of the next table, or of the page it maps, and the
@@ -124,6 +118,13 @@ void pt_unmap(u64 *root, u64 va)
 		pt_set(e, va, 0, 0);
 }
 /*:*/
+/*M:620 Freeing an address space.
+ * The address spaces made next, and their tables, are never freed: the test of
+ * G:775 makes six and keeps them all. Freeing a root safely needs one more rule:
+ * the Host may still hold a shadow of that page, and if the page came back as
+ * somebody else's root, the Host would find the old shadow and trust it. A Guest
+ * that frees a root must therefore flush (`LHCALL_FLUSH_ALL`), or better, a
+ * hypercall could tell the Host to drop the one shadow. */
 /*G:750 More than one address space.
  * A kernel with processes has one address space per process, all sharing the
  * kernel's part. Ours is two top-level slots, the window and its alias, and a

@@ -1,4 +1,5 @@
 /* Tangled from chapters/12-guest-interrupts.nw by `make tangle`: edit the chapter, not this file. */
+/*G:850, continued :*/
 /* printk's levels, and the backtrace a panic prints. */
 #include "guest.h"
 
@@ -98,4 +99,5 @@ void panic_on_purpose(void)
 	for (;;)
 		;
 }
+/*:*/
 /*:*/

@@ -1,4 +1,7 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
+ * chapters/12-guest-interrupts.nw, chapters/21-drivers-console.nw,
+ * chapters/22-drivers-block.nw and chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:500 The self-test table.
  * `selftest` on the command line runs a table of tests inside the Guest, each a
  * name and a function returning true for a pass, and powers off with 0 if all
@@ -37,11 +40,8 @@ static int test_hypercall_registers(void)
  * in the shared page. A store into the Host's slot must arrive too, as a
  * *protection* fault (present bit set in the error code): the page is there,
  * but not for us. An undefined instruction, a breakpoint, and two privileged
- * instructions (`cli` and a port write) must each arrive with their own vector. :*/
-#define PF_PRESENT 1
-#define PF_WRITE   2
-#define PF_USER    4
-
+ * instructions (`cli` and a port write) must each arrive with their own vector.
+ * The error code's bits have names in `include/paging.h` (G:631). :*/
 static int test_page_fault(void)
 {
 	return probe_store(0x1000) == 14 && guest_last_trap.address == 0x1000 &&
@@ -199,13 +199,6 @@ static int test_roots(void)
 	pt_switch(kernel_root);
 	return ok && probe_store(TEST_VA) == 14;
 }
-/*M:620 Freeing an address space.
- * The six roots of the test, and their tables, are never freed. Freeing a root
- * safely needs one more rule: the Host may still hold a shadow of that page,
- * and if the page came back as somebody else's root, the Host would find the
- * old shadow and trust it. A Guest that frees a root must therefore flush
- * (`LHCALL_FLUSH_ALL`), or better, a hypercall could tell the Host to drop the
- * one shadow. */
 /*G:780 Measuring.
  * Two numbers this chapter promised. The first is what a page-fault fill costs:
  * 64 pages mapped (in one batch), each touched once, each first touch timed with
@@ -480,7 +473,7 @@ int blk_test_read_only(void);
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
  * (printing zero bytes) with the time-stamp counter, which ring 3 may read, and
  * report the average in TSC cycles. On hardware KVM it is a few hundred cycles;
- * on the nested, emulated KVM this book was written on, the trap alone costs
+ * on the book's machine (two CPUs, a nested kvm_pvm, 2026) the trap alone costs
  * over twelve microseconds and every Host instruction half a microsecond more,
  * so expect tens of thousands. :*/
 static u64 rdtsc(void)

@@ -65,7 +65,7 @@ static void apic_write(u32 reg, u32 v)
  * already know: start it counting down from the top with its interrupt masked,
  * let a millisecond of TSC go by, and see how far it got. We keep the ratio as
  * TSC cycles per tick in 16.16 fixed point, which keeps the fraction without
- * floating point: here it measures 2.594 cycles per tick, KVM's 1 GHz against
+ * floating point: on the book's machine it measures 2.594 cycles per tick, KVM's 1 GHz against
  * a 2.596 GHz TSC. The busy wait costs about two thousand
  * emulated instructions; it happens only on a machine without TSC-deadline mode,
  * or when the command line asks for this mode with `lguest.timer=count` (which

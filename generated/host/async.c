@@ -1,4 +1,5 @@
 /* Tangled from chapters/41-host-paging.nw by `make tangle`: edit the chapter, not this file. */
+/*H:670, continued :*/
 /* The ring of queued hypercalls in the shared page: lguest's lazy mode. */
 #include "host.h"
 
@@ -22,3 +23,4 @@ void async_run_queue(struct lguest *lg, const struct lg_regs *r)
 	}
 	lg->async_done = sp->async_done = done;
 }
+/*:*/

@@ -96,7 +96,7 @@ boot_gdt_desc:
  * well, so that low addresses are themselves. None of these entries has the
  * `U` bit: ring 3 can never use them. :*/
 	.section .data
-	.balign 4096
+	.balign PAGE_SIZE
 	.globl host_pml4, host_pdpt
 host_pml4:
 	.quad PHYS(host_pdpt) + PTE_P + PTE_W
@@ -104,7 +104,7 @@ host_pml4:
 	.quad PHYS(host_pdpt) + PTE_P + PTE_W
 host_pdpt:
 	.quad PHYS(host_pd) + PTE_P + PTE_W
-	.quad PHYS(host_pd) + 0x1000 + PTE_P + PTE_W
+	.quad PHYS(host_pd) + PAGE_SIZE + PTE_P + PTE_W
 	.quad PHYS(host_pd) + 0x2000 + PTE_P + PTE_W
 	.quad PHYS(host_pd) + 0x3000 + PTE_P + PTE_W
 	.fill 506, 8, 0

@@ -109,6 +109,11 @@ void clock_init(void)
 	if (!host_tsc_hz)
 		host_panic("cannot learn the TSC frequency: no kvmclock, no CPUID leaf 0x15/0x16");
 }
+/*M:750 A timer list in the Host.
+ * The next step arms one timer for two users by comparing two numbers. A third
+ * user (a per-device timeout, a second Guest) would want a small sorted list, as
+ * Linux's `hrtimer`s are; with it, `clock_program` would arm the head and
+ * `clock_tick` would pop what is due. */
 /*H:820 One timer, two users.
  * The Host has one timer and two reasons to want it: the Guest's clock event,
  * and the Host's own watch on a Guest that keeps an interrupt waiting too long

@@ -49,8 +49,8 @@ void host_printf(const char *fmt, ...)
  *
  * When the Host itself is broken (not the Guest: the Guest's faults are
  * handled by killing it), it *panics*: it says why and ends the machine with
- * a status of its own, `LG_EXIT_HOST_PANIC`, which the ABI reserves next to the
- * Guest-killed status. :*/
+ * a status of its own, `LG_EXIT_HOST_PANIC` (L:110), which the ABI reserves next
+ * to the Guest-killed status. :*/
 void host_exit(u16 status)
 {
 	outw(status, LG_PORT_EXIT);

@@ -11,7 +11,7 @@
 
 static int window_on_page(const struct lg_device *d, u64 page)
 {
-	return d->addr < page + 4096 && page < d->addr + d->size;
+	return d->addr < page + PAGE_SIZE && page < d->addr + d->size;
 }
 
 int device_page_ok(const struct lguest *lg, u64 page)
@@ -141,7 +141,7 @@ static const char *parse_device(const char *s, struct lg_device *d, u64 *gsi)
 		return "has a number that does not fit in 64 bits";
 	if (r != NUMBER_OK || (*s && *s != ' '))
 		return "is not <size>@<address>:<line>[:<id>]";
-	if (v[0] == 0 || v[0] > 4096)
+	if (v[0] == 0 || v[0] > PAGE_SIZE)
 		return "has a window that is not 1 to 4096 bytes";
 	if (v[1] > PHYS_LIMIT - v[0])
 		return "has a window that reaches past the highest physical address";
@@ -152,12 +152,12 @@ static const char *parse_device(const char *s, struct lg_device *d, u64 *gsi)
 static const char *device_problem(const struct lguest *lg, const struct pvh_boot *boot,
 				  const struct lg_device *d, u64 gsi)
 {
-	u64 first = d->addr & ~4095ULL, end = (d->addr + d->size + 4095) & ~4095ULL;
+	u64 first = d->addr & ~(PAGE_SIZE - 1), end = (d->addr + d->size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
 	for (u32 i = 0; i < boot->memmap_entries; i++) {
-		const struct hvm_memmap_entry *e = &boot->memmap[i];
+		const struct pvh_memmap_entry *e = &boot->memmap[i];
 
-		if (e->type == HVM_MEMMAP_RAM && e->addr < end && first < e->addr + e->size)
+		if (e->type == PVH_MEMMAP_RAM && e->addr < end && first < e->addr + e->size)
 			return "shares a page with RAM";
 	}
 	if ((first <= LAPIC_PAGE && LAPIC_PAGE < end) ||
@@ -218,6 +218,15 @@ void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 	memcpy(bi->devices, lg->devices, sizeof(bi->devices));
 }
 /*:*/
+/*M:950 An unmask without a trap.
+ * Every device interrupt costs the Guest two visits to the Host: the interrupt
+ * itself, and the unmask hypercall of the next step. The second could ride on
+ * the first of the next visits instead: a bit per interrupt in the shared page
+ * ("unmask me"), which the Host reads whenever it is entered anyway, as it does
+ * `irq_pending`. The danger is a Guest that never enters the Host again; a halt,
+ * a timer or any hypercall is an entry, so the line would come back at the
+ * latest when the Guest next waits. Measure before and after with the block
+ * benchmark. */
 /*H:945 LHCALL_IRQ_UNMASK.
  * The Guest's driver has told its device "I have seen your interrupt" (it wrote
  * the device's `InterruptACK` register), and now asks for the line back. The

@@ -1,4 +1,6 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw, chapters/41-host-paging.nw,
+ * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:150 The Host's private header.
  * The Host's C files share one header. It brings in the ABI and the library,
  * says how to talk to ports, how to turn a physical address into a pointer
@@ -10,6 +12,7 @@
 
 #include "lguest.h"
 #include "lib.h"
+#include "pvh.h"
 #include "layout.h"
 
 /*H:155 Ports.
@@ -63,21 +66,15 @@ void host_panic(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void segments_init(void);
 void segments_set_trap_stack(u64 top);
-#define HVM_MEMMAP_RAM  1
-struct hvm_memmap_entry {
-	u64 addr, size;
-	u32 type, reserved;
-};
-
 struct pvh_boot {
 	const char *cmdline;
-	const struct hvm_memmap_entry *memmap;
+	const struct pvh_memmap_entry *memmap;
 	u32 memmap_entries;
 	u64 module_pa, module_size;
 };
 
 void pvh_read(u32 start_info_pa, struct pvh_boot *boot);
-const struct hvm_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa);
+const struct pvh_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa);
 void pvh_guest_args(const char *cmdline, char *out, u64 size);
 /*H:300 The Guest.
  * The Host runs exactly one Guest, and everything it knows about it is in one
@@ -228,7 +225,7 @@ void irq_bare_trap(struct lguest *lg, u64 on);
  * after every trap of any kind, so it must be cheap when there is nothing to
  * do. We learned how cheap the hard way: as one C function, with the delivery
  * inlined into it, the compiler saved five registers before the first test,
- * and the empty case cost 16 microseconds a trap here, a tenth of a null
+ * and the empty case cost 16 microseconds a trap on the book's machine, a tenth of a null
  * hypercall. So the test that almost always fails (nothing pending, no lockup
  * being watched) is an inline function in the Host's header, two loads and a
  * branch, and only when it passes do we call `irq_deliver_pending`. With

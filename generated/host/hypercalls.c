@@ -1,4 +1,6 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw, chapters/41-host-paging.nw,
+ * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:525 Hypercalls.
  * A hypercall is the Guest calling the Host as a program calls its kernel: a
  * number in `%rax`, arguments in `%rdi`, `%rsi` and `%rdx` (the first three
@@ -25,7 +27,7 @@ static void hcall_init(struct lguest *lg, u64 pa)
 {
 	if (lg->shared)
 		kill_guest(lg, "LHCALL_INIT called twice");
-	if ((pa & 4095) || !lg_address_ok(lg, pa, 4096))
+	if ((pa & (PAGE_SIZE - 1)) || !lg_address_ok(lg, pa, PAGE_SIZE))
 		kill_guest(lg, "shared page at 0x%llx is not a page of Guest RAM", pa);
 	lg->shared = from_guest_phys(lg, pa);
 }

@@ -1,9 +1,4 @@
 /* Tangled from chapters/42-host-interrupts.nw by `make tangle`: edit the chapter, not this file. */
-/*M:750 A timer list in the Host.
- * The Host arms one timer for two users by comparing two numbers. A third user
- * (a per-device timeout, a second Guest) would want a small sorted list, as
- * Linux's `hrtimer`s are; with it, `clock_program` would arm the head and
- * `clock_tick` would pop what is due. */
 /*H:905 Proof that nothing of the Host was touched.
  * Each hostile Guest in this chapter aims at the Host: its handler or its stack
  * in the Host's own code, which a careless Host would jump to or push a frame
@@ -13,7 +8,7 @@
  * it kills a Guest it takes it again and says whether they match. The tests read
  * that line after every kill. The sum is FNV-style, an exclusive-or and a
  * multiply per 64-bit word: a few thousand emulated instructions, a couple of
- * milliseconds at boot. :*/
+ * milliseconds at boot on the book's machine. :*/
 /* A checksum of the Host's code and constants, to prove a kill left them alone. */
 #include "host.h"
 

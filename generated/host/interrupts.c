@@ -98,7 +98,7 @@ void irq_set_entry(struct lguest *lg, u64 entry)
  * be 16-byte aligned (the frame is), canonical, between 4 KiB and 64 KiB, and
  * every page of it writable Guest memory now; we check each page, at most
  * sixteen walks. :*/
-#define IRQ_STACK_MIN 4096
+#define IRQ_STACK_MIN PAGE_SIZE
 #define IRQ_STACK_MAX 65536
 
 void irq_set_stack(struct lguest *lg, u64 top, u64 size)
@@ -109,7 +109,7 @@ void irq_set_stack(struct lguest *lg, u64 top, u64 size)
 	    size > IRQ_STACK_MAX || top < size)
 		kill_guest(lg, "interrupt stack 0x%llx, %llu bytes: wanted a 16-byte aligned top and 4-64 KiB",
 			   top, size);
-	for (u64 va = top - size; va < top; va = (va | 4095) + 1)
+	for (u64 va = top - size; va < top; va = (va | (PAGE_SIZE - 1)) + 1)
 		if (!guest_virt_to_phys(lg, va, 1, &pa))
 			kill_guest(lg, "interrupt stack page 0x%llx is not writable Guest memory", va);
 	lg->stack_top = top;

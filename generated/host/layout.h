@@ -1,4 +1,5 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw and chapters/42-host-interrupts.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:100 The Host's address space.
  * Every address space the Host ever uses, its own at boot and the Guest's later,
  * has the Host in its last top-level slot, PML4 slot 511: the top 512 GiB of
@@ -13,6 +14,8 @@
 /* The Host's memory layout and machine constants, for C and assembly. */
 #ifndef HOST_LAYOUT_H
 #define HOST_LAYOUT_H
+
+#include "paging.h"
 
 #define HOST_KBASE           0xffffffff80000000
 #define HOST_DIRECT_MAP      0xffffff8000000000
@@ -41,9 +44,12 @@
 #define LG_VECTOR_TIMER    32     /* LG_IRQ_VECTOR_BASE + LG_IRQ_TIMER */
 #define LG_VECTOR_SPURIOUS 0xff
 /*H:110 Bits of the machine.
- * The few architectural bits we set by hand get names here. A page-table entry
- * is present (`P`), writable (`W`), reachable from ring 3 (`U`) and, in a
- * page directory, may map a whole 2 MiB page (`PS`). :*/
+ * The few architectural bits we set by hand get names here. The page-table
+ * bits are not among them: the Guest writes page-table entries and the Host
+ * reads them, so those bits are shared, in `include/paging.h` (G:631), which
+ * this header includes for assembly and C alike. An entry is present (`P`),
+ * writable (`W`), reachable from ring 3 (`U`) and, in a page directory, may map
+ * a whole 2 MiB page (`PS`). :*/
 #define CR0_PE   0x00000001
 #define CR0_WP   0x00010000
 #define CR0_PG   0x80000000
@@ -51,33 +57,10 @@
 #define MSR_EFER 0xc0000080
 #define EFER_LME 0x00000100
 #define EFER_NXE 0x00000800
-#define PTE_P    0x001
-#define PTE_W    0x002
-#define PTE_U    0x004
-#define PTE_PS   0x080
-#define PTE_ADDR_MASK 0x000ffffffffff000
 /*:*/
 #define X86_FLAGS_FIXED  0x002
 #define X86_FLAGS_TF     0x100
 #define X86_FLAGS_IF     0x200
-/*H:550 The bits we need.
- * Besides present, writable, user and page-size, the Host reads and writes the
- * accessed (`A`) and dirty (`D`) bits of the Guest's entries, and carries the
- * no-execute bit (`NX`, bit 63) over into the shadow; the Host turned on
- * no-execute in `EFER` at its first instruction for exactly this. Two
- * cache-control bits, write-through (`PWT`) and cache-disable (`PCD`), mark the
- * pages of device registers. A page
- * fault's error code says, in its low bits, whether the page was present,
- * whether the access was a write, and whether it was an instruction fetch. :*/
-#define PTE_PWT  0x008
-#define PTE_PCD  0x010
-#define PTE_A    0x020
-#define PTE_D    0x040
-#define PTE_NX   0x8000000000000000
-#define PF_PRESENT 0x01
-#define PF_WRITE   0x02
-#define PF_FETCH   0x10
-/*:*/
 
 #endif
 /*:*/

@@ -113,10 +113,10 @@ u64 guest_load(struct lguest *lg, const struct pvh_boot *boot, u64 *image_end)
  * Guest may treat everything after this page as free memory. :*/
 u64 guest_boot_info(struct lguest *lg, const struct pvh_boot *boot, u64 image_end)
 {
-	u64 pa = (image_end + 4095) & ~4095ULL;
+	u64 pa = (image_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	struct lg_boot_info *bi;
 
-	if (!lg_address_ok(lg, pa, 4096))
+	if (!lg_address_ok(lg, pa, PAGE_SIZE))
 		kill_guest(lg, "bad Guest image: no room for the boot information");
 	bi = from_guest_phys(lg, pa);
 	memset(bi, 0, sizeof(*bi));

@@ -15,13 +15,12 @@
 #include "host.h"
 
 #define GUEST_WINDOW_START 0x1000000
-#define LARGE_PAGE 0x200000
 
 extern char host_end[];
 
 void window_choose(struct lguest *lg, const struct pvh_boot *boot)
 {
-	const struct hvm_memmap_entry *ram = pvh_ram_at(boot, GUEST_WINDOW_START);
+	const struct pvh_memmap_entry *ram = pvh_ram_at(boot, GUEST_WINDOW_START);
 	u64 end;
 
 	if (host_image_phys(host_end) > GUEST_WINDOW_START)

@@ -2,7 +2,7 @@
 /*H:350 The Guest's page tables.
  * The Guest runs in an address space of the Host's making. In lguest the Guest
  * kept its own page tables and the Host built *shadow* tables from them, entry by
- * entry, checking each; that is the subject of a later chapter. For the first
+ * entry, checking each; that is the subject of *Shadow page tables*. For the first
  * boot we do something much simpler, which the shadow tables will replace
  * without disturbing anything else: the Host builds one table itself. It maps
  * the window one to one (Guest-virtual address = Guest-physical address) with
@@ -19,14 +19,11 @@
 /* The Guest's address space: the first-boot table and the walker. */
 #include "host.h"
 
-#define LARGE_PAGE 0x200000
-#define PT_ENTRIES 512
-
 extern u64 host_pdpt[];
 
-static u64 guest_pml4[PT_ENTRIES] __attribute__((aligned(4096)));
-static u64 guest_pdpt[PT_ENTRIES] __attribute__((aligned(4096)));
-static u64 guest_pd[4 * PT_ENTRIES] __attribute__((aligned(4096)));
+static u64 guest_pml4[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+static u64 guest_pdpt[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+static u64 guest_pd[4 * PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 
 /*H:355 Mapping the window.
  * The four page directories cover the first 4 GiB, and the window lies inside
@@ -75,10 +72,10 @@ int guest_virt_to_phys(const struct lguest *lg, u64 va, int write, u64 *pa)
 			return 0;
 		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
 			u64 offset = va & ((1ULL << shift) - 1);
-			*pa = (e & PTE_ADDR_MASK & ~((1ULL << shift) - 1)) + offset;
+			*pa = (e & PTE_ADDR & ~((1ULL << shift) - 1)) + offset;
 			return lg_address_ok(lg, *pa, 1);
 		}
-		table = phys_to_virt(e & PTE_ADDR_MASK);
+		table = phys_to_virt(e & PTE_ADDR);
 	}
 	return 0;
 }
@@ -93,7 +90,7 @@ static int guest_copy(const struct lguest *lg, u64 va, void *buf, u64 len,
 		      int write)
 {
 	while (len) {
-		u64 pa, n = 4096 - (va & 4095);
+		u64 pa, n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 
 		if (n > len)
 			n = len;

@@ -1,25 +1,15 @@
 /* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
 /*H:250 What the boot protocol tells us.
- * The VMM describes the machine in `hvm_start_info`, whose physical address
- * arrived in `%ebx`. Its layout is fixed by the PVH protocol (version 1): a
- * magic number, the number of *modules* (files the VMM loaded for us; module 0
- * is the Guest), the physical addresses of the module list, of our command line
- * and of a memory map in the style of the PC BIOS's E820 table. We copy the few
- * facts we need into a `struct pvh_boot` and forget the rest. :*/
-/* Reading hvm_start_info: command line, Guest module, memory map. */
+ * The VMM describes the machine in a `struct pvh_start_info` (Xen's
+ * `hvm_start_info`), whose physical address arrived in `%ebx`. Its layout is
+ * fixed by the PVH protocol (version 1): a magic number, the number of
+ * *modules* (files the VMM loaded for us; module 0 is the Guest), the physical
+ * addresses of the module list, of our command line and of a memory map in the
+ * style of the PC BIOS's E820 table. The Launcher wrote it from the same
+ * declarations we read it with, `include/pvh.h` (L:400). We copy the few facts
+ * we need into a `struct pvh_boot` and forget the rest. :*/
+/* Reading pvh_start_info: command line, Guest module, memory map. */
 #include "host.h"
-
-#define HVM_START_MAGIC 0x336ec578
-
-struct hvm_start_info {
-	u32 magic, version, flags, nr_modules;
-	u64 modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	u32 memmap_entries, reserved;
-};
-
-struct hvm_module {
-	u64 paddr, size, cmdline_paddr, reserved;
-};
 
 /*H:255 Trusting the VMM, a little.
  * The VMM built this machine and could do anything to it, so we do not defend
@@ -39,11 +29,11 @@ static const void *pvh_ptr(u64 pa, u64 len, const char *what)
  * VMM was invoked, so the message says what to add. :*/
 void pvh_read(u32 start_info_pa, struct pvh_boot *boot)
 {
-	const struct hvm_start_info *si =
+	const struct pvh_start_info *si =
 		pvh_ptr(start_info_pa, sizeof(*si), "hvm_start_info");
-	const struct hvm_module *mod;
+	const struct pvh_module *mod;
 
-	if (si->magic != HVM_START_MAGIC)
+	if (si->magic != PVH_START_MAGIC)
 		host_panic("not started by PVH (magic 0x%x)", si->magic);
 	if (si->nr_modules < 1)
 		host_panic("no Guest: PVH module 0 is missing (QEMU: -initrd guest.elf)");
@@ -62,12 +52,12 @@ void pvh_read(u32 start_info_pa, struct pvh_boot *boot)
  * The only question we ask of the memory map is: which RAM range holds this
  * address? Everything else in it (reserved areas, ACPI tables) is not ours to
  * give away. :*/
-const struct hvm_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa)
+const struct pvh_memmap_entry *pvh_ram_at(const struct pvh_boot *boot, u64 pa)
 {
 	for (u32 i = 0; i < boot->memmap_entries; i++) {
-		const struct hvm_memmap_entry *e = &boot->memmap[i];
+		const struct pvh_memmap_entry *e = &boot->memmap[i];
 
-		if (e->type == HVM_MEMMAP_RAM && pa >= e->addr && pa - e->addr < e->size)
+		if (e->type == PVH_MEMMAP_RAM && pa >= e->addr && pa - e->addr < e->size)
 			return e;
 	}
 	return NULL;

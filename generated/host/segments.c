@@ -1,4 +1,5 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw and chapters/42-host-interrupts.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:215 The Host's tables.
  * The global descriptor table is a short array of constants. Each 8-byte
  * descriptor packs a base, a limit, a type and a privilege level in an order only

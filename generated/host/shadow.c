@@ -22,8 +22,6 @@
 /* Shadow page tables: the Guest's own tables, checked, as the CPU sees them. */
 #include "host.h"
 
-#define PT_ENTRIES 512
-#define LARGE_PAGE 0x200000
 #define SHADOW_POOL_PAGES 256
 #define SHADOW_ROOTS 4
 #define NO_PAGE 0xffff
@@ -35,7 +33,7 @@ static inline int pt_index(u64 va, int level)
 	return (va >> (12 + 9 * level)) & (PT_ENTRIES - 1);
 }
 
-static u64 pool[SHADOW_POOL_PAGES][PT_ENTRIES] __attribute__((aligned(4096)));
+static u64 pool[SHADOW_POOL_PAGES][PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static u16 pool_link[SHADOW_POOL_PAGES];
 static u16 pool_free = NO_PAGE;
 static u32 pool_fresh, pool_nfree;
@@ -203,7 +201,7 @@ void shadow_new_root(struct lguest *lg, u64 gpgdir)
 {
 	struct shadow *sh = NULL;
 
-	if ((gpgdir & 4095) || !lg_address_ok(lg, gpgdir, 4096))
+	if ((gpgdir & (PAGE_SIZE - 1)) || !lg_address_ok(lg, gpgdir, PAGE_SIZE))
 		kill_guest(lg, "page-table root 0x%llx is not a page of the Guest's window 0x%llx-0x%llx",
 			   gpgdir, lg->mem_start, lg->mem_end);
 	for (int i = 0; i < SHADOW_ROOTS; i++)
@@ -264,10 +262,10 @@ static int shadow_frame_ok(const struct lguest *lg, u64 pa, u64 size, int level)
 
 static const char *entry_problem(const struct lguest *lg, u64 e, int level, u64 *size)
 {
-	*size = level == 1 && (e & PTE_PS) ? LARGE_PAGE : 4096;
+	*size = level == 1 && (e & PTE_PS) ? LARGE_PAGE : PAGE_SIZE;
 	if (level >= 2 && (e & PTE_PS))
 		return "maps a 1 GiB page, which the Host does not support";
-	if (!shadow_frame_ok(lg, e & PTE_ADDR_MASK & ~(*size - 1), *size, level))
+	if (!shadow_frame_ok(lg, e & PTE_ADDR & ~(*size - 1), *size, level))
 		return "reaches outside the Guest's window";
 	return NULL;
 }
@@ -313,10 +311,10 @@ static int guest_walk(const struct lguest *lg, u64 va, struct guest_walk *w)
 		w->nx |= !!(w->entry & PTE_NX);
 		if (w->level == 0 || w->size == LARGE_PAGE)
 			break;
-		table = w->entry & PTE_ADDR_MASK;
+		table = w->entry & PTE_ADDR;
 	}
 	w->leaf = (u64 *)from_guest_phys(lg, table) + pt_index(va, w->level);
-	w->frame = w->entry & PTE_ADDR_MASK & ~(w->size - 1);
+	w->frame = w->entry & PTE_ADDR & ~(w->size - 1);
 	return 1;
 }
 /*:*/
@@ -356,7 +354,7 @@ static u64 *shadow_entry(struct lguest *lg, u64 va, int leaf)
 
 			*e = host_image_phys(pool[page]) | PTE_P | PTE_W | PTE_U;
 		}
-		table = phys_to_virt(*e & PTE_ADDR_MASK);
+		table = phys_to_virt(*e & PTE_ADDR);
 	}
 	return &table[pt_index(va, leaf)];
 }
@@ -468,7 +466,7 @@ static void shadow_forget(struct lguest *lg, struct shadow *sh, u64 va, int leve
 			*e = 0;
 			break;
 		}
-		table = phys_to_virt(old & PTE_ADDR_MASK);
+		table = phys_to_virt(old & PTE_ADDR);
 	}
 	if (sh != lg->shadow)
 		return;
@@ -547,7 +545,7 @@ void shadow_flush_all(struct lguest *lg)
  * slot 511 must still be the Host's entry, and every page the shadows map, at
  * any level, must lie inside the window, or be one of its device pages at the
  * lowest level. The audit walks every present entry
- * of every shadow table, which on an emulated ring 0 costs a few milliseconds;
+ * of every shadow table, which on the book's emulated ring 0 costs a few milliseconds;
  * it runs once, at the end, and its one line on the console is what the tests
  * check. :*/
 static u64 audit_table(const struct lguest *lg, const u64 *table, int level,
@@ -556,17 +554,17 @@ static u64 audit_table(const struct lguest *lg, const u64 *table, int level,
 	u64 bad = 0;
 
 	for (int i = 0; i < PT_ENTRIES - (level == 3); i++) {
-		u64 e = table[i], size = level ? LARGE_PAGE : 4096;
+		u64 e = table[i], size = level ? LARGE_PAGE : PAGE_SIZE;
 
 		if (!(e & PTE_P))
 			continue;
 		if (level && !(e & PTE_PS)) {
-			bad += audit_table(lg, phys_to_virt(e & PTE_ADDR_MASK), level - 1, leaves);
+			bad += audit_table(lg, phys_to_virt(e & PTE_ADDR), level - 1, leaves);
 			continue;
 		}
 		++*leaves;
-		bad += level > 1 || !(lg_address_ok(lg, e & PTE_ADDR_MASK & ~(size - 1), size) ||
-				      (level == 0 && device_page_ok(lg, e & PTE_ADDR_MASK)));
+		bad += level > 1 || !(lg_address_ok(lg, e & PTE_ADDR & ~(size - 1), size) ||
+				      (level == 0 && device_page_ok(lg, e & PTE_ADDR)));
 	}
 	return bad;
 }

@@ -1,4 +1,5 @@
-/* Tangled from chapters/40-host.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/40-host.nw and chapters/50-switcher.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:500 Traps.
  * When the Switcher brings us back, the vector number says why. Three kinds of
  * reason arrive. A hypercall, by the vector we gave it. A fault or exception
@@ -42,7 +43,7 @@ static int is_hypercall(struct lguest *lg, u64 rip)
 	const u8 *insn;
 	u8 two[2];
 
-	if ((rip & 4095) == 4095)
+	if ((rip & (PAGE_SIZE - 1)) == PAGE_SIZE - 1)
 		return guest_read(lg, rip, two, 2) && two[0] == 0xcd &&
 		       two[1] == LG_HCALL_VECTOR;
 	if (rip != lg->hcall_rip || !lg->hcall_pa) {

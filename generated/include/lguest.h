@@ -1,4 +1,7 @@
-/* Tangled from chapters/00-preparation.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/00-preparation.nw, chapters/10-guest.nw,
+ * chapters/11-guest-memory.nw, chapters/30-launcher.nw,
+ * chapters/42-host-interrupts.nw and chapters/43-host-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*P:100 The one header every part shares.
  * The Launcher, the Host and the Guest are three programs built with three sets of
  * compiler flags, yet they must agree on numbers: which hypercall is which, which
@@ -47,20 +50,25 @@ typedef signed long long s64;
 #define LG_PORT_WINDOW_START  0x510  /* 32-bit write: Guest RAM window start, in pages */
 #define LG_PORT_WINDOW_PAGES  0x514  /* 32-bit write: Guest RAM window size, in pages */
 /*:*/
+/*L:110 The Launcher's exit statuses.
+ * A Launcher that runs scripted tests must keep its own failures apart from the
+ * Guest's answer. The Guest's status passes through unchanged, and Guests keep
+ * to 0..124; above that we borrow the shell's habit of reserving the top of the
+ * range. 125 is a Guest killed for breaking a rule (`LG_EXIT_KILLED`); 126 is
+ * a Host that failed, by a panic of its own or a crash the Launcher saw
+ * (`LG_EXIT_HOST_PANIC`), the one outcome that means a bug in *our* code rather
+ * than in the Guest's. The Host ends the machine with the same two numbers, so
+ * they live in the shared header, next to the exit port they are written to.
+ * Usage and set-up errors give 1, like every other Unix tool, and name the
+ * problem and its fix; that one is the Launcher's alone. :*/
 #define LG_EXIT_KILLED        125    /* the exit status of a killed Guest */
-#define LG_EXIT_HOST_PANIC    126    /* the exit status when the Host itself fails */
-/*M:101 Debugging the chapters.
- * The compiler reads code-only copies of the tangled files, so that a change of
- * prose recompiles nothing, and a small filter turns their line numbers back into
- * chapter lines in every diagnostic. A debugger, though, reads line numbers from
- * the DWARF data, which still names the copies. Teaching `gdb` the same map, by a
- * Python extension that rewrites its source lookups, would make the chapters the
- * source in the debugger too. */
+#define LG_EXIT_HOST_PANIC    126    /* the Host itself failed: a bug in our code */
+/*:*/
 /*P:130 The hypercall's trap number.
  * lguest's Guests called their Host with `int $0x1f`, and ours do too. It is the
  * one number here that every later chapter leans on, the Guest to make the call,
  * the Host to recognise it, so it opens the family of hypercall numbers. :*/
-#define LG_TRAP_HYPERCALL     0x1f   /* int $0x1f: the Guest calls the Host */
+#define LG_HCALL_VECTOR       0x1f   /* int $0x1f: the Guest calls the Host */
 /*:*/
 /*G:200 Asking the Host: hypercalls.
  * A Guest at ring 3 that wants something privileged done asks the Host with a
@@ -82,7 +90,6 @@ typedef signed long long s64;
  *   wants its exceptions delivered (see G:400).
  *
  * Any other number gets the Guest killed: the Host does not guess. :*/
-#define LG_HCALL_VECTOR        0x1f
 #define LHCALL_INIT            1  /* rdi: shared page, Guest-physical */
 #define LHCALL_CONSOLE_WRITE   2  /* rdi: text, Guest-physical; rsi: length */
 #define LHCALL_SHUTDOWN        3  /* rdi: exit status, 0..124 */
@@ -138,8 +145,8 @@ struct lg_async_call {
 /*:*/
 /*H:750 The interrupt numbers.
  * A Guest has up to 64 interrupts, numbered 0 to 63, one bit each in a 64-bit
- * word. Interrupt 0 is the clock. The rest are for devices, which later chapters
- * route here. The Guest sees interrupt `n` arrive as vector `32 + n`, right after
+ * word. Interrupt 0 is the clock. The rest are for devices, which *Devices:
+ * windows and lines* routes here. The Guest sees interrupt `n` arrive as vector `32 + n`, right after
  * the 32 vectors Intel reserves for exceptions, so that one frame layout serves
  * both and the vector says which it was. The Host's own interrupt vectors are
  * the same numbers: the LAPIC timer raises vector 32, and the device whose Guest
@@ -180,8 +187,9 @@ struct lg_async_call {
  * read and write freely. For now it carries one thing the Guest cannot get any
  * other way: the address of its last page fault. The CPU leaves that in `%cr2`,
  * a register ring 3 may not read, so the Host copies it here before it hands
- * the fault to the Guest. Later chapters add the virtual interrupt flag and the
- * hypercall ring; each adds to the family of fields. :*/
+ * the fault to the Guest. *The Guest's memory* adds the hypercall ring and
+ * *Interrupts and the clock* the virtual interrupt flag; each adds to the family
+ * of fields. :*/
 #ifndef __ASSEMBLER__
 struct lg_shared_page {
 	u64 cr2;	/* the address of the last page fault the Host reflected */

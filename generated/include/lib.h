@@ -30,8 +30,8 @@ typedef __builtin_va_list va_list;
  * instruction to decode where a loop would be four per byte.
  *
  * The emulator, though, runs a `rep` prefix one iteration at a time, each
- * iteration costing about as much as an instruction. Measured in the Host,
- * zeroing a page with `rep stosb` costs about five million cycles, and with
+ * iteration costing about as much as an instruction. Measured in the Host on
+ * the book's machine (two CPUs, a nested kvm_pvm), zeroing a page with `rep stosb` costs about five million cycles, and with
  * `rep stosq` about 0.7 million. So both helpers move eight bytes a step for
  * the bulk of the work, and single bytes only for the tail. :*/
 void *memcpy(void *dst, const void *src, u64 len);

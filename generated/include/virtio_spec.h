@@ -1,4 +1,6 @@
-/* Tangled from chapters/20-drivers.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/20-drivers.nw, chapters/22-drivers-block.nw and
+ * chapters/23-drivers-net.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*D:100 The specification's numbers.
  * A driver and a device agree on very little, but they agree on it to the bit:
  * where each register sits, what each status and feature bit means, and the
@@ -120,20 +122,23 @@
  * Both counters are 16 bits and only ever go up, wrapping from 65535 to 0. A
  * slot is the counter taken modulo `num`, so `num` is a power of two. "What is
  * new" is always the difference of two counters, computed in 16 bits, never a
- * comparison: that stays right across the wrap.
+ * comparison: that stays right across the wrap. @fig:vring shows a disk request
+ * of three descriptors offered at slot 4 and given back in the used ring.
  *
- * ```{.dot caption="A split virtqueue: the driver offers the heads of chains in the available ring; the device gives them back in the used ring"}
+ * ```{.dot #fig:vring caption="A split virtqueue: the driver offers the heads of chains in the available ring; the device gives them back in the used ring"}
  * digraph vring {
- *   rankdir=LR; node [fontname="DejaVu Sans", shape=record];
- *   avail [label="{available ring (driver writes)|flags|idx = 7|<r0> ring[4] = 0|ring[5] = 3|ring[6] = ...|used_event}"];
- *   desc [label="{descriptor table (driver writes)|<d0> 0: header, NEXT -\> 1|<d1> 1: data, NEXT -\> 2|<d2> 2: status, WRITE|<d3> 3: INDIRECT -\> table|...}"];
- *   used [label="{used ring (device writes)|flags|idx = 5|<u4> ring[4] = (0, 1 byte)|avail_event}"];
- *   data [label="buffers\n(anywhere in Guest RAM)", shape=box];
- *   avail:r0 -> desc:d0;
- *   desc:d0 -> desc:d1 [label="next"];
- *   desc:d1 -> desc:d2 [label="next"];
- *   desc:d1 -> data [style=dashed, label="addr, len"];
- *   used:u4 -> desc:d0 [style=dotted, label="head given back"];
+ *   rankdir=LR; nodesep=0.25; ranksep=0.3;
+ *   node [shape=record, fontsize=10]; edge [fontsize=9];
+ *   avail [label="available ring\n(driver writes)|flags|idx = 7|<r0> ring[4] = 0|ring[5] = 3|ring[6] = ...|used_event"];
+ *   used [label="used ring\n(device writes)|flags|idx = 5|<u4> ring[4] = (0, 1)|...|avail_event"];
+ *   desc [label="descriptor table\n(driver writes)|<d0> 0: header, NEXT = 1|<d1> 1: data, NEXT = 2|<d2> 2: status, WRITE|<d3> 3: INDIRECT|..."];
+ *   data [label="buffers\nin Guest\nRAM", shape=box];
+ *   {rank=same; avail; used}
+ *   avail:r0 -> desc:d0 [label="head"];
+ *   desc:d0 -> data [style=dashed, label="addr, len"];
+ *   desc:d1 -> data [style=dashed];
+ *   desc:d2 -> data [style=dashed];
+ *   used:u4 -> desc:d0 [style=dotted, label="given back"];
  * }
  * ```
  *

@@ -1,4 +1,5 @@
 /* Tangled from chapters/32-launcher-exits.nw by `make tangle`: edit the chapter, not this file. */
+/*L:650, continued :*/
 /* The Host's control ports, the Guest's window, and the one door. */
 #include "launcher.h"
 #include <err.h>
@@ -129,7 +130,7 @@ static void window_access(struct io_region *r, u64 offset, u8 *data, u32 size, b
 	}
 	window_size = pages << 12;
 	if (!lg_range_ok(window_start, window_size, vm.ram_size))
-		errx(LG_EXIT_HOST_CRASHED, "the Host announced a Guest window [%#llx, +%#llx) "
+		errx(LG_EXIT_HOST_PANIC, "the Host announced a Guest window [%#llx, +%#llx) "
 		     "outside RAM", window_start, window_size);
 	lg_say("Guest window: [%#llx, %#llx), %llu MiB", window_start,
 	       window_start + window_size, window_size >> 20);
@@ -152,3 +153,4 @@ void control_init(void)
 	io_register(&kill_reason_port);
 	io_register(&window_ports);
 }
+/*:*/

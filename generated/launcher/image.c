@@ -1,4 +1,5 @@
 /* Tangled from chapters/31-launcher-pvh.nw by `make tangle`: edit the chapter, not this file. */
+/*L:300, continued :*/
 /* Images: read from a file, inflated if gzip'd, or built into the Launcher. */
 #include "launcher.h"
 #include <err.h>
@@ -188,3 +189,4 @@ void image_builtin(struct image *img, enum lg_image_kind kind)
 				       lg_builtin_guest, lg_builtin_guest_end - lg_builtin_guest };
 	image_check_elf(img, kind);
 }
+/*:*/

@@ -1,4 +1,5 @@
 /* Tangled from chapters/32-launcher-exits.nw by `make tangle`: edit the chapter, not this file. */
+/*L:600, continued :*/
 /* The switchboard: port and MMIO accesses routed to registered regions. */
 #include "launcher.h"
 #include <err.h>
@@ -99,4 +100,5 @@ void io_mmio_exit(struct kvm_run *run)
 	io_access(IO_MMIO, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
 		  run->mmio.is_write);
 }
+/*:*/
 /*:*/

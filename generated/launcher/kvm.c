@@ -1,4 +1,5 @@
 /* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/*L:200, continued :*/
 /* The conversation with KVM: the VM, its memory, its vCPU, the run loop. */
 #include "launcher.h"
 #include <err.h>
@@ -73,7 +74,7 @@ static void kvm_set_up_vm(void)
  * guest-physical address `a` is simply `vm.ram + a`: that is why every address
  * the Host or Guest hands us must be checked (*L:650*) before we add it.
  *
- * On this machine the `KVM_SET_USER_MEMORY_REGION` call is the slowest step of
+ * On the book's machine the `KVM_SET_USER_MEMORY_REGION` call is the slowest step of
  * the whole set-up: 5 to 9 ms, whatever the size of the slot (32 MiB and 3 GiB
  * cost the same), so the nested KVM evidently prepares something per slot, not
  * per page. Everything else before the first instruction takes about 1 ms. :*/
@@ -267,7 +268,7 @@ static void kvm_report_exit(struct kvm_run *run)
 		fprintf(stderr, "lguest: unexpected KVM exit reason %u\n", run->exit_reason);
 	}
 	kvm_dump_registers();
-	exit(LG_EXIT_HOST_CRASHED);
+	exit(LG_EXIT_HOST_PANIC);
 }
 /*:*/
 
@@ -317,4 +318,5 @@ int kvm_run_vcpu(void)
 	}
 	return control_exit_status();
 }
+/*:*/
 /*:*/

@@ -1,4 +1,6 @@
-/* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/30-launcher.nw, chapters/31-launcher-pvh.nw,
+ * chapters/32-launcher-exits.nw and chapters/36-launcher-sandbox.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*L:100 One header for the Launcher's files.
  * The Launcher is an ordinary Linux program in a handful of files, one concept
  * each: `main.c` reads the options, `kvm.c` talks to KVM, `image.c` reads and
@@ -17,21 +19,8 @@
 #include <linux/kvm.h>
 #include "lguest.h"
 
-/*L:110 The Launcher's exit statuses.
- * A Launcher that runs scripted tests must keep its own failures apart from the
- * Guest's answer. The Guest's status passes through unchanged, and Guests keep
- * to 0..124; above that we borrow the shell's habit of reserving the top of the
- * range. 125 is a Guest killed for breaking a rule (`LG_EXIT_KILLED`, from the
- * shared header); 126 is a Host that crashed, the one outcome that means a bug in
- * *our* code rather than in the Guest's. Usage and set-up errors give 1, like
- * every other Unix tool, and name the problem and its fix. :*/
-#ifndef LG_EXIT_KILLED
-#define LG_EXIT_KILLED 125
-#endif
 #define LG_EXIT_USAGE 1
-#define LG_EXIT_HOST_CRASHED 126
 
-/*:*/
 /*L:140 How much memory.
  * The whole machine's RAM, Host and Guest together, is one size in MiB. We
  * insist on a plain decimal number: `256M` or `0x100` are refused with a

@@ -1,4 +1,5 @@
-/* Tangled from chapters/30-launcher.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/30-launcher.nw and chapters/32-launcher-exits.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*L:120 What the user asks for.
  * The command line is `lguest [options] [guest-image] [guest args] [-- guest
  * args]`. A word that starts with a dash is the Launcher's, wherever it stands
@@ -223,8 +224,8 @@ void lg_say(const char *fmt, ...)
  * different program: `lguest switch PATH` runs the Guest LAN's switch
  * (*Devices: the network*), which needs no VM at all. (A Guest image that really is
  * called `switch` can still be booted as `./switch`.)
- * With `--verbose` the milliseconds tell where a boot's time goes. On this
- * machine the Launcher's own part, from its start to the Host's first
+ * With `--verbose` the milliseconds tell where a boot's time goes. On the
+ * book's machine (two CPUs, a nested kvm_pvm) the Launcher's own part, from its start to the Host's first
  * instruction, is about 8 ms, most of it the memory slot (*L:240*); the Host
  * announces the Guest window some 4 ms later, and the rest belongs to the Host
  * and the Guest. QEMU, booting the same two images to the same exit, spends

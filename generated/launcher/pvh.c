@@ -1,6 +1,8 @@
 /* Tangled from chapters/31-launcher-pvh.nw by `make tangle`: edit the chapter, not this file. */
+/*L:410, continued :*/
 /* The PVH boot protocol: the Host's ELF, its module, its start_info. */
 #include "launcher.h"
+#include "pvh.h"
 #include <elf.h>
 #include <err.h>
 #include <stddef.h>
@@ -8,38 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*L:400 The start-of-day information.
- * These are the PVH structures, laid out exactly as Xen's public header
- * `arch-x86/hvm/start_info.h` defines them. We give them our own `pvh_` names
- * so as not to collide with whatever the Host's chapter calls its view of the
- * same bytes. Version 1 adds the memory map; we always provide one, since
- * without it the Host would have to guess where RAM ends. :*/
-#define PVH_START_MAGIC 0x336ec578
-#define PVH_MEMMAP_RAM 1
-
-struct pvh_start_info {
-	u32 magic, version, flags, nr_modules;
-	u64 modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	u32 memmap_entries, reserved;
-};
-
-struct pvh_module {
-	u64 paddr, size, cmdline_paddr, reserved;
-};
-
-struct pvh_memmap_entry {
-	u64 addr, size;
-	u32 type, reserved;
-};
-/*:*/
 /*L:410 Where the boot information goes.
  * The start information, the module list and the memory map share one page
  * of low memory, and the command line has the two pages after it. We keep them
  * off page 0 (a null pointer in the Host should fault, not find data) and below
  * the 640 KiB line, where nothing else of ours lives. One structure describes
- * the page, so `offsetof` gives each part's physical address.
+ * the page, so `offsetof` gives each part's physical address; @fig:pvh-memory
+ * shows where everything lands.
  *
- * ```{.dot caption="The machine's physical memory as the Launcher leaves it, before the Host's first instruction (addresses for --memory=256)."}
+ * ```{.dot #fig:pvh-memory caption="The machine's physical memory as the Launcher leaves it, before the Host's first instruction (addresses for --memory=256)."}
  * digraph ram {
  *   node [shape=record, fontname="DejaVu Sans"];
  *   ram [label="{0x0 \l unused \l|0x7000 \l start_info, module list, memory map \l|0x8000 \l Host command line (8 KiB) \l|0xa0000 \l (not RAM in the memory map) \l|0x100000 (1 MiB) \l Host image, from its PT_LOAD segments \l|free RAM: the Host chooses the Guest window in it \l (ours: from 16 MiB to the end) \l|top of RAM less the image, page aligned \l module 0: the Guest image \l|0x10000000 \l end of RAM \l}"];
@@ -408,4 +387,5 @@ u32 pvh_write_start_info(const char *cmdline, u64 module, u64 module_size)
 	lg_say("Host command line: \"%s\"", cmdline);
 	return LG_BOOT_PAGE;
 }
+/*:*/
 /*:*/

@@ -1,4 +1,5 @@
 /* Tangled from chapters/36-launcher-sandbox.nw by `make tangle`: edit the chapter, not this file. */
+/*L:560, continued :*/
 /* Confinement: seccomp filters per thread, --user, --chroot. */
 #include "virtio.h"
 #include <err.h>
@@ -269,7 +270,7 @@ static void sandbox_refused(int sig, siginfo_t *si, void *context)
 	sandbox_say_number(nr);
 	sandbox_say(", which its filter forbids; this is a bug (or an attack), and the "
 		    "Launcher stops (--sandbox=off to debug)\n");
-	_exit(LG_EXIT_HOST_CRASHED);
+	_exit(LG_EXIT_HOST_PANIC);
 }
 /*:*/
 
@@ -359,7 +360,7 @@ void sandbox_drop_privileges(void)
  * to write to the disk.
  *
  * What does it cost? Building and loading one filter takes about 0.3 ms on
- * this machine; the workers build theirs in parallel, and only the vCPU's
+ * the book's machine (two CPUs, a nested kvm_pvm); the workers build theirs in parallel, and only the vCPU's
  * stands between set-up and the Host's first instruction. After that, a system
  * call of a confined thread may run the filter, some sixty BPF instructions for
  * the widest role. Most do not: since Linux 5.11 the kernel works out, when a
@@ -471,4 +472,5 @@ void sandbox_enter_device(u32 device_id, const char *thread)
 
 	sandbox_enter(role, thread);
 }
+/*:*/
 /*:*/

@@ -1,4 +1,5 @@
 /* Tangled from chapters/32-launcher-exits.nw by `make tangle`: edit the chapter, not this file. */
+/*L:700, continued :*/
 /* The 8250 UART's transmit path: the Host's console on standard output. */
 #include "launcher.h"
 #include <errno.h>
@@ -48,3 +49,4 @@ void serial_init(void)
 {
 	io_register(&uart);
 }
+/*:*/

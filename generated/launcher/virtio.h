@@ -1,4 +1,6 @@
-/* Tangled from chapters/33-launcher-virtio.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/33-launcher-virtio.nw and
+ * chapters/34-launcher-devices.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*L:800 One header for the devices.
  * The devices share a header of their own, `virtio.h`, beside the Launcher's.
  * The specification's numbers come first, from `include/virtio_spec.h`: the

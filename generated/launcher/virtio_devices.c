@@ -1,4 +1,5 @@
 /* Tangled from chapters/34-launcher-devices.nw by `make tangle`: edit the chapter, not this file. */
+/*L:900, continued :*/
 /* The device list: options, the Host's command line, start-up. */
 #include "virtio.h"
 #include <err.h>
@@ -75,3 +76,4 @@ void virtio_devices_start(void)
 	virtio_add_console_once();
 	virtio_start_all();
 }
+/*:*/

@@ -1,4 +1,5 @@
 /* Tangled from chapters/33-launcher-virtio.nw by `make tangle`: edit the chapter, not this file. */
+/*L:870, continued :*/
 /* The virtio-mmio transport: registers, features, status, queues, interrupts. */
 #include "virtio.h"
 #include <err.h>
@@ -404,4 +405,5 @@ void virtio_start_all(void)
 	for (int i = 0; i < nr_devices; i++)
 		virtio_start(devices[i]);
 }
+/*:*/
 /*:*/

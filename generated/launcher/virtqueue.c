@@ -1,4 +1,5 @@
 /* Tangled from chapters/33-launcher-virtio.nw by `make tangle`: edit the chapter, not this file. */
+/*L:825, continued :*/
 /* The split virtqueue walker: every ring field checked before use. */
 #include "virtio.h"
 #include <string.h>
@@ -360,3 +361,4 @@ unsigned iov_slice(const struct iovec *iov, unsigned n, u64 off, u64 len, struct
 	}
 	return k;
 }
+/*:*/

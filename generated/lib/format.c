@@ -1,4 +1,5 @@
 /* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/*G:130, continued :*/
 /* vsnprintf: the formatter the Host and the Guest share. */
 #include "lib.h"
 
@@ -150,4 +151,5 @@ int snprintf(char *buf, u64 size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+/*:*/
 /*:*/

@@ -1,4 +1,5 @@
 /* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/*G:110, continued :*/
 /* Memory and string helpers for code without a C library. */
 #include "lib.h"
 
@@ -59,4 +60,5 @@ int str_starts(const char *s, const char *prefix)
 			return 0;
 	return 1;
 }
+/*:*/
 /*:*/

@@ -22,7 +22,7 @@ static int failures;
 u64 host_pdpt[512];
 char host_end[1];
 
-const struct hvm_memmap_entry *pvh_ram_at(const struct pvh_boot *b, u64 pa)
+const struct pvh_memmap_entry *pvh_ram_at(const struct pvh_boot *b, u64 pa)
 {
 	(void)b, (void)pa;
 	return NULL;

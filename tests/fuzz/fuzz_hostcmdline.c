@@ -23,9 +23,9 @@
 static struct lg_boot_info bi;
 static struct lguest lg;
 static struct pvh_boot boot;
-static const struct hvm_memmap_entry ram[] = {
-	{ 0, 0xa0000, HVM_MEMMAP_RAM, 0 },
-	{ 0x100000, (256ULL << 20) - 0x100000, HVM_MEMMAP_RAM, 0 },
+static const struct pvh_memmap_entry ram[] = {
+	{ 0, 0xa0000, PVH_MEMMAP_RAM, 0 },
+	{ 0x100000, (256ULL << 20) - 0x100000, PVH_MEMMAP_RAM, 0 },
 };
 
 void *from_guest_phys(const struct lguest *g, u64 addr)
