@@ -28,7 +28,7 @@ TOOL_CFLAGS := -O2 -g -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
 
 # ---------------------------------------------------------------- set-up
 # Debian packages, by what needs them.
-DEPS_BUILD := gcc make binutils noweb zlib1g-dev libseccomp-dev
+DEPS_BUILD := gcc make binutils noweb zlib1g-dev libseccomp-dev liburing-dev
 DEPS_RUN   := qemu-system-x86 iproute2 python3
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_DEBUG := gdb
@@ -153,7 +153,7 @@ GUEST_OBJS := $(patsubst $(SRC)/%,$(OBJ)/guest/%.o,$(GUEST_SRCS))
 
 # The Launcher: an ordinary Linux program that embeds both images.
 LAUNCHER_CFLAGS := -O2 -g -Wall -Wextra -Wmissing-prototypes -std=gnu11 -I$(SRC)/include
-LAUNCHER_LIBS := -lz -lseccomp
+LAUNCHER_LIBS := -lz -lseccomp -luring
 LAUNCHER_SRCS := $(wildcard $(SRC)/launcher/*.c $(SRC)/launcher/*.S)
 LAUNCHER_OBJS := $(patsubst $(SRC)/%,$(OBJ)/launcher/%.o,$(LAUNCHER_SRCS))
 

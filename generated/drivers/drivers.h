@@ -94,7 +94,8 @@ u64 parse_u64(const char *s, int *ok);
  * with a *token*, any pointer the driver likes, which `vq_get` hands back when
  * the device is done with it, with the number of bytes written. `vq_kick` tells
  * the device, unless it said it needs no telling. A driver that wants to sleep
- * until one request is done calls `vq_wait_for`; one that sleeps on a queue
+ * until one request is done calls `vq_wait_for`, and one with many in flight
+ * that wants whichever finishes first calls `vq_wait_any`; one that sleeps on a queue
  * without a callback for some other reason calls `vq_arm` first, which asks
  * for an interrupt at the next used buffer (*D:235*). The queue's own structure is
  * private to `virtqueue.c`; drivers see only these functions. None of them
@@ -114,6 +115,7 @@ void *vq_get(struct virtqueue *vq, u32 *len);
 unsigned vq_free(struct virtqueue *vq);
 unsigned vq_size(struct virtqueue *vq);
 u32 vq_wait_for(struct virtqueue *vq, void *token);
+void *vq_wait_any(struct virtqueue *vq, u32 *len);
 int vq_arm(struct virtqueue *vq);
 struct virtio_device *vq_device(struct virtqueue *vq);
 void vq_stats(struct virtqueue *vq, u64 *kicks, u64 *interrupts);
@@ -186,6 +188,12 @@ struct blk_disk {
 	char id[VIRTIO_BLK_ID_BYTES + 1];
 };
 
+struct blk_req {
+	struct virtio_blk_outhdr hdr;	/* what the device reads first */
+	u8 status;			/* what it writes last */
+	u32 len;			/* bytes it wrote, once the request is back */
+};
+
 extern const struct virtio_driver virtio_blk_driver;
 int blk_count(void);
 struct blk_disk *blk_disk_at(int n);
@@ -193,6 +201,12 @@ int blk_io(struct blk_disk *d, u32 type, u64 sector, const struct vq_buf *data, 
 int blk_read(struct blk_disk *d, u64 sector, void *buf, u32 len);
 int blk_write(struct blk_disk *d, u64 sector, const void *buf, u32 len);
 int blk_flush(struct blk_disk *d);
+int blk_start(struct blk_disk *d, struct blk_req *r, u32 type, u64 sector,
+	      const struct vq_buf *data, unsigned n);
+void blk_kick(struct blk_disk *d);
+struct blk_req *blk_wait(struct blk_disk *d);
+struct blk_req *blk_poll(struct blk_disk *d);
+int blk_status(const struct blk_req *r);
 const char *blk_strerror(int err);
 /*:*/
 /*D:660, continued :*/
@@ -200,14 +214,7 @@ int cmd_blk(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 /*:*/
-/*M:690 Deeper queues.
- * One request in flight is the simplest driver and the worst case for a disk
- * whose cost is the round trip. The queue holds 64 requests, and
- * `vq_wait_for` already parks the ones that come back while it waits for
- * another: a `bench=blk` with eight reads in flight would show how much of
- * the round trip a deeper queue hides, under QEMU's thread pool and under
- * our Launcher's single worker (*M:928*), which would need more threads or
- * `io_uring` to gain from it. :*/
+/*D:690, continued :*/
 extern int blk_bench_wanted;
 int blk_bench(void);
 /*:*/

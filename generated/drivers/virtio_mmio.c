@@ -337,13 +337,15 @@ int driver_option(const char *word)
 	 * - sequential writes of up to 32 MiB in requests of 128 KiB (32 pages, so
 	 *   each request is one indirect table of 34 descriptors), then a flush;
 	 * - sequential reads of the same sectors, in the same requests;
-	 * - 2,000 reads of 4 KiB at random 4 KiB-aligned places in those sectors.
+	 * - 2,000 reads of 4 KiB at random 4 KiB-aligned places in those sectors,
+	 *   then 2,000 writes the same way followed by a flush, each at queue depths
+	 *   of 1, 8 and 32 (*D:698*).
 	 *
-	 * One request is in flight at a time, the simplest pattern and the one that
-	 * shows the cost of a round trip best; the image is in the host's page cache
-	 * after the writes, so what we time is virtualization, not the host's disk.
-	 * Each result is a `measure:` line of raw counts, bytes or reads and
-	 * nanoseconds, which the script turns into rates. :*/
+	 * The sequential passes keep one request in flight, the simplest pattern and
+	 * the one that shows the cost of a round trip best; the image is in the
+	 * host's page cache after the writes, so what we time is virtualization, not
+	 * the host's disk. Each result is a `measure:` line of raw counts, bytes or
+	 * requests and nanoseconds, which the script turns into rates. :*/
 	if (!strcmp(word, "bench=blk"))
 		return blk_bench_wanted = 1;
 	/*:*/

@@ -258,7 +258,10 @@ struct lg_boot_info {
  * the disks, in boot order), a size, two flags and a name. Requests are
  * described by their data buffers, as the queue describes them, so a caller
  * with a buffer made of scattered pages need not copy it into one. Most
- * callers have one buffer and use `blk_read` and `blk_write`.
+ * callers have one buffer and use `blk_read` and `blk_write`, which wait for
+ * their answer; a caller that wants many requests in flight at once starts
+ * them with `blk_start`, each in a `blk_req` of its own, and collects them
+ * with `blk_wait` as they finish (*D:528*).
  *
  * Errors are small negative numbers, as the tar reader's are. Two of them the
  * device gives us (`BLK_EIO`, `BLK_EUNSUPP`); the others are the driver's own

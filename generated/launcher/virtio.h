@@ -72,10 +72,11 @@ void devq_map(struct devq *vq, const char *name);
 bool devq_pop(struct devq *vq, struct devq_chain *c, const char *name);
 void devq_unpop(struct devq *vq);
 void devq_push(struct devq *vq, const struct devq_chain *c, u32 written);
+void devq_push_head(struct devq *vq, u16 head, u32 written);
 bool devq_enable_notify(struct devq *vq);
 bool devq_needs_interrupt(struct devq *vq);
 bool devq_drain(struct devq *vq, struct devq_chain *c, const char *name,
-		u32 (*handle)(void *ctx, struct devq_chain *c), void *ctx);
+	      u32 (*handle)(void *ctx, struct devq_chain *c), void *ctx);
 u64 iov_copy_from(const struct iovec *iov, unsigned n, u64 off, void *dst, u64 len);
 u64 iov_copy_to(const struct iovec *iov, unsigned n, u64 off, const void *src, u64 len);
 unsigned iov_slice(const struct iovec *iov, unsigned n, u64 off, u64 len, struct iovec *out);

@@ -186,7 +186,9 @@ static void devq_walk(struct devq *vq, struct devq_chain *c, u16 head, const cha
  * head, walk it. `devq_unpop` gives the last chain back untouched, for a device
  * that popped a buffer and then found it had nothing to put in it (the network
  * card, *L:960*). Pushing writes the used entry, then, after a release fence
- * so that the driver cannot see the new index before the entry, the new index. :*/
+ * so that the driver cannot see the new index before the entry, the new index.
+ * A device that keeps requests in flight after their chain is gone (the disk,
+ * *L:928*) pushes by the head alone, which is all a used entry names. :*/
 bool devq_pop(struct devq *vq, struct devq_chain *c, const char *name)
 {
 	if (!vq->ready || devq_avail_idx(vq, name) == vq->last_avail)
@@ -206,9 +208,14 @@ void devq_unpop(struct devq *vq)
 /*L:848, continued :*/
 void devq_push(struct devq *vq, const struct devq_chain *c, u32 written)
 {
+	devq_push_head(vq, c->head, written);
+}
+
+void devq_push_head(struct devq *vq, u16 head, u32 written)
+{
 	struct vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->num - 1)];
 
-	WRITE_ONCE(e->id, c->head);
+	WRITE_ONCE(e->id, head);
 	WRITE_ONCE(e->len, written);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	WRITE_ONCE(vq->used->idx, ++vq->used_idx);

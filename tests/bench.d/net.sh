@@ -6,9 +6,11 @@
 #     the receiver bench=net-recv, which counts port 9 and reports.
 #   Guest to host: a Guest sends to the host's end of a tap; tests/net/hostnet.c
 #     counts.  The tap lives in a network namespace made for it (unshare).
-# Rows: the receiver's MB/s (median of NET_BENCH_RUNS, 3), ours and QEMU's, and
-# ours / QEMU's.  Nothing asserted.
+# Rows: the receiver's MB/s, ours and QEMU's run alternately NET_BENCH_RUNS
+# (5) times, as median [min-max], and ours / QEMU's of the medians.  Nothing
+# asserted.
 cd "$(dirname "$0")/../.." || exit 0
+source tests/bench.d/common.bash
 L=build/lguest G=build/guest.elf H=build/host.elf
 qemu=${QEMU:-qemu-system-x86_64}
 secs=${NET_BENCH_SECONDS:-3}
@@ -31,8 +33,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else printf "?" }'; }
-row() { printf '%-34s %10s MB/s %7s MB/s   ratio %s\n' "$1" "${2:-?}" "${3:-?}" "$(ratio "$2" "$3")"; }
 rate_of() { sed -n 's/.*received .* bytes in .* us: \([0-9.]*\) MB\/s.*/\1/p' "$1" | tail -1; }
 
 # qemu_guest NAME NETDEV WORDS: a QEMU Guest with virtio-net on NETDEV.
@@ -45,20 +45,17 @@ qemu_guest() {
 		-serial file:"$work/$1.serial" -kernel "$H" -initrd "$G" -append "-- $3" </dev/null
 }
 
-# median VALUES...: the middle one (the lower middle of an even count).
-median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
-
-# measure NAME OURS PEER: $runs runs of each, alternating, and the row of medians.
+# measure NAME OURS PEER: $runs runs of each, alternating, and the row.
 measure() {
-	local a=() b=() i
+	local i
+	: >"$work/ours.rate" && : >"$work/qemu.rate"
 	for ((i = 0; i < runs; i++)); do
-		a+=("$($2)")
-		[ $have_qemu = 1 ] && b+=("$($3)")
+		$2 >>"$work/ours.rate"
+		[ $have_qemu = 1 ] && $3 >>"$work/qemu.rate"
 	done
-	row "$1" "$(median "${a[@]}")" "$(median "${b[@]}")"
-	echo "  (each run, MB/s: ours ${a[*]:-none}; QEMU ${b[*]:-none})"
+	spread_row "$1" MB/s "$work/ours.rate" "$work/qemu.rate"
 }
-runs=${NET_BENCH_RUNS:-3}
+runs=${NET_BENCH_RUNS:-5}
 
 # ---- Guest to Guest through the switch (not again inside the namespace)
 if [ "${1:-}" != --in-netns ]; then
@@ -106,7 +103,10 @@ g2h_qemu() {
 	wait $h
 	rate_of "$work/h2.log"
 }
-[ "${1:-}" != --in-netns ] && measure "net Guest->Guest UDP (switch)" g2g_ours g2g_qemu
+if [ "${1:-}" != --in-netns ]; then
+	echo "network, UDP at the receiver (higher)  ours: median [min-max]       QEMU's card           ours / QEMU ($runs runs)"
+	measure "net Guest->Guest UDP (switch)" g2g_ours g2g_qemu
+fi
 
 # ---- Guest to host through a tap, in a network namespace of its own: this
 # script runs itself again inside one (tests/lib.sh's in_netns), so the tap,

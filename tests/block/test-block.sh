@@ -97,10 +97,10 @@ suite() {
 	boot "$vmm" selftest-$vmm "selftest" "$work/a.img" "$work/ro.img,ro"
 	cat "$work/selftest-$vmm.out" >>"$work/selftest-$vmm.log"
 	n=$(grep -c '^selftest: ok   disk: ' "$work/selftest-$vmm.log")
-	if [ "$status" = 0 ] && [ "$n" = 4 ] && ! grep -q '^selftest: skip disk: ' "$work/selftest-$vmm.log"; then
+	if [ "$status" = 0 ] && [ "$n" = 5 ] && ! grep -q '^selftest: skip disk: ' "$work/selftest-$vmm.log"; then
 		ok "block-$vmm-selftest ($n disk tests, two disks, one read-only)"
 	else
-		fail "block-$vmm-selftest" "$n of 4 disk tests ok, $(why selftest-$vmm)"
+		fail "block-$vmm-selftest" "$n of 5 disk tests ok, $(why selftest-$vmm)"
 	fi
 	expect "block-$vmm-selftest-ro-image-intact" test "$(md5sum <"$work/ro.img")" = "$sum"
 

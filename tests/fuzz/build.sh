@@ -50,7 +50,7 @@ compile_target() {
 	case $t in
 	vq|mmio|image|switch)
 		$CC "${FLAGS[@]}" "${LFLAGS[@]}" -DFUZZ_SRC="\"$src\"" -o "$out/$t" \
-			"tests/fuzz/fuzz_$t.c" tests/fuzz/fake_launcher.c "${objs[@]}" -lz ;;
+			"tests/fuzz/fuzz_$t.c" tests/fuzz/fake_launcher.c "${objs[@]}" -lz -luring ;;
 	hostcmdline|hostelf)
 		$CC "${FLAGS[@]}" -c tests/fuzz/fake_host.c -o "$o/fake_host.o" &&
 		$CC "${FLAGS[@]}" "${HFLAGS[@]}" -c "tests/fuzz/fuzz_$t.c" -o "$o/fuzz_$t.o" &&

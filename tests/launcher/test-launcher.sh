@@ -36,7 +36,7 @@ if [ ! -x "$lg" ]; then
 			fail launcher "cannot compile $f"; exit 0; }
 		objs+=("$o")
 	done
-	gcc -o "$work/lguest" "${objs[@]}" -lz -lseccomp || { fail launcher "cannot link"; exit 0; }
+	gcc -o "$work/lguest" "${objs[@]}" -lz -lseccomp -luring || { fail launcher "cannot link"; exit 0; }
 	lg=$work/lguest standin=yes
 	echo "# build/lguest does not exist yet: testing $lg (fixture built in)"
 fi

@@ -25,7 +25,7 @@ build_test() {
 		gcc -O2 -g -std=gnu11 -DLG_TEST_SANDBOX -Ibuild/src/include -c "$f" -o "$o" || return 1
 		objs+=("$o")
 	done
-	gcc -o "$tlg" "${objs[@]}" -lz -lseccomp
+	gcc -o "$tlg" "${objs[@]}" -lz -lseccomp -luring
 }
 if ! build_test >"$work/build.log" 2>&1; then
 	fail sandbox-test-build "cannot build the -DLG_TEST_SANDBOX Launcher:"

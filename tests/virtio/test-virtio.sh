@@ -19,7 +19,7 @@ mkdir -p "$work"
 files=(virtqueue.c virtio_mmio.c virtio_blk.c virtio_rng.c virtio_console.c virtio_devices.c virtio_net.c switch.c sandbox.c)
 if ! gcc -O2 -g -Wall -Wextra -std=gnu11 -pthread -I"$src/include" -I"$src/launcher" \
 	-o "$work/vqtest" tests/virtio/vqtest.c "${files[@]/#/$src/launcher/}" \
-	-lseccomp >"$work/cc.log" 2>&1; then
+	-lseccomp -luring >"$work/cc.log" 2>&1; then
 	sed 's/^/    | /' "$work/cc.log" | head -30
 	fail virtio-build "cannot compile tests/virtio/vqtest.c with $src/launcher"; exit 0
 fi
