@@ -75,7 +75,7 @@ def equivalents():
     p = os.path.join(HERE, 'equivalent')
     if os.path.exists(p):
         for line in open(p):
-            w = line.split('#')[0].strip()
+            w = ' '.join(line.split('#')[0].split())
             if w:
                 eq.add(w)
     return eq

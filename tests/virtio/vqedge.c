@@ -150,8 +150,12 @@ static void test_copies(void)
 {
 	/* Segments of 0, 3, 1, 0, 7 and 5 bytes: empty ones, and one byte alone. */
 	static const unsigned lens[] = { 0, 3, 1, 0, 7, 5 };
-	struct iovec iov[6], sl[6];
+	static u8 beyond[8];
+	struct iovec iov[7], sl[7];
 	unsigned n = 6, total = 0, bad = 0;
+
+	/* A seventh segment the functions are not given: touching it is a bug. */
+	iov[6] = (struct iovec){ beyond, sizeof(beyond) };
 
 	for (unsigned i = 0; i < n; i++) {
 		iov[i].iov_base = bufs + total + 2 * i;	/* gaps between segments */

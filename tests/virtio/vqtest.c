@@ -413,7 +413,8 @@ static u8 blk_do(struct virtio_dev *d, u32 type, u64 sector, u32 len, bool data_
 /* The disk's configuration read through the window, as the Guest reads it:
  * the capacity at 0x100, a read across the end of the configuration space
  * (the bytes past it read as zero), one wholly past it, and a write that must
- * change nothing (L:892, a survivor of make mutate CHAPTER=33). */
+ * change nothing, and a register read narrower than 32 bits is zero (L:892,
+ * L:894: survivors of make mutate CHAPTER=33). */
 static struct virtio_dev *blk_dev;	/* test_blk's disk, started with the rest */
 
 static void config_through_window(struct virtio_dev *d)
@@ -441,6 +442,10 @@ static void config_through_window(struct virtio_dev *d)
 	memset(data, 0, 4);
 	d->region.access(&d->region, 0x100, data, 4, true);
 	check("config-write-ignored", ((u64 *)d->config)[0] == cap, "a write changed the disk's configuration");
+	memset(data, 0xff, 4);
+	d->region.access(&d->region, 0, data, 2, false);	/* MagicValue, read 16 bits wide */
+	check("register-narrow-read-zero", data[0] == 0 && data[1] == 0,
+	      "a 16-bit read of a 32-bit register did not read as zero");
 }
 
 static void test_blk(void)
