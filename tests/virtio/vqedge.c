@@ -24,7 +24,8 @@ bool lg_verbose;
 
 static jmp_buf kill_jmp;
 static char reason[512];
-static bool lenient;	/* guest_ptr lets any length through (the walker never reads buffers) */
+static bool lenient;
+static u16 table_flags;	/* added to every descriptor of the indirect table */	/* guest_ptr lets any length through (the walker never reads buffers) */
 
 void lg_say(const char *fmt, ...) { (void)fmt; }
 
@@ -117,7 +118,7 @@ static int pop_chain(unsigned direct, unsigned n, u32 len)
 				 .used_addr = 0x3000, .indirect = true, .ready = true };
 	vq_map(&vq, "edge");
 	for (unsigned i = 0; i < n; i++)
-		put_desc(ITABLE, i, 0x8000, len, i + 1 < n ? VRING_DESC_F_NEXT : 0, i + 1);
+		put_desc(ITABLE, i, 0x8000, len, table_flags | (i + 1 < n ? VRING_DESC_F_NEXT : 0), i + 1);
 	for (unsigned i = 0; i < direct; i++)
 		put_desc(0x1000, i, 0x8000, len, VRING_DESC_F_NEXT, i + 1);
 	put_desc(0x1000, direct, ITABLE, 16 * n, VRING_DESC_F_INDIRECT, 0);
@@ -140,6 +141,13 @@ static void test_chain_edges(void)
 	       "a chain of 4 GiB - 1 bytes was refused");
 	report("edge-chain-too-long", pop_chain(0, 2, 0x80000000u) && strstr(reason, "4 GiB"),
 	       "a chain of 4 GiB was not refused for its length");
+	table_flags = VRING_DESC_F_WRITE;
+	report("edge-chain-longest-writable",
+	       !pop_chain(0, 1, 0xffffffffu) && chain.in_len == 0xffffffffu,
+	       "a writable chain of 4 GiB - 1 bytes was refused");
+	report("edge-chain-too-long-writable", pop_chain(0, 2, 0x80000000u) && strstr(reason, "4 GiB"),
+	       "a writable chain of 4 GiB was not refused for its length");
+	table_flags = 0;
 	lenient = false;
 }
 
