@@ -262,3 +262,31 @@ fuzz: tangle
 .PHONY: clean
 clean:
 	rm -rf build book/html book/lguest.pdf
+
+# ---------------------------------------------------------------- mutation testing
+# Plausible mistakes in one chapter's code, each built and tested in a private
+# copy under build/mutate/ (tests/mutate/mutate.py; tests/mutate/tests.map
+# says which tests cover which chapter).
+#   make mutate CHAPTER=33                  a fixed sample of MUTATE_MAX (60)
+#   make mutate CHAPTER=40 MUTATE_FILES=host/hypercalls.c MUTATE_MAX=0   all of them
+MUTATE_MAX ?= 60
+MUTATE_FILES ?=
+.PHONY: mutate
+mutate: all
+	@test -n "$(CHAPTER)" || { echo "make mutate: name a chapter, e.g. CHAPTER=33"; exit 2; }
+	@MUTATE_MAX=$(MUTATE_MAX) MUTATE_FILES=$(MUTATE_FILES) nice python3 tests/mutate/mutate.py $(CHAPTER)
+# ---------------------------------------------------------------- end of mutation testing
+
+# ---------------------------------------------------------------- labs
+# A lab blanks chunks of a chapter for a student to write again
+# (tests/labs/NAME.lab; tests/labs/lab.py list names them).
+#   make lab LAB=vq-need-event        the student's tree, build/labs/vq-need-event
+#   make check-lab LAB=vq-need-event  build it and run the lab's judges there
+.PHONY: lab check-lab labs
+lab: all
+	@python3 tests/labs/lab.py make $(LAB)
+check-lab:
+	@nice python3 tests/labs/lab.py check $(LAB)
+labs:
+	@python3 tests/labs/lab.py list
+# ---------------------------------------------------------------- end of labs

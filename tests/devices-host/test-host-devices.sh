@@ -69,6 +69,12 @@ refused host-devices-word-line-truncated "virtio_mmio.device=0x200@0xd0001000:42
 refused host-devices-word-on-console "virtio_mmio.device=0x200@0xd0000100:9" "has a window on top of another device's window"
 refused host-devices-word-wraps "virtio_mmio.device=0x100@0xfffffffffffff000:9" "has a window that reaches past the highest physical address"
 refused host-devices-word-past-52-bits "virtio_mmio.device=0x200@0x10000000000000:9" "has a window that reaches past the highest physical address"
+# The edges make mutate CHAPTER=43 found untested: line 0, a size with no
+# digits, a suffix that fits but makes too big a window, a one-letter value.
+refused host-devices-word-line0 "virtio_mmio.device=0x200@0xd0001000:0" "names an interrupt line other than 1 and 3 to 23"
+refused host-devices-word-no-digits "virtio_mmio.device=K@0xd0001000:9" "is not <size>@<address>:<line>"
+refused host-devices-word-size-1024K "virtio_mmio.device=1024K@0xd0001000:9" "has a window that is not 1 to 4096 bytes"
+refused host-devices-word-one-letter "virtio_mmio.device=x" "is not <size>@<address>:<line>"
 
 # A word on top of the console's window is refused, so the console still
 # answers: the shell reads our line and powers off with its status.
@@ -94,3 +100,5 @@ accepted() {
 accepted host-devices-word-accepted "virtio_mmio.device=0x200@0xd0001000:9"
 accepted host-devices-word-accepted-id "virtio_mmio.device=0x200@0xd0001000:9:3"
 accepted host-devices-word-accepted-suffix "virtio_mmio.device=4K@0xd0001000:9"
+accepted host-devices-word-accepted-line1 "virtio_mmio.device=0x200@0xd0001000:1"
+accepted host-devices-word-accepted-line23 "virtio_mmio.device=0x200@0xd0001000:23"

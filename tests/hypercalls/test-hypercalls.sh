@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The Host's checks of hypercall arguments (chapter 40), where a Guest can
+# reach them without a hostile build: LHCALL_SHUTDOWN takes the statuses up
+# to 124 and kills a Guest that asks for one of the Host's own (H:545), so a
+# Guest cannot pretend to have been killed; an unknown hypercall and a
+# console write outside RAM kill the Guest with their reasons.  Written for survivors of
+# make mutate CHAPTER=40 MUTATE_FILES=host/hypercalls.c.
+source "$(dirname "$0")/../lib.sh"
+cd "$top" || exit 0
+needs_machine hypercalls || exit 0
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+timeout 20 build/lguest build/guest.elf poweroff=124 </dev/null >"$out/124" 2>&1
+st=$?
+if [ "$st" = 124 ] && ! grep -q "guest killed" "$out/124"; then ok hcall-shutdown-124
+else fail hcall-shutdown-124 "status $st, expected 124: $(tail -n 2 "$out/124" | tr '\n' '|')"; fi
+
+timeout 20 build/lguest build/guest.elf poweroff=125 </dev/null >"$out/125" 2>&1
+st=$?
+if [ "$st" = 125 ] && grep -qxF "lguest: guest killed: shutdown with status 125, above the Guest's limit of 124" "$out/125"; then
+	ok hcall-shutdown-125-killed
+else fail hcall-shutdown-125-killed "status $st: $(grep -m1 'killed' "$out/125")"; fi
+
+# hostile=1 and hostile=3 (the Guest's G:600): an unknown hypercall, and an
+# early-console write of Host memory outside the Guest's RAM (H:535).
+for c in "1:unknown hypercall 999 at rip " "3:console write of 64 bytes at 0x100000 is outside Guest RAM"; do
+	n=${c%%:*} why=${c#*:}
+	timeout 20 build/lguest build/guest.elf hostile=$n </dev/null >"$out/h$n" 2>&1
+	st=$?
+	if [ "$st" = 125 ] && grep -qF "lguest: guest killed: $why" "$out/h$n"; then ok hcall-hostile-$n
+	else fail hcall-hostile-$n "status $st: $(grep -m1 'killed' "$out/h$n")"; fi
+done
+exit 0
