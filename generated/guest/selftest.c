@@ -170,22 +170,27 @@ static int test_read_only(void)
 }
 /*:*/
 /*G:775, continued :*/
-static int test_dirty_bit(void)
+static int dirty_bit_at(u64 addr)
 {
 	u64 *page = page_alloc();
-	volatile u64 *pte, *va = (u64 *)TEST_VA;
+	volatile u64 *pte, *va = (u64 *)addr;
 	int clean, dirty;
 
-	if (!page || !pt_map(kernel_root, TEST_VA, guest_pa(page), PTE_W))
+	if (!page || !pt_map(kernel_root, addr, guest_pa(page), PTE_W))
 		return 0;
-	pte = pt_entry(kernel_root, TEST_VA, 0, 0);
+	pte = pt_entry(kernel_root, addr, 0, 0);
 	(void)*va;
 	clean = (*pte & (PTE_A | PTE_D)) == PTE_A;
 	*va = 5;
 	dirty = (*pte & (PTE_A | PTE_D)) == (PTE_A | PTE_D) && page[0] == 5;
-	pt_unmap(kernel_root, TEST_VA);
+	pt_unmap(kernel_root, addr);
 	page_free(page);
 	return clean && dirty;
+}
+
+static int test_dirty_bit(void)
+{
+	return dirty_bit_at(TEST_VA) && dirty_bit_at(TEST_VA + (1ULL << 30));
 }
 /*:*/
 /*G:775, continued :*/

@@ -226,7 +226,7 @@ def copy_project(dst):
         else:
             shutil.copy2(s, os.path.join(dst, n), follow_symlinks=False)
     os.makedirs(os.path.join(dst, 'build'))
-    for n in ('src', 'obj', 'tools', 'lguest', 'host.elf', 'guest.elf', 'book.pipe'):
+    for n in ('src', 'obj', 'tools', 'tangled', 'lguest', 'host.elf', 'guest.elf', 'book.pipe'):
         s = os.path.join(TOP, 'build', n)
         if os.path.isdir(s):
             shutil.copytree(s, os.path.join(dst, 'build', n), symlinks=True)

@@ -6,7 +6,7 @@
  * offset (chapter 33, L:835, L:845, L:860).  `make mutate CHAPTER=33` found
  * these edges untested; each case below kills at least one of its mutants.
  * Only launcher/virtqueue.c is linked: this file plays the Guest's memory,
- * guest_ptr() and kill_guest().
+ * guest_ptr() and bad_driver().
  *
  * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
  */
@@ -32,11 +32,11 @@ void lg_say(const char *fmt, ...) { (void)fmt; }
 void *guest_ptr(u64 addr, u64 len)
 {
 	if (!lenient && (addr + len < addr || addr + len > RAM_SIZE))
-		kill_guest("it used [%#llx, +%#llx), outside its window", addr, len);
+		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
 	return vm.ram + (addr % RAM_SIZE);
 }
 
-void kill_guest(const char *fmt, ...)
+void bad_driver(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,11 +61,11 @@ static void report(const char *name, bool good, const char *why)
 /* ---- mapping: the last byte of RAM is usable, one more is not */
 static int map_at(u16 num, u64 desc, u64 avail, u64 used)
 {
-	static struct virtqueue q;
+	static struct devq q;
 
-	q = (struct virtqueue){ .num = num, .desc_addr = desc, .avail_addr = avail,
+	q = (struct devq){ .num = num, .desc_addr = desc, .avail_addr = avail,
 				.used_addr = used };
-	return KILLED(vq_map(&q, "edge"));
+	return KILLED(devq_map(&q, "edge"));
 }
 
 static void test_map_edges(void)
@@ -97,8 +97,8 @@ static void test_map_edges(void)
 }
 
 /* ---- chains: the most buffers, and the longest total */
-static struct virtqueue vq;
-static struct vq_chain chain;
+static struct devq vq;
+static struct devq_chain chain;
 
 static void put_desc(u64 table, int i, u64 addr, u32 len, u16 flags, u16 next)
 {
@@ -114,9 +114,9 @@ static int pop_chain(unsigned direct, unsigned n, u32 len)
 	struct vring_avail *avail;
 
 	memset(vm.ram, 0, 0x4000);
-	vq = (struct virtqueue){ .num = 8, .desc_addr = 0x1000, .avail_addr = 0x2000,
+	vq = (struct devq){ .num = 8, .desc_addr = 0x1000, .avail_addr = 0x2000,
 				 .used_addr = 0x3000, .indirect = true, .ready = true };
-	vq_map(&vq, "edge");
+	devq_map(&vq, "edge");
 	for (unsigned i = 0; i < n; i++)
 		put_desc(ITABLE, i, 0x8000, len, table_flags | (i + 1 < n ? VRING_DESC_F_NEXT : 0), i + 1);
 	for (unsigned i = 0; i < direct; i++)
@@ -125,17 +125,17 @@ static int pop_chain(unsigned direct, unsigned n, u32 len)
 	avail = (void *)(vm.ram + 0x2000);
 	avail->ring[0] = 0;
 	avail->idx = 1;
-	return KILLED(vq_pop(&vq, &chain, "edge"));
+	return KILLED(devq_pop(&vq, &chain, "edge"));
 }
 
 static void test_chain_edges(void)
 {
 	report("edge-chain-most-buffers",
-	       !pop_chain(1, VQ_MAX_SEGS - 1, 1) && chain.nr_out == VQ_MAX_SEGS,
-	       "a chain of exactly VQ_MAX_SEGS buffers was refused or misread");
+	       !pop_chain(1, DEVQ_MAX_SEGS - 1, 1) && chain.nr_out == DEVQ_MAX_SEGS,
+	       "a chain of exactly DEVQ_MAX_SEGS buffers was refused or misread");
 	report("edge-chain-one-buffer-too-many",
-	       pop_chain(1, VQ_MAX_SEGS, 1) && strstr(reason, "more than"),
-	       "a chain of VQ_MAX_SEGS + 1 buffers was not refused for its count");
+	       pop_chain(1, DEVQ_MAX_SEGS, 1) && strstr(reason, "more than"),
+	       "a chain of DEVQ_MAX_SEGS + 1 buffers was not refused for its count");
 	lenient = true;
 	report("edge-chain-longest", !pop_chain(0, 1, 0xffffffffu) && chain.out_len == 0xffffffffu,
 	       "a chain of 4 GiB - 1 bytes was refused");
