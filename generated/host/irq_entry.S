@@ -99,5 +99,124 @@ lg_bare_traps:
 	.quad 0
 	.text
 /*:*/
+/*H:907 What a ring-0 instruction costs, by kind.
+ * The count of S:307 is exact, but it weighs every instruction the same, and
+ * on this book's machine they are not the same. Its KVM emulates ring 0 one
+ * instruction at a time, so an instruction costs what the emulator must do for
+ * it: decode it, fetch its operands, and for a few, leave the emulator
+ * altogether for the machine below. Before cutting a path we want to know
+ * which instructions are worth cutting, and the bare trap gives us the way to
+ * ask. A *probe* is a bare trap with a body: it saves three scratch
+ * registers, runs one kind of instruction `LG_PROBE_REPEAT` times, restores
+ * them and returns. The Guest times each probe as it times the bare trap
+ * (G:900); the empty probe, the same frame with no body, is subtracted, and
+ * what is left, divided by the repeats, is that kind's price. :*/
+	.macro probe name
+	.balign 16
+\name:
+	push %rax
+	push %rcx
+	push %rdx
+	.endm
+	.macro end_probe
+	pop %rdx
+	pop %rcx
+	pop %rax
+	incq lg_bare_traps(%rip)
+	iretq
+	.endm
+	probe probe_empty
+	end_probe
+	probe probe_nop
+	.rept LG_PROBE_REPEAT
+	nop
+	.endr
+	end_probe
+	probe probe_add
+	.rept LG_PROBE_REPEAT
+	add %rcx, %rax
+	.endr
+	end_probe
+	probe probe_load
+	.rept LG_PROBE_REPEAT
+	mov lg_bare_traps(%rip), %rax
+	.endr
+	end_probe
+	probe probe_store
+	.rept LG_PROBE_REPEAT
+	mov %rax, probe_scratch(%rip)
+	.endr
+	end_probe
+	probe probe_cmp
+	.rept LG_PROBE_REPEAT
+	cmpq $0, lg_bare_traps(%rip)
+	.endr
+	end_probe
+	probe probe_push_pop
+	.rept LG_PROBE_REPEAT
+	push %rax
+	pop %rax
+	.endr
+	end_probe
+	probe probe_jump
+	.rept LG_PROBE_REPEAT
+	jmp 1f
+1:
+	.endr
+	end_probe
+	probe probe_cr2
+	.rept LG_PROBE_REPEAT
+	mov %cr2, %rax
+	.endr
+	end_probe
+	probe probe_rdtsc
+	.rept LG_PROBE_REPEAT
+	rdtsc
+	.endr
+	end_probe
+	probe probe_cr3
+	.rept LG_PROBE_REPEAT
+	mov %cr3, %rax
+	mov %rax, %cr3
+	.endr
+	end_probe
+	probe probe_msr
+	.rept LG_PROBE_REPEAT
+	mov $0xc0000102, %ecx
+	rdmsr
+	wrmsr
+	.endr
+	end_probe
+	probe probe_swapgs
+	.rept LG_PROBE_REPEAT
+	swapgs
+	.endr
+	end_probe
+	probe probe_iretq
+	.rept LG_PROBE_REPEAT
+	mov %rsp, %rax
+	push $SEL_KERNEL_DS
+	push %rax
+	pushfq
+	push $SEL_KERNEL_CS
+	lea 1f(%rip), %rcx
+	push %rcx
+	iretq
+1:
+	.endr
+	end_probe
+	.section .rodata
+	.balign 8
+	.globl lg_probes
+lg_probes:
+	.quad probe_empty, probe_nop, probe_add, probe_load, probe_store, probe_cmp
+	.quad probe_push_pop, probe_jump, probe_cr2, probe_rdtsc, probe_cr3
+	.quad probe_msr, probe_swapgs, probe_iretq
+	.bss
+	.balign 8
+probe_scratch:
+	.quad 0
+	.text
+/*:*/
 	.section .note.GNU-stack, "", @progbits
 /*:*/

@@ -108,63 +108,100 @@ lg_trap_stubs:
  * afresh from a page that was a Guest page when the C path looked it up (and
  * is forgotten when any mapping changes); the shared page's two words are read
  * as numbers, as the C path reads them. :*/
+	/*S:237, continued :*/
+		.macro recognised fail
+		cmp lg_fast+LG_FAST_RIP(%rip), %rax
+		je 6f
+		cmp lg_fast+LG_FAST_RIP2(%rip), %rax
+		jne \fail
+		mov lg_fast+LG_FAST_INSN2(%rip), %rax
+		jmp 7f
+	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
+	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
+		jne \fail
+		.endm
+	/*:*/
+	/*S:237, continued :*/
+		.macro nothing_waits fail
+		mov lg_fast+LG_FAST_SHARED(%rip), %rax
+		cmpq $0, LG_SHARED_IRQ_PENDING(%rax)
+		jne \fail
+		mov LG_SHARED_ASYNC_QUEUED(%rax), %eax
+		cmp lg_fast+LG_FAST_DONE(%rip), %rax
+		jne \fail
+		.endm
+	/*:*/
 	.globl lg_hcall_entry
 lg_hcall_entry:
-	testb $3, 8(%rsp)
-	jz 3f
 	cmp $LHCALL_NOP, %rax
-	jne 4f
-	/*S:237 Nothing waits.
-	 * For `LHCALL_NOP` the Guest's `%rax` is known, so it is free to use as
-	 * scratch, and on the way out it becomes the answer, 0; should any check fail,
-	 * it gets its number back (`5:` above) and goes the longer way. The two shared
-	 * words are reached through the pointers C left; until the Guest has a shared
-	 * page, `pending` points at a word that is never zero, so the fast path stays
-	 * shut. :*/
-	mov (%rsp), %rax
-	cmp lg_fast+LG_FAST_RIP(%rip), %rax
-	je 6f
-	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
-	jne 5f
-	mov lg_fast+LG_FAST_INSN2(%rip), %rax
-	jmp 7f
-	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
-	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
-	jne 5f
-	mov lg_fast+LG_FAST_PENDING(%rip), %rax
-	cmpq $0, (%rax)
-	jne 5f
-	mov lg_fast+LG_FAST_QUEUED(%rip), %rax
-	mov (%rax), %eax
-	cmp lg_fast+LG_FAST_DONE(%rip), %rax
-	jne 5f
-	xor %eax, %eax
-	addq $2, (%rsp)
-	iretq
-	/*:*/
-5:	mov $LHCALL_NOP, %eax
+	je 10f
+	cmp $LHCALL_SET_CLOCKEVENT, %rax
+	je 20f
 4:	push %rax
-	/*S:237, continued :*/
 	mov 8(%rsp), %rax
-	cmp lg_fast+LG_FAST_RIP(%rip), %rax
-	je 6f
-	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
-	jne 2f
-	mov lg_fast+LG_FAST_INSN2(%rip), %rax
-	jmp 7f
-	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
-	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
-	jne 2f
-	/*:*/
+	recognised 2f
 	pop %rax
 	addq $2, (%rsp)
 	push $0
 	push $LG_HCALL_VECTOR
 	jmp lg_trap_common
 2:	pop %rax
-3:	push $0
+	push $0
 	push $6
 	jmp lg_trap_common
+10:
+	/*S:237 Nothing waits.
+	 * For `LHCALL_NOP` the Guest's `%rax` is known, so it is free to use as
+	 * scratch, and on the way out it becomes the answer, 0; should any check fail,
+	 * it gets its number back (`5:` above) and goes the longer way. The shared
+	 * page is reached through the pointer C left; until the Guest has one, it
+	 * points at a stand-in whose pending word is never zero, so the fast path
+	 * stays shut. One pointer for both words, where there were two, is one load
+	 * fewer on every call: on this machine a load is what a fast path is made of
+	 * (H:907). :*/
+	mov (%rsp), %rax
+	recognised 5f
+	nothing_waits 5f
+	xor %eax, %eax
+	addq $2, (%rsp)
+	iretq
+	/*:*/
+5:	mov $LHCALL_NOP, %eax
+	jmp 4b
+20:
+	/*S:237, continued :*/
+	mov (%rsp), %rax
+	recognised 21f
+	nothing_waits 21f
+	push %rcx
+	push %rdx
+	mov lg_fast+LG_FAST_CLOCK(%rip), %rcx
+	jrcxz 22f
+	rdtsc
+	shl $32, %rdx
+	or %rdx, %rax
+	mov %rdi, %rdx
+	sub %rax, %rdx
+	jbe 23f
+	cmp lg_fast+LG_FAST_CLOCK_AHEAD(%rip), %rdx
+	ja 22f
+	23:
+	mov %rdi, (%rcx)
+	mov $MSR_TSC_DEADLINE, %ecx
+	mov %rdi, %rax
+	mov %rdi, %rdx
+	shr $32, %rdx
+	wrmsr
+	pop %rdx
+	pop %rcx
+	xor %eax, %eax
+	addq $2, (%rsp)
+	iretq
+	22:	pop %rdx
+	pop %rcx
+	21:	mov $LHCALL_SET_CLOCKEVENT, %eax
+	jmp 4b
+	/*:*/
 /*:*/
 /*S:257 A fast path for a fill.
  * With the hypercall's side door in place, a page fault the Host fills was
@@ -180,8 +217,8 @@ lg_hcall_entry:
  *
  * 1. a fault from ring 0 (the Host's own: S:300);
  * 2. an address outside the region of the Host's last 4 KiB fill;
- * 3. the same address and error code as the last fill this path made (the
- *    fault the fill did not cure: C kills for it, H:620);
+ * 3. the same address and error code as the last fault this path looked at
+ *    (a fault the fill did not cure: C kills for it, H:620);
  * 4. a Guest entry not present, or naming a frame outside the RAM window (a
  *    device page, or a broken rule);
  * 5. a write the Guest's levels do not allow, or an instruction fetch they
@@ -201,26 +238,36 @@ lg_pf_entry:
 	push %rbx
 	/*S:267 The fill, step by step.
 	 * On the stack are the four saved registers, then the error code at 32 and the
-	 * CPU's frame above it. The region is the address's number of 2 MiB, plus one,
-	 * as C keeps it; the entry's index in its table is bits 12 to 20. :*/
+	 * CPU's frame above it. The region is the address's number of 2 MiB, as C
+	 * keeps it; the entry's index in its table is bits 12 to 20.
+	 *
+	 * The last fault this path looked at is remembered as one word, its address
+	 * XORed with its error code, and written before anything else is decided. A
+	 * fault with the same address and error code gives the same word, so a fill
+	 * that did not cure its fault is never made twice here; it goes to C, whose
+	 * own memory of the last fill is exact and kills (H:620). Two different faults
+	 * can give the same word too, since the error code's bits fall among the
+	 * address's low ones; then the second merely goes the long way. The first
+	 * version kept the address and the error code in two words, compared them in
+	 * two steps and stored them in four: one word is two instructions and two
+	 * memory operands fewer, and on this machine memory operands are what cost
+	 * (H:907). :*/
 	mov %cr2, %rax
 	mov %rax, %rcx
 	shr $21, %rcx
-	inc %rcx
 	cmp lg_fast+LG_FAST_REGION(%rip), %rcx
 	jne 8f
-	cmp lg_fast+LG_FAST_LAST_VA(%rip), %rax
-	jne 1f
-	mov 32(%rsp), %rcx
-	cmp lg_fast+LG_FAST_LAST_ERROR(%rip), %rcx
+	mov 32(%rsp), %rbx
+	xor %rax, %rbx
+	cmp lg_fast+LG_FAST_LAST_KEY(%rip), %rbx
 	je 8f
-	1:	shr $12, %rax
+	mov %rbx, lg_fast+LG_FAST_LAST_KEY(%rip)
+	shr $12, %rax
 	and $511, %eax
 	/*:*/
 	/*S:267, continued :*/
 	mov lg_fast+LG_FAST_GPT(%rip), %rcx
-	lea (%rcx,%rax,8), %rcx
-	mov (%rcx), %rdx
+	mov (%rcx,%rax,8), %rdx
 	test $PTE_P, %dl
 	jz 8f
 	movabs $PTE_ADDR, %rbx
@@ -232,37 +279,24 @@ lg_pf_entry:
 	/*:*/
 	/*S:267, continued :*/
 	or $PTE_A, %rdx
+	or $(PTE_P | PTE_U), %rbx
 	testb $PF_WRITE, 32(%rsp)
 	jz 2f
 	test lg_fast+LG_FAST_UP_W(%rip), %rdx
 	jz 8f
 	or $PTE_D, %rdx
-	2:	testb $PF_FETCH, 32(%rsp)
-	jz 3f
-	bt $63, %rdx
-	jc 8f
-	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
-	jne 8f
-	3:	mov %rdx, (%rcx)
+	or $PTE_W, %rbx
+	3:
 	/*:*/
 	/*S:267, continued :*/
-	or $(PTE_P | PTE_U), %rbx
-	test lg_fast+LG_FAST_UP_W(%rip), %rdx
-	jz 4f
-	test $PTE_D, %dl
-	jz 4f
-	or $PTE_W, %rbx
-	4:	bt $63, %rdx
+	mov %rdx, (%rcx,%rax,8)
+	bt $63, %rdx
 	jc 5f
 	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
 	je 6f
 	5:	bts $63, %rbx
 	6:	mov lg_fast+LG_FAST_SPT(%rip), %rcx
 	mov %rbx, (%rcx,%rax,8)
-	mov %cr2, %rax
-	mov %rax, lg_fast+LG_FAST_LAST_VA(%rip)
-	mov 32(%rsp), %rax
-	mov %rax, lg_fast+LG_FAST_LAST_ERROR(%rip)
 	/*:*/
 	pop %rbx
 	pop %rdx
@@ -270,6 +304,20 @@ lg_pf_entry:
 	pop %rax
 	add $8, %rsp
 	iretq
+	/*S:267, continued :*/
+	2:	testb $PF_FETCH, 32(%rsp)
+	jz 4f
+	bt $63, %rdx
+	jc 8f
+	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
+	jne 8f
+	4:	test lg_fast+LG_FAST_UP_W(%rip), %rdx
+	jz 3b
+	test $PTE_D, %dl
+	jz 3b
+	or $PTE_W, %rbx
+	jmp 3b
+	/*:*/
 8:	pop %rbx
 	pop %rdx
 	pop %rcx
