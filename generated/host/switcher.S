@@ -83,30 +83,33 @@ lg_trap_stubs:
  * so the Switcher itself can ask the questions, in a few instructions, before
  * anything is saved:
  *
- * 1. Did the fault come from ring 3? (A `ud2` of the Host's own must reach
- *    the panic, S:300.)
+ * 1. Is the call `LHCALL_NOP`, a call whose whole work is to return 0 (or
+ *    `LHCALL_SET_CLOCKEVENT`, whose work is three instructions, S:237)?
  * 2. Is the Guest's `%rip` the hypercall instruction the Host last
  *    recognised, and are its two bytes still `cd 1f`? The C path (H:505)
  *    remembers both the address and a Host pointer to the bytes, in `lg_fast`;
  *    every change to a mapping forgets them (`hcall_forget`), as before.
- * 3. Is the call `LHCALL_NOP`, a call whose whole work is to return 0?
- * 4. Is there nothing else for the Host to do on the way back: no interrupt
+ * 3. Is there nothing else for the Host to do on the way back: no interrupt
  *    pending in the shared page, no call queued in its ring (H:670), and no
- *    lockup being watched (H:885)? C keeps the pointers to those two words of
- *    the shared page in `lg_fast`, and before each return to the Guest writes
- *    the count of queued calls it has run, or a number no count can equal
- *    while a lockup is watched.
+ *    lockup being watched (H:885)?
  *
- * If all four hold, we step `%rip` over the two bytes, put the result 0 in
- * `%rax` and `iretq`: twenty instructions, where the C path took 151. If only the first two hold, the
- * hypercall is still recognised here, and goes to the Host as vector
- * `LG_HCALL_VECTOR` with `%rip` already past it, as on hardware KVM, so the C
- * path skips its own decoding. Otherwise it is an ordinary `#UD`, and goes the
- * ordinary way. The Guest's `%rax` is our only scratch register.
+ * If all three hold, we step `%rip` over the two bytes, put the result 0 in
+ * `%rax` and `iretq`: seventeen instructions, where the C path took 151. If
+ * only the second holds, the hypercall is still recognised here, and goes to
+ * the Host as vector `LG_HCALL_VECTOR` with `%rip` already past it, as on
+ * hardware KVM, so the C path skips its own decoding. Otherwise it is an
+ * ordinary `#UD`, and goes the ordinary way. The Guest's `%rax` is our only
+ * scratch register.
+ *
+ * The first version asked one more question first, whether the fault came
+ * from ring 3, so that a `ud2` of the Host's own would reach the panic
+ * (S:300). The second question answers it already (S:237), and two
+ * instructions, one of them a memory operand, were a sixth of what the
+ * fast path added to a bare trap.
  *
  * Nothing the Guest controls is trusted more than before. The bytes are read
  * afresh from a page that was a Guest page when the C path looked it up (and
- * is forgotten when any mapping changes); the shared page's two words are read
+ * is forgotten when any mapping changes); the shared page's words are read
  * as numbers, as the C path reads them. :*/
 	/*S:237, continued :*/
 		.macro recognised fail
