@@ -165,10 +165,17 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
  * ring 3 (and pops with `iretq`); above them the Switcher's stub pushes the
  * error code (or a zero, for vectors that have none) and the vector number;
  * then the fifteen general registers. Its end must be 16-byte aligned, because
- * the CPU aligns the stack to 16 before pushing its frame. :*/
+ * the CPU aligns the stack to 16 before pushing its frame.
+ *
+ * The general registers come in two groups, and the order says which. The
+ * nine above are those a C function may change; the six at the bottom are
+ * those the C calling convention makes every function give back as it found
+ * them. The Host's C code never reads or writes the six, so on a trap the
+ * Switcher leaves them in the CPU, and the C it calls keeps them safe for it
+ * (S:210). Their slots are filled only for the first entry (S:100). :*/
 struct lg_regs {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8;
-	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 r15, r14, r13, r12, rbp, rbx;	/* C preserves these: S:210 */
+	u64 r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
 	u64 vector, error_code;
 	u64 rip, cs, rflags, rsp, ss;
 };

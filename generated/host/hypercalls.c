@@ -24,7 +24,9 @@
  * that both sides read and write without trapping (see `struct lg_shared_page`
  * in *The Guest*). It must be a whole, aligned page inside the window, and it
  * is given only once: a Guest that could move the page later could move it
- * under the Host's feet. :*/
+ * under the Host's feet. The Switcher's fast paths (S:227, S:257) learn the
+ * page and the window here, in `lg_fast`; until then they see a stand-in
+ * page whose pending word is never zero, and stay shut. :*/
 static void hcall_init(struct lguest *lg, u64 pa)
 {
 	if (lg->shared)

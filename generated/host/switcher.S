@@ -6,7 +6,11 @@
  * frame a trap pushed: `%rip`, `%cs`, `%rflags`, `%rsp`, `%ss`. Since the saved
  * `%cs` has privilege level 3, `iretq` drops the CPU to ring 3, and the Guest
  * runs. Every later return to the Guest is the same code, reached from the end
- * of a trap (S:210), so it carries a second name, `lg_return_to_guest`.
+ * of a trap (S:210), so it carries a second name, `lg_return_to_guest`, with
+ * one difference: the six registers C preserves (H:455) are popped only on
+ * the first entry, so that the Guest starts with the values `guest_regs_init`
+ * gave it and not with the Host's; after a trap they are in the CPU already,
+ * and the return steps over their slots.
  *
  * There is a quiet requirement here. The structure we pop from is the one the
  * TSS points at (its end is `rsp0`), so when the Guest next traps, the CPU
@@ -21,24 +25,27 @@
 	.globl lg_switch_to_guest
 lg_switch_to_guest:
 	mov %rdi, %rsp
-lg_return_to_guest:
-	/*S:110 The general registers.
-	 * The order is the one `struct lg_regs` declares, lowest address first: `%r15`
-	 * was pushed last, so it is popped first. :*/
 	pop %r15
 	pop %r14
 	pop %r13
 	pop %r12
+	pop %rbp
+	pop %rbx
+	jmp 1f
+lg_return_to_guest:
+	add $48, %rsp
+1:
+	/*S:110 The general registers.
+	 * The order is the one `struct lg_regs` declares, lowest address first: `%r11`
+	 * was pushed last, so it is popped first. :*/
 	pop %r11
 	pop %r10
 	pop %r9
 	pop %r8
-	pop %rbp
 	pop %rdi
 	pop %rsi
 	pop %rdx
 	pop %rcx
-	pop %rbx
 	pop %rax
 	/*:*/
 	add $16, %rsp
@@ -335,9 +342,10 @@ lg_pf_entry:
  * privilege level 3 if it did. A trap from ring 0 is the Host's own fault,
  * taken on the Host's own stack, and must not be mistaken for the Guest's.
  *
- * For the Guest's trap we push its fifteen general registers, completing the
- * `struct lg_regs`, and call the Host's C code, `lg_guest_trapped` (H:450),
- * right there: the stack below the structure is the Host's stack. The stack
+ * For the Guest's trap we push the nine general registers a C function may
+ * change, step over the slots of the six it may not (H:455), which completes
+ * the `struct lg_regs`, and call the Host's C code, `lg_guest_trapped`
+ * (H:450), right there: the stack below the structure is the Host's stack. The stack
  * pointer is the structure's address, a multiple of 16, so the call lands
  * aligned as C expects. When the function returns, the Guest's registers are
  * whatever the Host made of them, and the way back to the Guest is the way in
@@ -348,28 +356,30 @@ lg_pf_entry:
  * saved the Host's six callee-saved registers and its stack pointer on the way
  * in and restored them on the way out, so that the run loop could be a C
  * `for` loop. Counted (S:307), that was fourteen instructions of every trap
- * spent on registers the Host did not need. :*/
+ * spent on registers the Host did not need. The second version still saved
+ * all fifteen of the Guest's, and six of them were the same waste the other
+ * way round: `%rbx`, `%rbp` and `%r12` to `%r15` are what the C calling
+ * convention obliges `lg_guest_trapped` to give back unchanged, and no C in
+ * the Host ever looks at them in the structure. Left in the CPU, they cost
+ * nothing; saved and restored, they were twelve pushes and pops on every trap
+ * that reaches C, and a push or a pop is among the dearest instructions this
+ * machine emulates (H:907). :*/
 lg_trap_common:
 	testb $3, 24(%rsp)
 	jz host_trap
 	/*S:220 Pushing them.
-	 * The mirror image of the pops: `%rax` first, `%r15` last. :*/
+	 * The mirror image of the pops: `%rax` first, `%r11` last. :*/
 	push %rax
-	push %rbx
 	push %rcx
 	push %rdx
 	push %rsi
 	push %rdi
-	push %rbp
 	push %r8
 	push %r9
 	push %r10
 	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
 	/*:*/
+	sub $48, %rsp
 	call lg_guest_trapped
 	jmp lg_return_to_guest
 /*:*/
