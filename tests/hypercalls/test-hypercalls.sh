@@ -2,7 +2,8 @@
 # The Host's checks of hypercall arguments (chapter 40), where a Guest can
 # reach them without a hostile build: LHCALL_SHUTDOWN takes the statuses up
 # to 124 and kills a Guest that asks for one of the Host's own (H:545), so a
-# Guest cannot pretend to have been killed; an unknown hypercall and a
+# Guest cannot pretend to have been killed; an unknown hypercall, a fault
+# with no handler to reflect it to, and a
 # console write outside RAM kill the Guest with their reasons.  Written for survivors of
 # make mutate CHAPTER=40 MUTATE_FILES=host/hypercalls.c.
 source "$(dirname "$0")/../lib.sh"
@@ -22,9 +23,12 @@ if [ "$st" = 125 ] && grep -qxF "lguest: guest killed: shutdown with status 125,
 	ok hcall-shutdown-125-killed
 else fail hcall-shutdown-125-killed "status $st: $(grep -m1 'killed' "$out/125")"; fi
 
-# hostile=1 and hostile=3 (the Guest's G:600): an unknown hypercall, and an
-# early-console write of Host memory outside the Guest's RAM (H:535).
-for c in "1:unknown hypercall 999 at rip " "3:console write of 64 bytes at 0x100000 is outside Guest RAM"; do
+# hostile=1..3 (the Guest's G:600): an unknown hypercall, a store to address 0
+# before the Guest has an exception handler (the Host has nowhere to reflect
+# the fault, H:515), and an early-console write of Host memory outside the
+# Guest's RAM (H:535).
+for c in "1:unknown hypercall 999 at rip " "2:page fault (vector 14) at rip " \
+	 "3:console write of 64 bytes at 0x100000 is outside Guest RAM"; do
 	n=${c%%:*} why=${c#*:}
 	timeout 20 build/lguest build/guest.elf hostile=$n </dev/null >"$out/h$n" 2>&1
 	st=$?
