@@ -108,6 +108,20 @@ accepted host-devices-word-accepted-size1 "virtio_mmio.device=1@0xd0001000:9"
 
 # A window on the first page past RAM shares no page with it.
 accepted host-devices-word-accepted-after-ram "virtio_mmio.device=0x200@0x10000000:9" --memory=256
+# A window that starts where the console's ends is beside it, not on top.
+accepted host-devices-word-accepted-after-console "virtio_mmio.device=0x200@0xd0000200:9"
+# Windows that end where an interrupt controller's page begins share no page with it.
+accepted host-devices-word-accepted-below-lapic "virtio_mmio.device=0x200@0xfedffe00:9"
+accepted host-devices-word-accepted-below-ioapic "virtio_mmio.device=0x200@0xfebffe00:9"
+
+# A long word that is not a device word is the Guest's: the Host leaves it
+# alone (the Guest, which knows no such word, says so itself).
+run host-devices-long-word-left-alone "an-argument-longer-than-the-key" poweroff=4
+if grep -q "^lguest: ignoring" "$out/host-devices-long-word-left-alone"; then
+	fail host-devices-long-word-left-alone "the Host took it for a device word: $(grep -m1 '^lguest: ignoring' "$out/host-devices-long-word-left-alone")"
+elif [ "$(cat "$out/host-devices-long-word-left-alone.status")" != 4 ]; then
+	fail host-devices-long-word-left-alone "status $(cat "$out/host-devices-long-word-left-alone.status"), expected 4"
+else ok host-devices-long-word-left-alone; fi
 
 # A window that ends exactly at the highest physical address, 2^52, fits: the
 # Host keeps it, saying nothing.  (Our Guest then maps the device at its own
