@@ -2,7 +2,8 @@
 # The Host's boot (chapter 40), at the edges a normal boot never reaches:
 # how much RAM the Guest's window needs (H:305) and how it is rounded, the
 # Host's panic when there is too little, which words of its command line
-# are the Guest's (H:270), a Guest image cut short (H:410), and a console
+# are the Guest's (H:270), Guest images cut short, not ELF or entered
+# outside RAM (H:405 to H:415), the window the Launcher is told, and a console
 # message that exactly fills the Host's buffer (H:205).  Under QEMU where
 # our Launcher would refuse first (less than 32 MiB, Host words before --,
 # a truncated image).  Written for survivors of
@@ -58,14 +59,30 @@ if command -v "$qemu" >/dev/null; then
 		status_and_line host-boot-segment-cut-short 125 \
 			"lguest: guest killed: bad Guest image: segment outside the file"
 	else fail host-boot-segment-cut-short "no loadable segment in build/guest.elf"; fi
+	# Our Guest with its ELF magic spoiled, and with its entry point moved
+	# below the window: the Host reads the header itself (H:405, H:415).
+	{ printf '\177ELG'; tail -c +5 build/guest.elf; } >"$out/magic.elf"
+	qemu host-boot-not-elf 64 "-- poweroff=3" "$out/magic.elf"
+	status_and_line host-boot-not-elf 125 \
+		"lguest: guest killed: bad Guest image: not a 64-bit x86-64 ELF file"
+	{ head -c 24 build/guest.elf; printf '\000\000\200\000\000\000\000\000'
+	  tail -c +33 build/guest.elf; } >"$out/entry.elf"
+	qemu host-boot-entry-outside 64 "-- poweroff=3" "$out/entry.elf"
+	status_and_line host-boot-entry-outside 125 \
+		"lguest: guest killed: bad Guest image: entry point 0x800000 outside RAM"
 else
 	skip host-boot-qemu "$qemu is not installed (make deps)"
 fi
 
-# RAM that ends off a large page: the window ends at the large page below.
-timeout 20 build/lguest --memory=33 -- poweroff=3 </dev/null >"$out/host-boot-window-rounded" 2>&1
+# RAM that ends off a large page: the window ends at the large page below,
+# and the Launcher, which checks the devices' addresses against it, is told
+# the same window through its ports (H:305; -v shows what it heard).
+timeout 20 build/lguest -v --memory=33 -- poweroff=3 </dev/null >"$out/host-boot-window-rounded" 2>&1
 status=$?
 status_and_line host-boot-window-rounded 3 "Guest running at CPL 3, RAM 0x1000000-0x2000000"
+if grep -q "Guest window: \[0x1000000, 0x2000000), 16 MiB$" "$out/host-boot-window-rounded"; then
+	ok host-boot-window-told
+else fail host-boot-window-told "the Launcher heard: $(grep -m1 'Guest window' "$out/host-boot-window-rounded")"; fi
 
 # A Host message of exactly 256 bytes, its buffer's size, is cut to 255: the
 # last byte is the string's end, never sent to the console.  A device word
@@ -77,7 +94,7 @@ while [ $(( ${#word} + ${#why} + 23 )) -lt 256 ]; do word="${word}z"; done
 timeout 20 build/lguest -- "$word" poweroff=4 </dev/null >"$out/full" 2>&1
 status=$?
 if [ "$status" != 4 ]; then fail host-boot-full-message "status $status, expected 4"
-elif ! grep -aqF "lguest: ignoring $word: it ${why%]}" "$out/full"; then
+elif ! grep -aqF "lguest: ignoring $word: it $why" "$out/full"; then
 	fail host-boot-full-message "the message is not there: $(grep -a ignoring "$out/full" | cut -c1-80)"
 elif [ "$(tr -d '\000' <"$out/full" | wc -c)" != "$(wc -c <"$out/full")" ]; then
 	fail host-boot-full-message "a NUL byte reached the console"
