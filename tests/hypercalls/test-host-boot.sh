@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The Host's boot (chapter 40), at the edges a normal boot never reaches:
 # how much RAM the Guest's window needs (H:305) and how it is rounded, the
-# Host's panic when there is too little, which words of its command line
-# are the Guest's (H:270), Guest images cut short, not ELF or entered
-# outside RAM (H:405 to H:415), the window the Launcher is told, and a console
-# message that exactly fills the Host's buffer (H:205).  Under QEMU where
-# our Launcher would refuse first (less than 32 MiB, Host words before --,
-# a truncated image).  Written for survivors of
-# make mutate CHAPTER=40.
+# Host's panic when there is too little, which words of its command line are
+# the Guest's (H:270), Guest images cut short, not ELF, entered outside RAM,
+# or with a .bss beside or into module 0 (H:405 to H:415), the window the
+# Launcher is told, and a console message that exactly fills the Host's
+# buffer (H:205).  Under QEMU where our Launcher would refuse first (less
+# than 32 MiB, Host words before --, a broken image).  Written for
+# survivors of make mutate CHAPTER=40.
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 needs_machine host-boot || exit 0
@@ -70,6 +70,31 @@ if command -v "$qemu" >/dev/null; then
 	qemu host-boot-entry-outside 64 "-- poweroff=3" "$out/entry.elf"
 	status_and_line host-boot-entry-outside 125 \
 		"lguest: guest killed: bad Guest image: entry point 0x800000 outside RAM"
+	# Where the module lies decides which segments overlap it (H:410): QEMU
+	# puts it at the top of RAM, and the Host names it when a .bss moved to
+	# 32 MiB, and 32 MiB long, runs into it.  Moved again, the .bss may end
+	# where the module starts, or start where it ends (the boot information
+	# then finds no room above, which is the next check's business), but not
+	# reach one byte into it.
+	bss_at() { python3 tests/hypercalls/bss-at.py build/guest.elf "$out/bss.elf" "$1" "$2"; }
+	bss_at 0x2000000 0x1fff000 && qemu host-boot-bss-over-module 64 "-- poweroff=3" "$out/bss.elf"
+	module=$(grep -o 'overlaps module 0 (0x[0-9a-f]*+0x[0-9a-f]*)' "$out/host-boot-bss-over-module" | grep -o '0x[0-9a-f]*+0x[0-9a-f]*')
+	if [ "$status" != 125 ] || [ -z "$module" ]; then
+		fail host-boot-bss-over-module "status $status: $(grep -a -m1 'killed' "$out/host-boot-bss-over-module")"
+	else
+		ok host-boot-bss-over-module
+		start=$((${module%+*})) end=$((${module%+*} + ${module#*+}))
+		bss_at $((start - 0x100)) 0x100 && qemu host-boot-bss-below-module 64 "-- poweroff=3" "$out/bss.elf"
+		status_and_line host-boot-bss-below-module 3 "Guest running at CPL 3, RAM 0x1000000-0x4000000"
+		bss_at $end 0x100 && qemu host-boot-bss-above-module 64 "-- poweroff=3" "$out/bss.elf"
+		if grep -aq "overlaps module" "$out/host-boot-bss-above-module"; then
+			fail host-boot-bss-above-module "$(grep -a -m1 killed "$out/host-boot-bss-above-module")"
+		elif [ "$status" = 3 ] || grep -aq "killed: bad Guest image: the boot information" "$out/host-boot-bss-above-module"
+		then ok host-boot-bss-above-module
+		else fail host-boot-bss-above-module "status $status: $(tail -n 2 "$out/host-boot-bss-above-module" | tr '\n' '|')"; fi
+		bss_at $((end - 1)) 0x100 && qemu host-boot-bss-into-module 64 "-- poweroff=3" "$out/bss.elf"
+		status_and_line host-boot-bss-into-module 125 "$(printf 'lguest: guest killed: bad Guest image: segment at 0x%x overlaps module 0 (%s); load the module elsewhere' $((end - 1)) "$module")"
+	fi
 else
 	skip host-boot-qemu "$qemu is not installed (make deps)"
 fi
