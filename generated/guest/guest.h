@@ -272,6 +272,9 @@ void drivers_run(void);
 /*H:551, continued :*/
 u64 probe_port0(void);
 /*:*/
+/*H:551, continued :*/
+u64 probe_int80(void);
+/*:*/
 
 #endif
 /*:*/

@@ -509,8 +509,8 @@ static int test_backtrace(void)
 /*H:551 Promises the Guest can check.
  * Some paths of this chapter run so rarely that a Host could break them and
  * still boot every Guest we have: no Guest of ours puts a hypercall across a
- * page boundary, none faults with its stack pointer in nowhere, and none
- * touches port 0. Yet each is a promise, and the Guest can check it. The first
+ * page boundary, none faults with its stack pointer in nowhere, none touches
+ * port 0, and none uses `int` for anything but a hypercall. Yet each is a promise, and the Guest can check it. The first
  * is the short path of H:505: a Guest whose code is
  * laid out differently may well end a page with `cd` and start the next with
  * `1f`, and that is still a hypercall, not an invalid opcode. So the Guest's
@@ -542,6 +542,14 @@ static int test_hypercall_across_pages(void)
 static int test_port0(void)
 {
 	return probe_port0() == 13;
+}
+/*:*/
+/*H:551, continued :*/
+static int test_int80(void)
+{
+	u64 v = probe_int80();
+
+	return v == 6 || v == 13;
 }
 /*:*/
 /*G:530 What a hypercall costs.
@@ -630,6 +638,9 @@ static const struct guest_test tests[] = {
 	/*:*/
 	/*H:551, continued :*/
 	{ "port 0 is not the Guest's either", test_port0 },
+	/*:*/
+	/*H:551, continued :*/
+	{ "int $0x80 is not a hypercall", test_int80 },
 	/*:*/
 };
 

@@ -5,7 +5,8 @@
 # (H:545), so a Guest cannot pretend to have been killed; an unknown
 # hypercall, a fault with no handler to reflect it to or no stack to reflect
 # it on, and a console write outside RAM kill the Guest with their reasons;
-# a hypercall across two pages is still one, and port 0 is not the Guest's.
+# a hypercall across two pages is still one, int $0x80 is not one, and port
+# 0 is not the Guest's.
 # Written for survivors of
 # make mutate CHAPTER=40.
 source "$(dirname "$0")/../lib.sh"
@@ -40,11 +41,12 @@ for c in "1:unknown hypercall 999 at rip " "2:page fault (vector 14) at rip " \
 	else fail hcall-hostile-$n "status $st: $(grep -m1 'killed' "$out/h$n")"; fi
 done
 # The Guest's self-tests of H:551: a hypercall whose two bytes straddle a
-# page boundary (H:505) is a hypercall, not a #UD; port 0 faults like any
-# other port (H:220), so the task-state segment ends where it should.
+# page boundary (H:505) is a hypercall, not a #UD, and int $0x80 is not one;
+# port 0 faults like any other port (H:220), so the task-state segment ends
+# where it should.
 timeout 60 build/lguest build/guest.elf selftest </dev/null >"$out/selftest" 2>&1
 for c in "across-pages:a hypercall across two pages is still a hypercall" \
-	 "port0:port 0 is not the Guest's either"; do
+	 "port0:port 0 is not the Guest's either" "int80:int \$0x80 is not a hypercall"; do
 	if grep -qxF "selftest: ok   ${c#*:}" "$out/selftest"; then ok "hcall-${c%%:*}"
 	else fail "hcall-${c%%:*}" "no 'selftest: ok   ${c#*:}': $(grep -m2 'FAIL\|panic\|killed' "$out/selftest" | tr '\n' '|')"; fi
 done
