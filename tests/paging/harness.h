@@ -201,10 +201,16 @@ static void unguard(void)
 }
 
 /* ------------------------------------------------ a Guest and its tables */
-#define RAM_SIZE (16ULL << 20)
-#define DEVICE_PAGE 0xd0000000ULL
+/*
+ * Nine large pages, the first at a multiple of 4 MiB, so that the last one
+ * has bit 21 clear; a device page with bit 12 set.  Those two bits are where
+ * a frame's address stops (the PAT bit of a large page, the 4 KiB bit): a
+ * check that keeps the one or drops the other moves the frame we test.
+ */
+#define RAM_SIZE (18ULL << 20)
+#define DEVICE_PAGE 0xd0001000ULL
 
-static u8 ram[RAM_SIZE] __attribute__((aligned(LARGE_PAGE)));
+static u8 ram[RAM_SIZE] __attribute__((aligned(2 * LARGE_PAGE)));
 static u64 ram_next;		/* the next unused page of the Guest's RAM */
 static struct lguest guest;
 
