@@ -50,7 +50,8 @@ static int short_way(int switcher, u64 page, u64 *shadow)
 	lg_fast.fill = remembered;
 	gpt[i] = page | PTE_P | PTE_W | PTE_U;
 	lg_fast.fill.spt[i] = 0;
-	lg_fast.last_va = guest.fill_va = 0;
+	guest.fill_va = 0;
+	harness_switcher_forget();
 	if (switcher) {
 		took = harness_fast_fill(va, PF_USER | PF_WRITE);
 	} else {
@@ -104,7 +105,7 @@ int main(void)
 	*gentry(root, VA, 0) = gframe(1) | PTE_P | PTE_W | PTE_U;
 	shadow_page_fault(&guest, VA, &error);
 	gpt = (u64 *)((u64)gentry(root, VA, 0) & ~(u64)(PAGE_SIZE - 1));
-	if (lg_fast.fill.region != (VA >> 21) + 1 || lg_fast.fill.gpt != gpt) {
+	if (lg_fast.fill.gpt != gpt) {
 		check("address-rule-setup", 0, "a 4 KiB fill did not leave its tables for the short ways");
 		return 0;
 	}

@@ -38,6 +38,16 @@ u64 host_pdpt[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 u64 harness_cr2;
 int harness_fast_fill(u64 va, u64 error);	/* 1: the Switcher filled it */
 
+/* The Switcher forgets the last fault it saw, as a change of mapping makes it. */
+static void harness_switcher_forget(void)
+{
+#ifdef LG_FAST_LAST_KEY
+	lg_fast.last_key = 0;	/* one word, the address ^ the error code */
+#else
+	lg_fast.last_va = lg_fast.last_error = 0;
+#endif
+}
+
 /* ---------------------------------------------------------- verdicts */
 static int failures;
 
