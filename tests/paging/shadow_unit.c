@@ -19,6 +19,34 @@ static u64 fault(u64 va, u64 error, int *filled)
 	return error;
 }
 
+/*
+ * Every page the pool has handed out is in exactly one list, a shadow's or
+ * the free list, and each list is as long as its count says and ends there.
+ */
+static int pool_consistent(void)
+{
+	static u8 seen[SHADOW_POOL_PAGES];
+	u32 total = 0;
+	u16 p;
+
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i <= SHADOW_ROOTS; i++) {
+		u32 n = i < SHADOW_ROOTS ? shadows[i].pages : pool_nfree;
+
+		p = i < SHADOW_ROOTS ? shadows[i].first : pool_free;
+		for (u32 k = 0; k < n; k++, total++) {
+			if (p >= pool_fresh || seen[p]++)
+				return 0;
+			if (i < SHADOW_ROOTS && k == n - 1 && p != shadows[i].last)
+				return 0;
+			p = pool_link[p];
+		}
+		if (p != NO_PAGE)
+			return 0;
+	}
+	return total == pool_fresh;
+}
+
 /* A fill sets accessed, then dirty, and makes the shadow writable only then. */
 static void case_fill_and_dirty(u64 root)
 {
@@ -274,8 +302,8 @@ static void case_flush_all(u64 *roots)
 	check("shadow-unit-flush-all-fresh", (sentry(va, 0) & PTE_ADDR) == gframe(51),
 	      "after a flush of everything a root was shadowed from what its table used to say");
 	shadow_new_root(&guest, roots[0]);
-	check("shadow-unit-flush-all-kept", (sentry(va, 0) & PTE_ADDR) == gframe(50),
-	      "the shadow rebuilt by the flush was lost");
+	check("shadow-unit-flush-all-kept", (sentry(va, 0) & PTE_ADDR) == gframe(50) && pool_consistent(),
+	      "the shadow rebuilt by the flush was lost, or the pool's lists went wrong");
 }
 
 /*
@@ -302,8 +330,8 @@ static void case_pool(u64 *roots)
 	for (int i = 0; i < SHADOW_ROOTS; i++)
 		held += shadows[i].pages;
 	check("shadow-unit-pool-fills", ok, "with the pool taken dry and refilled, a fill went wrong");
-	check("shadow-unit-pool-count", held + pool_available() == SHADOW_POOL_PAGES,
-	      "the pool's count of free pages and the shadows' pages do not add up to the pool");
+	check("shadow-unit-pool-count", held + pool_available() == SHADOW_POOL_PAGES && pool_consistent(),
+	      "a page of the pool is in no list, in two, or the counts are wrong");
 }
 
 /* The audit counts what the shadows map, and finds what should not be there. */
@@ -370,6 +398,11 @@ int main(void)
 	for (int r = 0; r < 6; r++)
 		roots[r] = gpage();
 	shadow_new_root(&guest, roots[0]);
+	shadow_new_root(&guest, roots[1]);
+	shadow_flush_all(&guest);	/* with two of the four shadows never used */
+	shadow_new_root(&guest, roots[0]);
+	check("shadow-unit-pool-early-flush", pool_consistent(),
+	      "a flush before every shadow was used put a page in two lists");
 	case_fill_and_dirty(roots[0]);
 	case_nx(roots[0]);
 	case_large(roots[0]);
