@@ -241,6 +241,44 @@ static void case_walks(u64 root)
 	check("shadow-unit-walk-forgotten", told, "a translation outlived the flush of its page");
 }
 
+/*
+ * Every change of mapping forgets where the Host found the Guest's last
+ * hypercall instructions (H:505, S:227): the page may now hold another.
+ */
+static void remember_hcall(void)
+{
+	guest.hcall_pa = gframe(70);
+	lg_fast.rip = lg_fast.rip2 = VA1;
+}
+
+static int hcall_forgotten(void)
+{
+	return !guest.hcall_pa && lg_fast.rip == ~0ULL && lg_fast.rip2 == ~0ULL;
+}
+
+static void case_hcall_forget(u64 *roots)
+{
+	int ok;
+
+	remember_hcall();
+	shadow_new_root(&guest, roots[1]);
+	ok = hcall_forgotten();
+	remember_hcall();
+	shadow_new_root(&guest, roots[0]);
+	ok &= hcall_forgotten();
+	remember_hcall();
+	shadow_set_entry(&guest, VA1, 0, 0);
+	ok &= hcall_forgotten();
+	remember_hcall();
+	shadow_flush_one(&guest, VA1);
+	ok &= hcall_forgotten();
+	remember_hcall();
+	shadow_flush_all(&guest);
+	ok &= hcall_forgotten();
+	check("shadow-unit-hcall-forgotten", ok,
+	      "a new root, an announced entry or a flush left the Host's memory of a hypercall instruction");
+}
+
 /* Roots: kept, switched back to, the one unused longest given up. */
 static void case_roots(u64 *roots)
 {
@@ -411,6 +449,7 @@ int main(void)
 	case_forget(roots[0]);
 	case_beside(roots[0]);
 	case_walks(roots[0]);
+	case_hcall_forget(roots);
 	case_roots(roots);
 	case_flush_all(roots);
 	case_pool(roots);
