@@ -9,7 +9,8 @@
  *
  * - the window's first and last page, and the pages just outside them;
  * - pages of the Host's own memory below the window, and its image;
- * - a device's register page, and the pages beside it;
+ * - the pages of the devices' windows, placed as the Launcher places
+ *   them, and the pages on either side;
  * - the highest page a frame can name.
  *
  * The door and both short ways must accept the same pages and refuse the
@@ -93,9 +94,10 @@ int main(void)
 		{ "page-below", start - PAGE_SIZE },
 		{ "host-image", 0x100000 },
 		{ "page-zero", 0 },
-		{ "device-page", dev },
-		{ "below-device", dev - PAGE_SIZE },
-		{ "above-device", dev + PAGE_SIZE },
+		{ "first-device-page", DEVICES_BASE },
+		{ "last-device-page", dev },
+		{ "below-devices", DEVICES_BASE - PAGE_SIZE },
+		{ "above-devices", dev + PAGE_SIZE },
 		{ "highest-frame", top },
 	};
 
@@ -117,7 +119,7 @@ int main(void)
 		int c = short_way(0, e->page, &c_entry);
 		int s = short_way(1, e->page, &s_entry);
 		int l = long_way(e->page, &l_entry);
-		int device = e->page == dev;
+		int device = e->page == dev || e->page == DEVICES_BASE;
 		char name[80], why[200];
 
 		snprintf(name, sizeof(name), "address-rule-%s", e->name);

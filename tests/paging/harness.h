@@ -216,9 +216,15 @@ static void unguard(void)
  * has bit 21 clear; a device page with bit 12 set.  Those two bits are where
  * a frame's address stops (the PAT bit of a large page, the 4 KiB bit): a
  * check that keeps the one or drops the other moves the frame we test.
+ * The devices sit as the Launcher places them (L:, virtio_mmio.c), a window
+ * of 0x200 bytes each from 0xd0000000: nine of them fill one page and start
+ * the next, DEVICE_PAGE, where the ninth alone raises DEVICE_IRQ.
  */
 #define RAM_SIZE (18ULL << 20)
+#define DEVICES_BASE 0xd0000000ULL
+#define DEVICES 9
 #define DEVICE_PAGE 0xd0001000ULL
+#define DEVICE_IRQ (5 + DEVICES - 1)
 
 static u8 ram[RAM_SIZE] __attribute__((aligned(2 * LARGE_PAGE)));
 static u64 ram_next;		/* the next unused page of the Guest's RAM */
@@ -231,10 +237,12 @@ static void harness_init(void)
 	sigaction(SIGSEGV, &sa, NULL);
 	guest.mem_start = (u64)ram;
 	guest.mem_end = (u64)ram + RAM_SIZE;
-	guest.nr_devices = 1;
-	guest.devices[0].addr = DEVICE_PAGE + 0x200;
-	guest.devices[0].size = 0x200;
-	guest.devices[0].irq = 5;
+	guest.nr_devices = DEVICES;
+	for (int i = 0; i < DEVICES; i++) {
+		guest.devices[i].addr = DEVICES_BASE + 0x200 * i;
+		guest.devices[i].size = 0x200;
+		guest.devices[i].irq = 5 + i;
+	}
 	lg_fast.mem_start = guest.mem_start;
 	lg_fast.mem_end = guest.mem_end;
 	ram_next = RAM_SIZE / 2;	/* the lower half is for pages to map */

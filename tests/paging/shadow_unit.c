@@ -124,7 +124,7 @@ static void case_device(u64 root)
 	check("shadow-unit-device-uncached", filled &&
 	      (sentry(va, 0) & (PTE_ADDR | PTE_PCD | PTE_PWT)) == (DEVICE_PAGE | PTE_PCD | PTE_PWT),
 	      "a device page was not shadowed with caching off");
-	check("shadow-unit-device-reached", guest.irq_reached == 1ULL << 5,
+	check("shadow-unit-device-reached", guest.irq_reached == 1ULL << DEVICE_IRQ,
 	      "mapping a device's page did not note its interrupt as reached");
 	check("shadow-unit-device-large", KILLED(shadow_set_entry(&guest, va + LARGE_PAGE,
 						  DEVICE_PAGE | RW | PTE_PS, 1)),
