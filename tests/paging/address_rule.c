@@ -5,7 +5,8 @@
  * C one, shadow_fill_recent (H:627), and the Switcher's assembly (S:257),
  * which must not trust the door's verdict on entries it never saw.  Here
  * every edge page goes through all three, and through the long way of a
- * fill (H:615), which alone may also map a device's page:
+ * fill (H:615), which alone may also map a device's page, and through the
+ * Host's own translation of a Guest address (H:605), which must not:
  *
  * - the window's first and last page, and the pages just outside them;
  * - pages of the Host's own memory below the window, and its image;
@@ -13,8 +14,9 @@
  *   them, and the pages on either side;
  * - the highest page a frame can name.
  *
- * The door and both short ways must accept the same pages and refuse the
- * same pages; a page accepted is filled identically by both short ways.
+ * The door, both short ways and the Host's walk must accept the same pages
+ * and refuse the same pages; a page accepted is filled identically by both
+ * short ways.
  * Built and run by test-address-rule.sh (harness.h says how).
  */
 #include "harness.h"
@@ -60,6 +62,20 @@ static int short_way(int switcher, u64 page, u64 *shadow)
 	}
 	*shadow = lg_fast.fill.spt[i];
 	return took;
+}
+
+/* The Host's own translation (H:605): 1 if it would read or write the page. */
+static int host_walk(u64 page)
+{
+	u64 va = VA + (2ULL << 30), pa = 0;
+	int took;
+
+	*gentry(root, va, 0) = page | PTE_P | PTE_W | PTE_U;
+	shadow_flush_one(&guest, va);
+	took = shadow_guest_walk(&guest, va + 8, 1, &pa);
+	*gentry(root, va, 0) = 0;
+	shadow_flush_one(&guest, va);
+	return took && pa == page + 8 ? 1 : took ? -1 : 0;
 }
 
 /* The long way: 1 filled, 0 killed; how it filled in *shadow. */
@@ -119,13 +135,14 @@ int main(void)
 		int c = short_way(0, e->page, &c_entry);
 		int s = short_way(1, e->page, &s_entry);
 		int l = long_way(e->page, &l_entry);
+		int h = host_walk(e->page);
 		int device = e->page == dev || e->page == DEVICES_BASE;
 		char name[80], why[200];
 
 		snprintf(name, sizeof(name), "address-rule-%s", e->name);
-		snprintf(why, sizeof(why), "page 0x%llx: door %d, shadow_fill_recent %d, Switcher %d, long way %d",
-			 e->page, d, c, s, l);
-		filled = d == c && c == s && l == (d || device) &&
+		snprintf(why, sizeof(why), "page 0x%llx: door %d, shadow_fill_recent %d, Switcher %d, "
+			 "the Host's own walk %d, long way %d", e->page, d, c, s, h, l);
+		filled = d == c && c == s && s == h && l == (d || device) &&
 			 (!c || (c_entry == s_entry && c_entry == (e->page | PTE_P | PTE_W | PTE_U))) &&
 			 (!l || (l_entry & PTE_ADDR) == e->page) &&
 			 (!device || (l_entry & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT));
