@@ -31,6 +31,7 @@
 
 int printf(const char *fmt, ...);
 int fflush(void *stream);
+char *strstr(const char *haystack, const char *needle);
 
 struct lg_fast lg_fast;
 u64 host_pml4[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
@@ -111,7 +112,7 @@ void host_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* KILLED(lg, stmt): run stmt; 1 if it killed the Guest (the reason in said). */
+/* KILLED(stmt): run stmt; 1 if it killed the Guest (the reason in said). */
 #define KILLED(stmt) ({						\
 	int killed_ = 0;					\
 	said[0] = 0;						\

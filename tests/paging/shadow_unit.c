@@ -90,11 +90,9 @@ static void case_nx(u64 root)
 static void case_large(u64 root)
 {
 	u64 va = VA1 + (1ULL << 30), last = guest.mem_end - LARGE_PAGE;
-	int filled;
+	int filled, ok = 1;
 
-	int ok = 1;
-
-	/* the last two: one of them has bit 21 clear, whatever the window's alignment */
+	/* the window's last two: the last has bit 21 clear (harness.h) */
 	for (int k = 0; k < 2; k++) {
 		u64 at = va + k * LARGE_PAGE, frame = last - k * LARGE_PAGE;
 
