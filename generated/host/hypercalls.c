@@ -93,11 +93,9 @@ void hcall_trap(struct lguest *lg, struct lg_regs *r)
 	 * in the ring kills the Guest just as it would in `%rax`. A call that changes
 	 * the Guest's registers makes no sense queued; none of ours does. Every
 	 * hypercall runs the ring before its own call (G:620), so a queued call is
-	 * never overtaken by a later direct one. The ring is usually empty, and `hcall_trap` asks that first, in two loads and a
-	 * compare: called to find out, `async_run_queue` spent eighteen instructions
-	 * on its prologue before the same test (S:307). Every hypercall runs the ring
-	 * before its own call (G:620), so a queued call is never overtaken by a later
-	 * direct one. (Two merges once left both versions of this chunk in place, the
+	 * never overtaken by a later direct one. The ring is usually empty, and
+	 * `hcall_trap` asks that first, in two loads and a compare: called to find out, `async_run_queue` spent eighteen instructions
+	 * on its prologue before the same test (S:307). (Two merges once left both versions of this chunk in place, the
 	 * test and then the unconditional call, and the count of every hypercall that
 	 * reached C rose by twenty: exactly the kind of change only a count notices.) :*/
 	if (lg->shared && lg->shared->async_queued != lg->async_done)
