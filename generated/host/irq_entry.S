@@ -77,13 +77,12 @@ irq_ring0_common:
  * `irq_deliver_pending` asked twice (H:880), the frame built on the Host's
  * stack and copied (H:875), and the clock event's whole trip through C
  * (S:237), and every trip to C saves nine of the Guest's registers where it
- * saved fifteen (S:210). An interrupt and its delivery went from 734
- * instructions to 223 (S:347). What is left is mostly the crossing itself and
- * the C around the delivery: the interrupt's trip still pushes and pops nine
- * registers the interrupt's C code never reads, and `irq_deliver_pending`
- * saves five of the Host's own around its call for a translation; pushes and
- * pops are the costliest kind of instruction after `iretq` on this machine
- * (H:907). The next step would move the delivery itself into the Switcher,
+ * saved fifteen (S:210), and the delivery's common case calls nothing, so
+ * that C saves none of the Host's registers for it (H:875). An interrupt and
+ * its delivery went from 734 instructions to 205 (S:347). What is left is
+ * mostly the crossing itself: the interrupt's trip still pushes and pops nine
+ * registers the interrupt's C code never reads, and pushes and pops are the
+ * costliest kind of instruction after `iretq` on this machine (H:907). The next step would move the delivery itself into the Switcher,
  * as the fill moved (S:257), when the interrupt stack's page is remembered:
  * the EOI, the deadline's test and seven stores, some forty instructions in
  * all, where C now takes about a hundred and fifty. */
