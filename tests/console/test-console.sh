@@ -129,6 +129,8 @@ elif ! grep -qE '^lguest: guest killed: it used \[0x[0-9a-f]+, \+0x200\), outsid
 	fail console-hostile-38-disk "no reason: $(tr '\n' '|' <"$out/h38.err")"
 elif [ "$(sha256sum <"$out/h38.img")" != "$before" ]; then
 	fail console-hostile-38-disk "the disk image changed"
+elif ! grep -q '^hostile: case 38, in queue 0 of the disk$' "$out/h38"; then
+	fail console-hostile-38-disk "the lie did not go to the disk's queue: $(grep '^hostile:' "$out/h38")"
 else
 	ok console-hostile-38-disk-image-intact
 fi
