@@ -134,6 +134,14 @@ elif ! grep -q '^hostile: case 38, in queue 0 of the disk$' "$out/h38"; then
 else
 	ok console-hostile-38-disk-image-intact
 fi
+# Without a disk there is nobody to lie to: the case says so and stops
+# with status 2, neither "killed" (125) nor "not stopped" (1).
+timeout 30 "$lg" "$guest" hostile=38 </dev/null >"$out/h38n" 2>&1; rc=$?
+if [ "$rc" = 2 ] && grep -q '^hostile: no disk to lie to$' "$out/h38n"; then
+	ok console-hostile-38-no-disk
+else
+	fail console-hostile-38-no-disk "status $rc, want 2: $(tail -n 2 "$out/h38n" | tr '\n' '|')"
+fi
 
 # ---- QEMU's devices: virtio-serial-device with a virtconsole on port 0, and
 # virtio-rng-device, over virtio-mmio version 2.

@@ -300,6 +300,10 @@ static void test_interrupt(void)
 	struct trap_frame f = { .vector = LG_IRQ_VECTOR_BASE + 5 };
 	struct model *m = &models[0];
 
+	if (!d) {
+		check(0, "guest-bus-interrupt", "no device 0 to interrupt");
+		return;
+	}
 	d->vqs[0] = (struct virtqueue *)&f, d->vqs[VIRTIO_MAX_VQS - 1] = (struct virtqueue *)d;
 	d->config_changed = config_changed;
 	m->int_status = VIRTIO_INT_USED | VIRTIO_INT_CONFIG, m->acked = 0;

@@ -25,7 +25,7 @@ if ! gcc -O1 -g -std=gnu11 -fno-builtin -ffunction-sections -Wl,--gc-sections $a
 	sed 's/^/    | /' "$work/guestbus-cc.log" | grep -v warning | head -30
 	fail guest-bus-build "cannot compile tests/virtio/guestbus.c with $src/drivers"; exit 0
 fi
-ASAN_OPTIONS=detect_leaks=0 timeout 60 "$work/guestbus" >"$work/guestbus.out" 2>"$work/guestbus.err"
+ASAN_OPTIONS=detect_leaks=0 timeout 20 "$work/guestbus" >"$work/guestbus.out" 2>"$work/guestbus.err"
 rc=$?
 cat "$work/guestbus.out"
 if [ "$rc" -ne 0 ]; then

@@ -23,7 +23,7 @@ if ! gcc -O1 -g -std=gnu11 -fno-builtin -ffunction-sections -Wl,--gc-sections $a
 	sed 's/^/    | /' "$work/guestvq-cc.log" | grep -v warning | head -30
 	fail guest-vq-build "cannot compile tests/virtio/guestvq.c with $src/drivers"; exit 0
 fi
-ASAN_OPTIONS=detect_leaks=0 timeout 60 "$work/guestvq" >"$work/guestvq.out" 2>"$work/guestvq.err"
+ASAN_OPTIONS=detect_leaks=0 timeout 20 "$work/guestvq" >"$work/guestvq.out" 2>"$work/guestvq.err"
 rc=$?
 cat "$work/guestvq.out"
 if [ "$rc" -ne 0 ]; then
