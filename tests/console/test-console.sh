@@ -134,6 +134,16 @@ elif ! grep -q '^hostile: case 38, in queue 0 of the disk$' "$out/h38"; then
 else
 	ok console-hostile-38-disk-image-intact
 fi
+# The lying driver takes only its own cases, 30 to 38: either side of them
+# is nobody's, and the kernel says so with status 2.
+for n in 29 39; do
+	timeout 30 "$lg" "$guest" hostile=$n </dev/null >"$out/hu$n" 2>&1; rc=$?
+	if [ "$rc" = 2 ] && grep -q "^unknown hostile case $n\$" "$out/hu$n"; then
+		ok console-hostile-$n-unknown
+	else
+		fail console-hostile-$n-unknown "status $rc, want 2: $(tail -n 2 "$out/hu$n" | tr '\n' '|')"
+	fi
+done
 # Without a disk there is nobody to lie to: the case says so and stops
 # with status 2, neither "killed" (125) nor "not stopped" (1).
 timeout 30 "$lg" "$guest" hostile=38 </dev/null >"$out/h38n" 2>&1; rc=$?
