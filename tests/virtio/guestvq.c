@@ -67,6 +67,7 @@ void guest_panic(const char *fmt, ...)
  * enables them; the device's turn comes in the halt. */
 static int irq_on = 1, halts, halts_irq_on, disables;
 static void (*device_turn)(void);
+static void halt_check(void);
 
 u64 irq_save(void)
 {
@@ -94,6 +95,7 @@ void guest_halt(void)
 {
 	if (irq_on)
 		halts_irq_on++;
+	halt_check();
 	if (++halts > 100) {
 		printf("FAIL guest-vq-wakes: a wait halted 100 times for a request already back\n");
 		exit(1);
@@ -169,6 +171,21 @@ static void dev_use(struct virtqueue *vq, u32 head, u32 len)
 
 static u16 *avail_event(struct virtqueue *vq) { return (u16 *)&vq->used->ring[vq->num]; }
 static u16 *used_event(struct virtqueue *vq) { return &vq->avail->ring[vq->num]; }
+
+/* A Guest that sleeps on a queue must not sleep with news already there,
+ * and with EVENT_IDX must have asked for the interrupt that wakes it. */
+static struct virtqueue *sleeper;
+static int halts_with_news, halts_unarmed;
+
+static void halt_check(void)
+{
+	if (!sleeper)
+		return;
+	if (sleeper->last_used != sleeper->used->idx)
+		halts_with_news++;
+	if (sleeper->event_idx && *used_event(sleeper) != sleeper->last_used)
+		halts_unarmed++;
+}
 
 static u8 buf[8][64];
 static char tA[] = "A", tB[] = "B", tC[] = "C", tD[] = "D", tE[] = "E";
@@ -460,8 +477,8 @@ static void test_wait(void)
 
 	vq_add(vq, &b0, 1, NULL, 0, tA);
 	vq_add(vq, &b1, 1, NULL, 0, tB);
-	turn_vq = vq, turn = 0, device_turn = answer_on_second_halt;
-	halts = halts_irq_on = 0, irq_on = 1;
+	turn_vq = sleeper = vq, turn = 0, device_turn = answer_on_second_halt;
+	halts = halts_irq_on = halts_with_news = halts_unarmed = 0, irq_on = 1;
 	len = vq_wait_for(vq, tA);
 	good = len == 11 && halts == 2 && !halts_irq_on && irq_on == 1;
 	t = vq_get(vq, &lb);
@@ -485,6 +502,9 @@ static void test_wait(void)
 	      !halts_irq_on && irq_on == 1 && !vq_wait_any(vq, NULL) && halts == 3,
 	      "guest-vq-wait-any",
 	      "vq_wait_any did not return the parked request first, or the next one after a sleep");
+	check(!halts_with_news && !halts_unarmed, "guest-vq-sleeps-armed",
+	      "a wait slept with a request already back, or without asking for the interrupt");
+	sleeper = NULL;
 	device_turn = NULL;
 }
 
