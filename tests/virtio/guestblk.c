@@ -252,6 +252,19 @@ static void test_io(void)
 	check(blk_read(&disk, 30, back, 512) == BLK_EIO && blk_read(&disk, 31, back, 512) == 0 &&
 	      blk_write(&disk, 64, buf, 512) == BLK_ERANGE, "guest-blk-io-errors",
 	      "the device's IOERR or the driver's range check not reported");
+	{
+		static struct blk_req r[100];
+		int n = 0;
+
+		while (n < 100 && start(&r[n], VIRTIO_BLK_T_IN, n % SECTORS, 512, 1) == 0)
+			n++;
+		halts = 0;
+		check(n == 64 && blk_read(&disk, 0, back, 512) == BLK_EBUSY && !halts,
+		      "guest-blk-io-busy", "a read on a full queue did not say busy at once");
+		serve_all();
+		while (blk_poll(&disk))
+			;
+	}
 	disk.can_flush = 0;
 	good = blk_flush(&disk) == 0 && flushes == 0;
 	disk.can_flush = 1;
