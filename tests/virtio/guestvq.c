@@ -97,7 +97,7 @@ void guest_halt(void)
 		halts_irq_on++;
 	halt_check();
 	if (++halts > 100) {
-		printf("FAIL guest-vq-wakes: a wait halted 100 times for a request already back\n");
+		printf("FAIL guest-vq-wakes: a wait halted 100 times and its request never came back\n");
 		exit(1);
 	}
 	irq_on = 1;
