@@ -323,6 +323,37 @@ static void push_one(struct devq *q)
 	devq_push(q, &chain, 1);
 }
 
+/* The network card's kicks by the batch (L:959): "kick me when MORE new
+ * chains wait" writes avail_event MORE - 1 ahead, and going to sleep is
+ * refused once MORE chains are already there; without EVENT_IDX, or with
+ * MORE 0, it is the ordinary "at the next chain". */
+static void test_kick_after(void)
+{
+	bool sleep_none, sleep_some, sleep_full, plain;
+	u16 at;
+
+	ring_reset(&vq, 64, true, false);
+	vq.last_avail = avail()->idx = 65530;		/* across the 16-bit wrap */
+	sleep_none = devq_enable_notify_after(&vq, 32);
+	at = *avail_event(&vq);
+	for (int i = 0; i < 31; i++)
+		offer(&vq, 0);
+	sleep_some = devq_enable_notify_after(&vq, 32);
+	offer(&vq, 0);
+	sleep_full = devq_enable_notify_after(&vq, 32);
+	check("kick-after-event", sleep_none && at == (u16)(65530 + 31),
+	      "avail_event not 31 past last_avail for a batch of 32");
+	check("kick-after-fewer-sleeps", sleep_some, "31 chains of 32 refused sleep");
+	check("kick-after-batch-wakes", !sleep_full, "32 chains waiting and still asleep");
+	check("kick-after-zero-is-one", !devq_enable_notify_after(&vq, 0) &&
+	      *avail_event(&vq) == vq.last_avail, "a batch of 0 is not the next chain");
+	ring_reset(&vq, 8, false, false);
+	offer(&vq, 0);
+	plain = devq_enable_notify_after(&vq, 32);
+	check("kick-after-without-event-idx", !plain,
+	      "without EVENT_IDX a waiting chain must keep us awake");
+}
+
 static void test_event_idx(void)
 {
 	bool first, quiet, crossed, empty;
@@ -345,6 +376,7 @@ static void test_event_idx(void)
 	offer(&vq, 0);
 	check("event-idx-race-seen", !devq_enable_notify(&vq),
 	      "a buffer offered before sleeping was not noticed");
+	test_kick_after();
 
 	ring_reset(&vq, 8, false, false);
 	avail()->flags = VRING_AVAIL_F_NO_INTERRUPT;
