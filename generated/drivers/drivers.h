@@ -117,7 +117,6 @@ unsigned vq_size(struct virtqueue *vq);
 u32 vq_wait_for(struct virtqueue *vq, void *token);
 void *vq_wait_any(struct virtqueue *vq, u32 *len);
 int vq_arm(struct virtqueue *vq);
-int vq_poll(struct virtqueue *vq);
 struct virtio_device *vq_device(struct virtqueue *vq);
 void vq_stats(struct virtqueue *vq, u64 *kicks, u64 *interrupts);
 void vq_interrupt(struct virtqueue *vq);

@@ -410,11 +410,10 @@ void *vq_get(struct virtqueue *vq, u32 *len)
  * poll (*D:470*). A request that takes longer, a disk write with a flush, pays
  * 200 microseconds of spinning on top of its sleep, a small price beside the
  * milliseconds it waits anyway. Linux's KVM does the same on the host side
- * for the same reason: `halt_poll_ns`. The network card's sender waits for a
- * free transmit buffer the same way, with the same two functions (*D:890*). :*/
+ * for the same reason: `halt_poll_ns`. :*/
 #define VQ_POLL_NS 200000
 
-int vq_poll(struct virtqueue *vq)
+static int vq_poll(struct virtqueue *vq)
 {
 	u64 end = guest_rdtsc() + clock_ns_to_tsc(VQ_POLL_NS);
 
