@@ -317,7 +317,12 @@ bool devq_enable_notify(struct devq *vq)
  * microseconds; and a look that finds one frame or none puts the card back
  * to asking for a kick at the very next frame, so a quiet card adds no delay
  * at all. This is interrupt moderation, which real network cards do for the
- * interrupts they send, turned round to the kicks they receive.
+ * interrupts they send, turned round to the kicks they receive. On the same
+ * busy machine the card now takes one kick per 65 to 75 frames, and its
+ * thread spends 4.9 microseconds of CPU on a frame where it spent 13.3, most
+ * of what is left being the host kernel's own path from the tap to a socket;
+ * the Guest-to-host row of `make bench` went from 1.2 times QEMU's card to
+ * 2.8 (the table near the end of *Drivers: the network*).
  *
  * For this the queue needs one more way to go to sleep: "kick me when `more`
  * new chains wait", which is `avail_event` written `more - 1` ahead of what
