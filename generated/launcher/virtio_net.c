@@ -170,6 +170,7 @@ static void net_send_queued(struct net *n)
 {
 	struct devq *tx = &n->dev.vq[NET_TX];
 	struct devq_chain *c = n->dev.chain;
+	u16 batch = tx->num / 2 < NET_TX_BATCH ? tx->num / 2 : NET_TX_BATCH;
 	unsigned sent = 0;
 
 	do {
@@ -177,7 +178,7 @@ static void net_send_queued(struct net *n)
 			devq_push(tx, c, net_transmit(n, c));
 			sent++;
 		}
-	} while (tx->ready && !devq_enable_notify_after(tx, sent > 1 ? NET_TX_BATCH : 1));
+	} while (tx->ready && !devq_enable_notify_after(tx, sent > 1 ? batch : 1));
 	n->dev.again_ns = sent > 1 ? NET_TX_AGAIN_NS : 0;
 	if (sent)
 		virtio_queue_done(&n->dev, tx);

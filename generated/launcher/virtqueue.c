@@ -309,7 +309,8 @@ bool devq_enable_notify(struct devq *vq)
  *
  * So a card that has just sent more than one frame expects more, and says
  * so: it asks the Guest to kick only when `NET_TX_BATCH` (32) more frames
- * wait, and promises to look by itself after `NET_TX_AGAIN_NS` (200
+ * wait, or half the queue if that is less (a Guest with eight buffers could
+ * never queue 32), and promises to look by itself after `NET_TX_AGAIN_NS` (200
  * microseconds) if no kick comes (the worker's timed wait, *L:895*). A
  * stream then costs a kick per 32 frames or fewer, and a round of the worker
  * per 32 frames or per 200 microseconds, whichever comes first. A frame that
