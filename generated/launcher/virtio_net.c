@@ -184,6 +184,21 @@ static void net_send_queued(struct net *n)
 		virtio_queue_done(&n->dev, tx);
 }
 /*:*/
+/*M:899 Sending on the vCPU's own thread.
+ * On a busy machine the kicks were not the whole story. The Guest's sender
+ * spins while its 64 transmit buffers are full (*D:890*), and the Launcher's
+ * vCPU thread, the device's thread and the host's receiver then share one
+ * slice of the machine: whatever the spin takes, the device's thread does not
+ * get. Measured under load, the whole Launcher spent 20 to 30 microseconds
+ * of CPU per frame, five times what its device thread needs. A card could
+ * instead send on the thread that kicks: without `KVM_IOEVENTFD`, a kick
+ * returns to our run loop on the vCPU thread, which would send the queued
+ * frames itself, with no other thread to wake and nothing for the Guest to
+ * spin on. Three things stand in the way, each a page of this book: the
+ * vCPU's sandbox would need the network's system calls (*L:577*), the timed
+ * look of *L:959* would need its own way to wake the worker without undoing
+ * the batch, and on a machine with a CPU to spare the two threads' overlap,
+ * which this gives up, is worth having. */
 /*L:960 Receiving.
  * Receiving runs the other way round from the disk: the frame arrives when
  * it likes, and we need an empty buffer from the Guest to put it in. So we pop
