@@ -1,5 +1,5 @@
-/* Tangled from chapters/33-launcher-virtio.nw and
- * chapters/34-launcher-devices.nw
+/* Tangled from chapters/33-launcher-virtio.nw,
+ * chapters/34-launcher-devices.nw and chapters/35-launcher-net.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*L:800 One header for the devices.
  * The devices share a header of their own, `virtio.h`, beside the Launcher's.
@@ -138,6 +138,7 @@ struct virtio_dev {
 	struct devq_chain *chain;		/* scratch, used under the lock */
 	int notify_fd;			/* an eventfd: the Guest kicked a queue */
 	int poll_fd;			/* the device's own fd to wait on, or -1 */
+	long again_ns;			/* without a kick, look anyway after this; 0: never */
 };
 
 void virtio_register(struct virtio_dev *d, const struct virtio_ops *ops,
@@ -179,6 +180,9 @@ void rng_add(const char *value);
 void net_add_tap(const char *value);
 void net_add_switch(const char *value);
 int switch_main(int argc, char *argv[]);
+/*:*/
+/*L:959, continued :*/
+bool devq_enable_notify_after(struct devq *vq, u16 more);
 /*:*/
 
 #endif
