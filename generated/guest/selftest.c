@@ -510,10 +510,11 @@ static int test_backtrace(void)
  * Some paths of this chapter run so rarely that a Host could break them and
  * still boot every Guest we have: no Guest of ours puts a hypercall across a
  * page boundary, none faults with its stack pointer in nowhere, none touches
- * port 0, and none uses `int` for anything but a hypercall. Yet each is a promise, and the Guest can check it. The first
- * is the short path of H:505: a Guest whose code is
- * laid out differently may well end a page with `cd` and start the next with
- * `1f`, and that is still a hypercall, not an invalid opcode. So the Guest's
+ * port 0, none uses `int` for anything but a hypercall, and none runs code its
+ * own table has stopped mapping. Yet each is a promise, and the Guest can
+ * check it. The first is the short path of H:505: a Guest whose code is laid
+ * out differently may well end a page with `cd` and start the next with `1f`,
+ * and that is still a hypercall, not an invalid opcode. So the Guest's
  * self-test writes those two bytes, and a `ret`, across the last byte of one
  * page and the first of the next, calls them, and expects to come back with
  * `%rax` cleared, as every hypercall returns (H:525). A Host that misread the
@@ -550,6 +551,27 @@ static int test_int80(void)
 	u64 v = probe_int80();
 
 	return v == 6 || v == 13;
+}
+/*:*/
+/*H:551, continued :*/
+static int test_code_unmapped_behind_the_host(void)
+{
+	u8 *page = page_alloc();
+	volatile u64 *pte;
+	u64 was, v;
+
+	if (!page || !pt_map(kernel_root, TEST_VA, guest_pa(page), 0))
+		return 0;
+	page[0] = 0x0f, page[1] = 0x0b;		/* ud2 */
+	(void)*(volatile u8 *)TEST_VA;		/* the Host fills its shadow */
+	pte = pt_entry(kernel_root, TEST_VA, 0, 0);
+	was = *pte;
+	*pte = 0;				/* and is not told */
+	v = probe_jump(TEST_VA);
+	*pte = was;
+	pt_unmap(kernel_root, TEST_VA);
+	page_free(page);
+	return v == 6;
 }
 /*:*/
 /*G:530 What a hypercall costs.
@@ -641,6 +663,9 @@ static const struct guest_test tests[] = {
 	/*:*/
 	/*H:551, continued :*/
 	{ "int $0x80 is not a hypercall", test_int80 },
+	/*:*/
+	/*H:551, continued :*/
+	{ "code our table no longer maps is not a hypercall", test_code_unmapped_behind_the_host },
 	/*:*/
 };
 
