@@ -51,6 +51,28 @@ void guest_hostile(int n)
 		hostile_memory(n);
 		break;
 	/*:*/
+	/*G:792 Breaking them beside the last fill.
+	 * The Host has more than one way to fill a page. A fault in the same two
+	 * megabytes as the page it filled last takes a short way, in C (H:627) and,
+	 * before that, in the Switcher's assembly (S:257), and each short way reads
+	 * our entry and checks its frame itself: neither can lean on the door that
+	 * checks every other address (H:310), because the entry never went through
+	 * it. So two more cases break rule 2 exactly there. Each maps a page of its
+	 * own and reads it, so that the Host's last fill is beside the address; then
+	 * it points the next entry, without a word to the Host, one page outside the
+	 * window, and writes through it:
+	 *
+	 * 42. the first page past the window's end;
+	 * 43. the last page below its start, which is the Host's.
+	 *
+	 * A short way that checked its bounds one page off would let the write
+	 * through. Both must go the long way and be killed there, like case 5.
+	 * `tests/paging/address_rule.c` holds the same edges against all three
+	 * places on the host, and these two cases prove the real Switcher agrees. :*/
+	case 42 ... 43:
+		hostile_memory(n);
+		break;
+	/*:*/
 	/*G:950 Hostile Guests: interrupts and time.
 	 * Eight more ways to break the rules, cases 12 to 19. Each aims at something a
 	 * careless Host would do for us: jump to our handler, push a frame onto our
