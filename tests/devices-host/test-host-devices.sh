@@ -75,6 +75,7 @@ refused host-devices-word-line0 "virtio_mmio.device=0x200@0xd0001000:0" "names a
 refused host-devices-word-no-digits "virtio_mmio.device=K@0xd0001000:9" "is not <size>@<address>:<line>"
 refused host-devices-word-size-1024K "virtio_mmio.device=1024K@0xd0001000:9" "has a window that is not 1 to 4096 bytes"
 refused host-devices-word-one-letter "virtio_mmio.device=x" "is not <size>@<address>:<line>"
+refused host-devices-word-empty "virtio_mmio.device=" "is not <size>@<address>:<line>"
 
 # A word on top of the console's window is refused, so the console still
 # answers: the shell reads our line and powers off with its status.
