@@ -112,8 +112,10 @@ accepted host-devices-word-accepted-after-ram "virtio_mmio.device=0x200@0x100000
 # Hexadecimal digits at both ends of a-f, in either case, and 0X as well as 0x.
 accepted host-devices-word-accepted-hex-af "virtio_mmio.device=0x200@0xd00af000:9"
 accepted host-devices-word-accepted-hex-upper "virtio_mmio.device=0X200@0XD00AF000:9"
-# A window that starts where the console's ends is beside it, not on top.
+# A window that starts where the console's ends, or ends where it starts, is
+# beside it, not on top.
 accepted host-devices-word-accepted-after-console "virtio_mmio.device=0x200@0xd0000200:9"
+accepted host-devices-word-accepted-before-console "virtio_mmio.device=0x200@0xcffffe00:9"
 # Windows that end where an interrupt controller's page begins share no page with it.
 accepted host-devices-word-accepted-below-lapic "virtio_mmio.device=0x200@0xfedffe00:9"
 accepted host-devices-word-accepted-below-ioapic "virtio_mmio.device=0x200@0xfebffe00:9"
