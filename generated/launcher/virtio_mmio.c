@@ -265,6 +265,16 @@ static void virtio_write_queue(struct virtio_dev *d, u64 offset, u32 v)
 }
 /*:*/
 /*L:890, continued :*/
+/*L:897, continued :*/
+static void virtio_kick(struct virtio_dev *d)
+{
+	bool live = d->status & VIRTIO_STATUS_DRIVER_OK;
+
+	if (!live || !d->ops->kick || !d->ops->kick(d))
+		eventfd_write(d->notify_fd, 1);
+}
+/*:*/
+
 static void virtio_write(struct virtio_dev *d, u64 offset, u32 v)
 {
 	u32 shift = 32 * (d->driver_features_sel & 1);
@@ -278,7 +288,7 @@ static void virtio_write(struct virtio_dev *d, u64 offset, u32 v)
 					     (u64)v << shift;
 		break;
 	case VIRTIO_MMIO_QUEUE_SEL:		d->queue_sel = v; break;
-	case VIRTIO_MMIO_QUEUE_NOTIFY:		eventfd_write(d->notify_fd, 1); break;
+	case VIRTIO_MMIO_QUEUE_NOTIFY:		virtio_kick(d); break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:		virtio_ack(d, v); break;
 	case VIRTIO_MMIO_STATUS:		virtio_write_status(d, v); break;
 	default:				virtio_write_queue(d, offset, v);
@@ -379,6 +389,8 @@ static void virtio_ioeventfd(struct virtio_dev *d)
 		.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4, .fd = d->notify_fd,
 	};
 
+	if (d->ops->kick)
+		return;
 	if (ioctl(vm.vm_fd, KVM_IOEVENTFD, &io) < 0)
 		lg_say("%s: no ioeventfd (%s); kicks go through the run loop",
 		       d->name, strerror(errno));
