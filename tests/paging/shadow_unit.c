@@ -195,10 +195,10 @@ static void case_beside(u64 root)
 	ok = filled && sentry(va + PAGE_SIZE, 0) == (gframe(11) | RW) && !guarded_touched;
 	shadow_set_entry(&guest, va + 2 * PAGE_SIZE, gframe(12) | RW, 0);
 	fault(va + 2 * PAGE_SIZE, PF_USER, &filled);
-	ok &= filled && (sentry(va + 2 * PAGE_SIZE, 0) & PTE_ADDR) == gframe(12) && !guarded_touched;
+	ok &= filled && sentry(va + 2 * PAGE_SIZE, 0) == (gframe(12) | PTE_P | PTE_U) && !guarded_touched;
 	unguard();
 	check("shadow-unit-beside-short", ok,
-	      "a fault beside the last fill, or after an announced PTE there, walked the Guest's upper tables");
+	      "a fault beside the last fill, or after an announced PTE there, was filled wrong or walked the upper tables");
 	ok = harness_fast_fill(va + 3 * PAGE_SIZE, PF_USER | PF_WRITE) &&
 	     sentry(va + 3 * PAGE_SIZE, 0) == (gframe(13) | RW) &&
 	     (*gentry(root, va + 3 * PAGE_SIZE, 0) & (PTE_A | PTE_D)) == (PTE_A | PTE_D);
@@ -316,6 +316,35 @@ static void case_roots(u64 *roots)
 	fault(va, PF_USER, &filled);
 	check("shadow-unit-root-refilled", filled && (sentry(va, 0) & PTE_ADDR) == gframe(41),
 	      "a root whose shadow was given up did not fill again from its own table");
+}
+
+/*
+ * The Host's slot is never read from the Guest's root, whatever the Guest
+ * wrote there; and forgetting in a shadow the CPU is not using costs the
+ * CPU's TLB nothing.
+ */
+static void case_host_slot_and_others(u64 *roots)
+{
+	u64 va = 0xffffff8000200000ULL, e, loads, flushes;
+	int filled;
+
+	shadow_new_root(&guest, roots[0]);
+	*gentry(roots[0], va, 0) = gframe(60) | RW;	/* slot 511 of its own root */
+	e = fault(va, PF_USER, &filled);
+	check("shadow-unit-host-slot-fault", !filled && !(e & PF_PRESENT) &&
+	      guest.pgdir[HOST_PML4_SLOT] == (host_image_phys(host_pdpt) | PTE_P | PTE_W),
+	      "a fault in the Host's slot was filled from what the Guest wrote there");
+	((u64 *)roots[0])[HOST_PML4_SLOT] = 0;
+	va = VA1 + (9ULL << 30);
+	*gentry(roots[1], va, 0) = gframe(61) | RW;
+	shadow_new_root(&guest, roots[1]);
+	fault(va, PF_USER, &filled);
+	shadow_new_root(&guest, roots[0]);	/* only roots[1]'s shadow has va */
+	loads = cr3_loads, flushes = invlpgs;
+	shadow_set_entry(&guest, va, gframe(62) | RW, 0);
+	shadow_set_entry(&guest, va, *gentry(roots[1], va, 1), 1);
+	check("shadow-unit-other-shadow-no-flush", cr3_loads == loads && invlpgs == flushes,
+	      "forgetting in a shadow not in the CPU flushed the CPU's TLB");
 }
 
 /* Flushing everything: one shadow left, empty, reached via the Host's table. */
@@ -449,6 +478,7 @@ int main(void)
 	case_walks(roots[0]);
 	case_hcall_forget(roots);
 	case_roots(roots);
+	case_host_slot_and_others(roots);
 	case_flush_all(roots);
 	case_pool(roots);
 	shadow_new_root(&guest, roots[0]);
