@@ -232,11 +232,16 @@ static void case_walks(u64 root)
 	check("shadow-unit-walk-remembered", seen && !guarded_touched,
 	      "translating a page again walked the Guest's tables again");
 	for (int i = 0; i < 4; i++) {
+		int filled;
+
+		fault(va + i * PAGE_SIZE, PF_USER, &filled);
 		*gentry(root, va + i * PAGE_SIZE, 0) = gframe(30 + i) | RW;
 		shadow_flush_one(&guest, va + i * PAGE_SIZE);
-		told &= shadow_guest_walk(&guest, va + i * PAGE_SIZE, 0, &pa) && pa == gframe(30 + i);
+		told &= shadow_guest_walk(&guest, va + i * PAGE_SIZE, 0, &pa) && pa == gframe(30 + i) &&
+			!sentry(va + i * PAGE_SIZE, 0) && invlpg_last == va + i * PAGE_SIZE;
 	}
-	check("shadow-unit-walk-forgotten", told, "a translation outlived the flush of its page");
+	check("shadow-unit-walk-forgotten", told,
+	      "a translation or a shadow entry outlived the flush of its page");
 }
 
 /*
@@ -426,9 +431,12 @@ static void case_audit(u64 root)
 		e[1] = DEVICE_PAGE | PTE_P | PTE_U | (level ? PTE_PS : 0);	/* a device page */
 		n += 1 + (level > 0);
 	}
+	/* a 1 GiB page, however much of it lies in the window */
+	((u64 *)(sentry(va, 3) & PTE_ADDR))[pt_index(va, 2) + 20] = guest.mem_start | PTE_P | PTE_U | PTE_PS;
+	n++;
 	guest.pgdir[HOST_PML4_SLOT] ^= PTE_U;
 	shadow_audit(&guest);
-	snprintf(want, sizeof(want), "1 roots, 9 pages mapped, %llu outside", n + 1);
+	snprintf(want, sizeof(want), "1 roots, 10 pages mapped, %llu outside", n + 1);
 	check("shadow-unit-audit-finds", strstr(printed, want) != NULL, printed);
 	guest.pgdir[HOST_PML4_SLOT] ^= PTE_U;
 	host_pdpt[0] = 0;
