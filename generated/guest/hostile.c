@@ -1,6 +1,6 @@
 /* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
- * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw and
- * chapters/43-host-devices.nw
+ * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw,
+ * chapters/40-host.nw and chapters/43-host-devices.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*G:600 Hostile Guests.
  * The Host's promises include what it does to a Guest that breaks the rules:
@@ -121,6 +121,12 @@ void guest_hostile(int n)
 		guest_interrupts_init();
 		irq_disable();
 		guest_halt();
+		break;
+	/*:*/
+	/*H:551, continued :*/
+	case 41:
+		hcall(LHCALL_SET_TRAP_ENTRY, (u64)guest_trap_entry, 0, 0);
+		asm volatile("mov $0x1000, %%rsp; ud2" : : : "memory");
 		break;
 	/*:*/
 	/*H:960 Three Guests that reach too far.
