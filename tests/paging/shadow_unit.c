@@ -282,6 +282,34 @@ static void case_hcall_forget(u64 *roots)
 	      "a new root, an announced entry or a flush left the Host's memory of a hypercall instruction");
 }
 
+/*
+ * A new root, or a change, forgets the last fill for every address, page 0
+ * too: the first fault at address 0 after a switch is no repeat of anything.
+ */
+static void case_forget_fill_at_zero(u64 *roots)
+{
+	u64 va = VA1 + (10ULL << 30);
+	int filled, ok = 1;
+
+	for (int r = 0; r < 2; r++) {
+		*gentry(roots[r], 0, 0) = gframe(71) | RW;
+		*gentry(roots[r], 1, 0) = gframe(71) | RW;
+		*gentry(roots[r], va, 0) = gframe(72) | RW;
+	}
+	for (u64 at = 0; at < 2; at++) {
+		shadow_new_root(&guest, roots[0]);
+		fault(at, PF_USER, &filled);
+		shadow_new_root(&guest, roots[1]);
+		ok &= !KILLED(fault(at, PF_USER, &filled)) && filled;
+		fault(va, PF_USER, &filled);
+		shadow_set_entry(&guest, va, gframe(72) | RW, 0);
+		ok &= !KILLED(fault(0, PF_USER, &filled)) && filled;
+		shadow_set_entry(&guest, 0, gframe(71) | RW, 0);
+	}
+	check("shadow-unit-fill-forgotten-at-zero", ok,
+	      "after a new root or a change, a first fault at address 0 or 1 was taken for a repeat");
+}
+
 /* Roots: kept, switched back to, the one unused longest given up. */
 static void case_roots(u64 *roots)
 {
@@ -486,6 +514,7 @@ int main(void)
 	case_beside(roots[0]);
 	case_walks(roots[0]);
 	case_hcall_forget(roots);
+	case_forget_fill_at_zero(roots);
 	case_roots(roots);
 	case_host_slot_and_others(roots);
 	case_flush_all(roots);
