@@ -159,7 +159,19 @@ static void net_transmit(struct net_if *nif, const u8 *frame, u32 len)
  * frames. And the sender could sleep instead of spinning when its transmit
  * queue is full, by asking for an interrupt when the card has sent half of
  * it; on a machine with fewer CPUs than busy threads that would hand the
- * receiver the time the sender now burns. */
+ * receiver the time the sender now burns.
+ *
+ * We tried the second, with the bus's own wait (*D:235*: spin for 200
+ * microseconds, then arm the queue and halt), and with deeper queues, 256
+ * receive and 128 transmit buffers, beside it. On our card the sender did no
+ * worse; on QEMU's card the same Guest sent a third to a half as much to the
+ * host as before, run after run. A change to the Guest that slows the peer is
+ * no way to win a comparison against it, so both stayed out; finding out why
+ * QEMU suffers (its transmit interrupt? the halt's 2 to 4 ms wake-up, *D:235*,
+ * against a device that takes longer per frame?) is the first step of this
+ * idea. One surprise on the way: with 256 transmit buffers the card's state,
+ * which holds the free list as an array, outgrew the heap's largest block (2
+ * KiB), and the card failed to probe with no more said than "refused". */
 /*D:890 Waiting for a transmit buffer.
  * The one function the benchmark needs from the driver: wait until the card
  * has a free transmit buffer, by taking back what it has sent, or until the

@@ -111,6 +111,9 @@ PROBE(probe_port0, outb %al, $0)
 /*H:551, continued :*/
 PROBE(probe_int80, int $0x80)
 /*:*/
+/*H:551, continued :*/
+PROBE(probe_jump, jmp *%rdi)
+/*:*/
 /*G:440 The registers survive a hypercall.
  * The Host promises to give back every register but `%rax`. To check the
  * Switcher's promise we fill every register with its own pattern, make a

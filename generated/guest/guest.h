@@ -279,6 +279,9 @@ u64 probe_port0(void);
 /*H:551, continued :*/
 u64 probe_int80(void);
 /*:*/
+/*H:551, continued :*/
+u64 probe_jump(u64 to);
+/*:*/
 
 #endif
 /*:*/

@@ -129,7 +129,8 @@ static void parse_word(const char *w, struct boot_options *opt)
 	 * Four more words on the Guest's command line: `loglevel=N`, `panic`,
 	 * `sleep=MS`, which sleeps that long before going on (so a test can hold the
 	 * Guest's idea of a second against the wall clock's), and `bench=trap`, which
-	 * runs the measurements of G:900 and powers off. :*/
+	 * runs the measurements of G:900 and powers off (as `bench=count` and
+	 * `bench=ring0` do for the counts of G:907 and the prices that follow them). :*/
 	else if (str_starts(w, "loglevel="))
 		printk_loglevel = parse_decimal(w + 9);
 	else if (str_starts(w, "sleep="))

@@ -186,7 +186,10 @@ static const char *device_problem(const struct lguest *lg, const struct pvh_boot
  * the Guest's side (H:270 keeps them from the Guest). Each accepted device gets
  * the next Guest interrupt, its line is routed there, and it joins the list in
  * both places, the Host's copy and the boot information. A line starts
- * unmasked: a device with nothing to say keeps it down. :*/
+ * unmasked: a device with nothing to say keeps it down. A word that is only
+ * the key, `virtio_mmio.device=` with nothing after it, is refused like any
+ * other that does not parse: H:270 keeps it from the Guest, so if we said
+ * nothing it would vanish, and a typo should show. :*/
 void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 {
 	static const char key[] = "virtio_mmio.device=";
@@ -202,7 +205,7 @@ void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 			w++;
 		for (len = 0; w[len] && w[len] != ' '; len++)
 			;
-		if (len > sizeof(key) - 1 && str_starts(w, key)) {
+		if (str_starts(w, key)) {
 			why = parse_device(w + sizeof(key) - 1, &d, &gsi);
 			if (!why)
 				why = device_problem(lg, boot, &d, gsi);

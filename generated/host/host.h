@@ -198,8 +198,50 @@ int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code);
 int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa);
 void shadow_audit(const struct lguest *lg);
 /*:*/
+/*H:607 The Host's own translations, remembered.
+ * The Host translates the same few pages over and over: the page of the
+ * Guest's interrupt stack for every interrupt it delivers, the pages of its
+ * hypercall instructions, which the Switcher's one-entry memory (S:227) cannot
+ * hold when two calls alternate, as a clock event and a halt do. A full walk
+ * is some 250 ring-0 instructions here (S:307), so four translations are
+ * kept, each a page, its frame, and whether the Guest's tables let it be
+ * written. A page has one place among the four, chosen by its lowest two bits
+ * of page number, so that looking costs one comparison: searching all four
+ * in a loop cost fifty instructions a hit, a fifth of the walk it saved. The
+ * walk itself is a function of its own, as the page fault's long way is
+ * (H:620), so that a hit does not pay for the registers a walk needs. The rule for forgetting is the hypercall instruction's (H:505):
+ * every announced change to any entry, every flush and every new root forgets
+ * them all (`walks_forget`, called beside `hcall_forget`). What a remembered
+ * frame was, a checked page of the window, it still is, so a Guest that
+ * changes its tables without a word can only mislead the Host into writing
+ * its own memory, as the CPU's TLB would. :*/
+#define RECENT_WALKS 4
+
+struct host_walk {
+	u64 page;	/* (va >> 12) + 1; 0: empty */
+	u64 frame;
+	int writable;
+};
+extern struct host_walk host_walks[RECENT_WALKS];
+/*:*/
 /*H:607, continued :*/
-void *guest_virt_page(struct lguest *lg, u64 va, int write);
+void *guest_virt_page_long(struct lguest *lg, u64 va, int write);
+
+static inline void *guest_virt_page_seen(struct lguest *lg, u64 va, int write)
+{
+	const struct host_walk *seen = &host_walks[(va >> 12) % RECENT_WALKS];
+
+	if (lg->gpgdir && seen->page == (va >> 12) + 1 && (seen->writable || !write))
+		return phys_to_virt(seen->frame | (va & 4095));
+	return NULL;
+}
+
+static inline void *guest_virt_page(struct lguest *lg, u64 va, int write)
+{
+	void *p = guest_virt_page_seen(lg, va, write);
+
+	return p ? p : guest_virt_page_long(lg, va, write);
+}
 /*:*/
 /*H:620 A page fault.
  * Every page fault the Guest takes after it has tables of its own comes here

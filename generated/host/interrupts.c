@@ -150,14 +150,30 @@ static void frame_fill(u64 *f, const struct lg_regs *r, unsigned irq)
 	f[4] = r->rflags, f[5] = r->rsp, f[6] = r->ss;
 }
 
-static __attribute__((noinline)) void frame_write_slowly(struct lguest *lg, u64 sp, unsigned irq)
+static void deliver_finish(struct lguest *lg, u64 sp, unsigned irq)
 {
-	u64 frame[7];
+	struct lg_regs *r = lg->regs;
 
-	frame_fill(frame, lg->regs, irq);
-	if (!guest_write(lg, sp, frame, sizeof(frame)))
+	lg->shared->irq_pending &= ~(1ULL << irq);
+	lg->shared->irq_enabled = 0;
+	r->rsp = sp;
+	r->rip = lg->irq_entry;
+	r->rflags &= ~(u64)X86_FLAGS_TF;
+}
+/*:*/
+/*H:875, continued :*/
+
+static __attribute__((noinline)) void deliver_slowly(struct lguest *lg, u64 sp, unsigned irq)
+{
+	u64 frame[7], *p = NULL;
+
+	if ((sp & 4095) <= 4096 - sizeof(frame))
+		p = guest_virt_page(lg, sp, 1);
+	frame_fill(p ? p : frame, lg->regs, irq);
+	if (!p && !guest_write(lg, sp, frame, sizeof(frame)))
 		kill_guest(lg, "cannot deliver interrupt %u: its frame at 0x%llx is not writable Guest memory",
 			   irq, sp);
+	deliver_finish(lg, sp, irq);
 }
 /*:*/
 /*H:875 Delivering.
@@ -186,17 +202,12 @@ static void deliver(struct lguest *lg, unsigned irq)
 {
 	struct lg_regs *r = lg->regs;
 	u64 sp = interrupt_stack(lg, r->rsp) - IRQ_FRAME_BYTES;
-	u64 *p = (sp & 4095) <= 4096 - IRQ_FRAME_BYTES ? guest_virt_page(lg, sp, 1) : NULL;
+	u64 *p = (sp & 4095) <= 4096 - IRQ_FRAME_BYTES ? guest_virt_page_seen(lg, sp, 1) : NULL;
 
-	if (p)
-		frame_fill(p, r, irq);
-	else
-		frame_write_slowly(lg, sp, irq);
-	lg->shared->irq_pending &= ~(1ULL << irq);
-	lg->shared->irq_enabled = 0;
-	r->rsp = sp;
-	r->rip = lg->irq_entry;
-	r->rflags &= ~(u64)X86_FLAGS_TF;
+	if (!p)
+		return deliver_slowly(lg, sp, irq);
+	frame_fill(p, r, irq);
+	deliver_finish(lg, sp, irq);
 }
 /*:*/
 /*H:885 The lockup watch.

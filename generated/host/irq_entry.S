@@ -76,15 +76,16 @@ irq_ring0_common:
  * functions and two range checks (`guest_virt_page`, H:607), the question
  * `irq_deliver_pending` asked twice (H:880), the frame built on the Host's
  * stack and copied (H:875), and the clock event's whole trip through C
- * (S:237). An interrupt and its delivery went from 734 instructions to 233
- * (S:347). What is left is mostly the crossing itself: the timer's trip saves
- * and restores all fifteen of the Guest's registers, 32 pushes and pops, the
- * costliest kind of instruction after `iretq` on this machine (H:907), though
- * the interrupt's C code reads none of them; a Switcher door for interrupts
- * that saved only the nine a C call may clobber would take twelve of them.
- * Further still, the delivery itself could move into the Switcher, as the
- * fill did (S:257), when the interrupt stack's page is remembered: the EOI,
- * the deadline's test and seven stores, some forty instructions in all. */
+ * (S:237), and every trip to C saves nine of the Guest's registers where it
+ * saved fifteen (S:210), and the delivery's common case calls nothing, so
+ * that C saves none of the Host's registers for it (H:875). An interrupt and
+ * its delivery went from 734 instructions to 205 (S:347). What is left is
+ * mostly the crossing itself: the interrupt's trip still pushes and pops nine
+ * registers the interrupt's C code never reads, and pushes and pops are the
+ * costliest kind of instruction after `iretq` on this machine (H:907). The next step would move the delivery itself into the Switcher,
+ * as the fill moved (S:257), when the interrupt stack's page is remembered:
+ * the EOI, the deadline's test and seven stores, some forty instructions in
+ * all, where C now takes about a hundred and fifty. */
 /*H:900 The bare trap.
  * How much of a hypercall is the Host's own work, and how much is the price of
  * the trap itself? To answer, the Guest can send its `int3` to a handler that

@@ -65,35 +65,13 @@ static void recent_forget(void)
 	lg_fast.fill.region = NO_REGION;
 }
 /*:*/
-/*H:607 The Host's own translations, remembered.
- * The Host translates the same few pages over and over: the page of the
- * Guest's interrupt stack for every interrupt it delivers, the pages of its
- * hypercall instructions, which the Switcher's one-entry memory (S:227) cannot
- * hold when two calls alternate, as a clock event and a halt do. A full walk
- * is some 250 ring-0 instructions here (S:307), so four translations are
- * kept, each a page, its frame, and whether the Guest's tables let it be
- * written. A page has one place among the four, chosen by its lowest two bits
- * of page number, so that looking costs one comparison: searching all four
- * in a loop cost fifty instructions a hit, a fifth of the walk it saved. The
- * walk itself is a function of its own, as the page fault's long way is
- * (H:620), so that a hit does not pay for the registers a walk needs. The rule for forgetting is the hypercall instruction's (H:505):
- * every announced change to any entry, every flush and every new root forgets
- * them all (`walks_forget`, called beside `hcall_forget`). What a remembered
- * frame was, a checked page of the window, it still is, so a Guest that
- * changes its tables without a word can only mislead the Host into writing
- * its own memory, as the CPU's TLB would. :*/
-#define RECENT_WALKS 4
-
-static struct {
-	u64 page;	/* (va >> 12) + 1; 0: empty */
-	u64 frame;
-	int writable;
-} walks[RECENT_WALKS];
+/*H:607, continued :*/
+struct host_walk host_walks[RECENT_WALKS];
 
 static void walks_forget(void)
 {
 	for (int i = 0; i < RECENT_WALKS; i++)
-		walks[i].page = 0;
+		host_walks[i].page = 0;
 }
 /*:*/
 /*H:570 The shadows of recent roots.
@@ -385,7 +363,7 @@ static __attribute__((noinline)) int shadow_guest_walk_long(struct lguest *lg, u
 	if (!lg_address_ok(lg, *pa, 1))
 		return 0;
 	/*H:607, continued :*/
-	walks[(va >> 12) % RECENT_WALKS] = (typeof(walks[0])){ (va >> 12) + 1, *pa & ~4095ULL, w.writable };
+	host_walks[(va >> 12) % RECENT_WALKS] = (struct host_walk){ (va >> 12) + 1, *pa & ~4095ULL, w.writable };
 	/*:*/
 	return 1;
 }
@@ -393,7 +371,7 @@ static __attribute__((noinline)) int shadow_guest_walk_long(struct lguest *lg, u
 int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa)
 {
 	/*H:607, continued :*/
-	typeof(walks[0]) *seen = &walks[(va >> 12) % RECENT_WALKS];
+	struct host_walk *seen = &host_walks[(va >> 12) % RECENT_WALKS];
 
 	if (seen->page == (va >> 12) + 1 && (seen->writable || !write)) {
 		*pa = seen->frame | (va & 4095);
@@ -404,22 +382,13 @@ int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa)
 }
 /*:*/
 /*H:607, continued :*/
-static __attribute__((noinline)) void *guest_virt_page_long(struct lguest *lg, u64 va, int write)
+void *guest_virt_page_long(struct lguest *lg, u64 va, int write)
 {
 	u64 pa;
 
 	if (!guest_virt_to_phys(lg, va, write, &pa))
 		return NULL;
 	return from_guest_phys(lg, pa, PAGE_SIZE - (pa & 4095), "a page of Guest memory");
-}
-
-void *guest_virt_page(struct lguest *lg, u64 va, int write)
-{
-	typeof(walks[0]) *seen = &walks[(va >> 12) % RECENT_WALKS];
-
-	if (lg->gpgdir && seen->page == (va >> 12) + 1 && (seen->writable || !write))
-		return phys_to_virt(seen->frame | (va & 4095));
-	return guest_virt_page_long(lg, va, write);
 }
 /*:*/
 /*H:610 The shadow's side of a fill.

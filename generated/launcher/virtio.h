@@ -1,5 +1,5 @@
-/* Tangled from chapters/33-launcher-virtio.nw and
- * chapters/34-launcher-devices.nw
+/* Tangled from chapters/33-launcher-virtio.nw,
+ * chapters/34-launcher-devices.nw and chapters/35-launcher-net.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*L:800 One header for the devices.
  * The devices share a header of their own, `virtio.h`, beside the Launcher's.
@@ -94,7 +94,8 @@ unsigned iov_slice(const struct iovec *iov, unsigned n, u64 off, u64 len, struct
  * terminal for the console, the tap device for the network) has something to
  * read. Both run on the device's **worker thread**, not on the vCPU: a disk
  * read may take milliseconds, and the vCPU should be running the Guest
- * meanwhile, not waiting for the disk. :*/
+ * meanwhile, not waiting for the disk. A third, `kick`, is for work so short
+ * that a wake-up of the worker would cost more than the work (*L:897*). :*/
 struct virtio_dev;
 
 struct virtio_ops {
@@ -105,6 +106,7 @@ struct virtio_ops {
 	void (*fd_ready)(struct virtio_dev *d);
 	void (*reset)(struct virtio_dev *d);
 	void (*start)(struct virtio_dev *d);
+	bool (*kick)(struct virtio_dev *d);	/* on the vCPU; see L:897 */
 };
 /*:*/
 /*L:868 A device's state.
@@ -114,7 +116,8 @@ struct virtio_ops {
  * the vCPU thread (register accesses) and the worker thread (queue work): one
  * lock per device, held for whole operations, is easy to reason about; the
  * cost is that a register access waits for a disk request in progress, which a
- * driver does rarely, since kicks travel by `ioeventfd` and take no lock. :*/
+ * driver does rarely, since kicks travel by `ioeventfd` and take no lock (the
+ * disk's, served on the vCPU, take it, *L:897*). :*/
 #define VIRTIO_MAX_QUEUES 2
 #define VIRTIO_MAX_DEVICES 16
 
@@ -132,9 +135,10 @@ struct virtio_dev {
 	u64 driver_features;
 	u32 dev_features_sel, driver_features_sel, queue_sel;
 	struct devq vq[VIRTIO_MAX_QUEUES];
-	struct devq_chain *chain;		/* the worker's scratch chain */
+	struct devq_chain *chain;		/* scratch, used under the lock */
 	int notify_fd;			/* an eventfd: the Guest kicked a queue */
 	int poll_fd;			/* the device's own fd to wait on, or -1 */
+	long again_ns;			/* without a kick, look anyway after this; 0: never */
 };
 
 void virtio_register(struct virtio_dev *d, const struct virtio_ops *ops,
@@ -176,6 +180,9 @@ void rng_add(const char *value);
 void net_add_tap(const char *value);
 void net_add_switch(const char *value);
 int switch_main(int argc, char *argv[]);
+/*:*/
+/*L:959, continued :*/
+bool devq_enable_notify_after(struct devq *vq, u16 more);
 /*:*/
 
 #endif

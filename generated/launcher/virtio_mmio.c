@@ -1,6 +1,7 @@
 /* Tangled from chapters/33-launcher-virtio.nw by `make tangle`: edit the chapter, not this file. */
 /*L:870, continued :*/
 /* The virtio-mmio transport: registers, features, status, queues, interrupts. */
+#define _GNU_SOURCE		/* ppoll */
 #include "virtio.h"
 #include <err.h>
 #include <errno.h>
@@ -265,6 +266,16 @@ static void virtio_write_queue(struct virtio_dev *d, u64 offset, u32 v)
 }
 /*:*/
 /*L:890, continued :*/
+/*L:897, continued :*/
+static void virtio_kick(struct virtio_dev *d)
+{
+	bool live = d->status & VIRTIO_STATUS_DRIVER_OK;
+
+	if (!live || !d->ops->kick || !d->ops->kick(d))
+		eventfd_write(d->notify_fd, 1);
+}
+/*:*/
+
 static void virtio_write(struct virtio_dev *d, u64 offset, u32 v)
 {
 	u32 shift = 32 * (d->driver_features_sel & 1);
@@ -278,7 +289,7 @@ static void virtio_write(struct virtio_dev *d, u64 offset, u32 v)
 					     (u64)v << shift;
 		break;
 	case VIRTIO_MMIO_QUEUE_SEL:		d->queue_sel = v; break;
-	case VIRTIO_MMIO_QUEUE_NOTIFY:		eventfd_write(d->notify_fd, 1); break;
+	case VIRTIO_MMIO_QUEUE_NOTIFY:		virtio_kick(d); break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:		virtio_ack(d, v); break;
 	case VIRTIO_MMIO_STATUS:		virtio_write_status(d, v); break;
 	default:				virtio_write_queue(d, offset, v);
@@ -335,8 +346,11 @@ static int virtio_worker_fd(struct virtio_dev *d)
  * descriptors: the eventfd the Guest's kicks arrive on, and the device's own
  * descriptor if it has one. The latter can change (the console stops
  * listening to the keyboard while the Guest has no buffer to receive into),
- * so we read it afresh every time round. Work happens under the lock, and
- * only once the driver has said `DRIVER_OK`. Before its first `poll` the
+ * so we read it afresh every time round. A device may also ask to be called
+ * after a while even if no kick comes (`again_ns`, a fraction of a second):
+ * the network card does, when it has told the Guest not to kick for every
+ * frame (*L:959*); a wait that ends so counts as a kick. Work happens under
+ * the lock, and only once the driver has said `DRIVER_OK`. Before its first `poll` the
  * thread gives up every system call its device does not need (*L:596*). :*/
 static void *virtio_worker(void *arg)
 {
@@ -347,14 +361,16 @@ static void *virtio_worker(void *arg)
 		struct pollfd p[2] = {
 			{ d->notify_fd, POLLIN, 0 }, { virtio_worker_fd(d), POLLIN, 0 },
 		};
+		struct timespec again = { 0, d->again_ns };
+		int k = ppoll(p, 2, d->again_ns ? &again : NULL, NULL);
 		eventfd_t n;
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (k < 0 && errno != EINTR)
 			err(1, "%s: poll", d->name);
 		if (p[0].revents & POLLIN)
 			eventfd_read(d->notify_fd, &n);
 		pthread_mutex_lock(&d->lock);
-		if ((d->status & VIRTIO_STATUS_DRIVER_OK) && (p[0].revents & POLLIN))
+		if ((d->status & VIRTIO_STATUS_DRIVER_OK) && ((p[0].revents & POLLIN) || k == 0))
 			d->ops->notify(d);
 		if ((d->status & VIRTIO_STATUS_DRIVER_OK) && (p[1].revents & VIRTIO_FD_READY) &&
 		    d->ops->fd_ready)
@@ -379,6 +395,8 @@ static void virtio_ioeventfd(struct virtio_dev *d)
 		.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4, .fd = d->notify_fd,
 	};
 
+	if (d->ops->kick)
+		return;
 	if (ioctl(vm.vm_fd, KVM_IOEVENTFD, &io) < 0)
 		lg_say("%s: no ioeventfd (%s); kicks go through the run loop",
 		       d->name, strerror(errno));

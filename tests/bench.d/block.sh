@@ -48,6 +48,7 @@ collect() { # WHO OUTPUT
 
 have_qemu=0
 command -v "$QEMU" >/dev/null && have_qemu=1
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 0; i < runs; i++)); do
 	collect ours "$(ours)"
 	if [ $have_qemu = 1 ]; then
@@ -60,6 +61,7 @@ if ! ls "$work"/ours.* >/dev/null 2>&1; then
 fi
 echo "disk, bench=blk (higher is better)    ours: median [min-max]       QEMU aio=io_uring            QEMU aio=threads        ours / each ($runs runs)"
 row() { spread_row "$1" "$2" "$work/ours.$3" "$work/uring.$3" "$work/threads.$3"; }
+echo "(load average $load_before at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end, on $(nproc) CPUs)"
 row "sequential write, 128 KiB" MB/s seq-write
 row "sequential read, 128 KiB" MB/s seq-read
 for q in 1 8 32; do

@@ -75,6 +75,7 @@ refused host-devices-word-line0 "virtio_mmio.device=0x200@0xd0001000:0" "names a
 refused host-devices-word-no-digits "virtio_mmio.device=K@0xd0001000:9" "is not <size>@<address>:<line>"
 refused host-devices-word-size-1024K "virtio_mmio.device=1024K@0xd0001000:9" "has a window that is not 1 to 4096 bytes"
 refused host-devices-word-one-letter "virtio_mmio.device=x" "is not <size>@<address>:<line>"
+refused host-devices-word-empty "virtio_mmio.device=" "is not <size>@<address>:<line>"
 
 # A word on top of the console's window is refused, so the console still
 # answers: the shell reads our line and powers off with its status.
@@ -108,8 +109,13 @@ accepted host-devices-word-accepted-size1 "virtio_mmio.device=1@0xd0001000:9"
 
 # A window on the first page past RAM shares no page with it.
 accepted host-devices-word-accepted-after-ram "virtio_mmio.device=0x200@0x10000000:9" --memory=256
-# A window that starts where the console's ends is beside it, not on top.
+# Hexadecimal digits at both ends of a-f, in either case, and 0X as well as 0x.
+accepted host-devices-word-accepted-hex-af "virtio_mmio.device=0x200@0xd00af000:9"
+accepted host-devices-word-accepted-hex-upper "virtio_mmio.device=0X200@0XD00AF000:9"
+# A window that starts where the console's ends, or ends where it starts, is
+# beside it, not on top.
 accepted host-devices-word-accepted-after-console "virtio_mmio.device=0x200@0xd0000200:9"
+accepted host-devices-word-accepted-before-console "virtio_mmio.device=0x200@0xcffffe00:9"
 # Windows that end where an interrupt controller's page begins share no page with it.
 accepted host-devices-word-accepted-below-lapic "virtio_mmio.device=0x200@0xfedffe00:9"
 accepted host-devices-word-accepted-below-ioapic "virtio_mmio.device=0x200@0xfebffe00:9"

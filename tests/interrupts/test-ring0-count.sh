@@ -41,5 +41,5 @@ bound() { # NAME MAX
 }
 bound "null hypercall" 16
 bound "page-fault fill" 48
-bound "interrupt (clock event and delivery)" 223
-bound "halt and wake-up" 306
+bound "interrupt (clock event and delivery)" 205
+bound "halt and wake-up" 288

@@ -323,6 +323,37 @@ static void push_one(struct devq *q)
 	devq_push(q, &chain, 1);
 }
 
+/* The network card's kicks by the batch (L:959): "kick me when MORE new
+ * chains wait" writes avail_event MORE - 1 ahead, and going to sleep is
+ * refused once MORE chains are already there; without EVENT_IDX, or with
+ * MORE 0, it is the ordinary "at the next chain". */
+static void test_kick_after(void)
+{
+	bool sleep_none, sleep_some, sleep_full, plain;
+	u16 at;
+
+	ring_reset(&vq, 64, true, false);
+	vq.last_avail = avail()->idx = 65530;		/* across the 16-bit wrap */
+	sleep_none = devq_enable_notify_after(&vq, 32);
+	at = *avail_event(&vq);
+	for (int i = 0; i < 31; i++)
+		offer(&vq, 0);
+	sleep_some = devq_enable_notify_after(&vq, 32);
+	offer(&vq, 0);
+	sleep_full = devq_enable_notify_after(&vq, 32);
+	check("kick-after-event", sleep_none && at == (u16)(65530 + 31),
+	      "avail_event not 31 past last_avail for a batch of 32");
+	check("kick-after-fewer-sleeps", sleep_some, "31 chains of 32 refused sleep");
+	check("kick-after-batch-wakes", !sleep_full, "32 chains waiting and still asleep");
+	check("kick-after-zero-is-one", !devq_enable_notify_after(&vq, 0) &&
+	      *avail_event(&vq) == vq.last_avail, "a batch of 0 is not the next chain");
+	ring_reset(&vq, 8, false, false);
+	offer(&vq, 0);
+	plain = devq_enable_notify_after(&vq, 32);
+	check("kick-after-without-event-idx", !plain,
+	      "without EVENT_IDX a waiting chain must keep us awake");
+}
+
 static void test_event_idx(void)
 {
 	bool first, quiet, crossed, empty;
@@ -345,6 +376,7 @@ static void test_event_idx(void)
 	offer(&vq, 0);
 	check("event-idx-race-seen", !devq_enable_notify(&vq),
 	      "a buffer offered before sleeping was not noticed");
+	test_kick_after();
 
 	ring_reset(&vq, 8, false, false);
 	avail()->flags = VRING_AVAIL_F_NO_INTERRUPT;
@@ -635,6 +667,42 @@ static void net_rx_too_small(const char *name, struct virtio_dev *d, u64 base)
 }
 
 /*
+ * Kicks by the batch (L:959).  A drain that sent two frames asks the Guest
+ * to kick only when half the queue (here 4 of 8) waits, and promises to look
+ * by itself meanwhile (again_ns); a look that sends one frame goes back to
+ * "kick me at the next one" and promises nothing.  Each frame still arrives.
+ */
+static void net_kicks_by_batch(struct virtio_dev *a, struct virtio_dev *b)
+{
+	u16 *avail_event = (u16 *)&used_of(a, 1)->ring[8];
+	u16 before = used_of(b, 0)->idx;
+	u8 f[40];
+	bool batch, lone;
+
+	a->vq[1].event_idx = true;
+	frame_from(f, net_mac_of(b), net_mac_of(a), "one of a burst");
+	offer_buf(b, 0, 0x230000 + 0xa000, 2048, true);
+	offer_buf(b, 0, 0x230000 + 0xb000, 2048, true);
+	offer_buf(b, 0, 0x230000 + 0xc000, 2048, true);
+	memset(vm.ram + 0x2f3000, 0, 12), memcpy(vm.ram + 0x2f3000 + 12, f, 40);
+	offer_buf(a, 1, 0x2f3000, 52, false);	/* the first of two */
+	net_send(a, 0x2f3000, f, 40);		/* the second, and one kick */
+	batch = net_wait_past(b, before, 1000) &&
+		(used_of(b, 0)->idx == (u16)(before + 2) || net_wait_past(b, before + 1, 1000));
+	check("net-tx-kick-per-batch", batch && *avail_event == (u16)(a->vq[1].last_avail + 3) &&
+	      a->again_ns > 0, "two frames sent, yet a kick asked for at the next frame, "
+	      "or no look promised");
+	frame_from(f, net_mac_of(b), net_mac_of(a), "a lone frame");
+	memset(vm.ram + 0x2f4000, 0, 12), memcpy(vm.ram + 0x2f4000 + 12, f, 40);
+	offer_buf(a, 1, 0x2f4000, 52, false);
+	a->ops->notify(a);		/* what the worker does when again_ns runs out */
+	lone = net_wait(b, 1000);
+	check("net-tx-lone-frame-kicks-again", lone && *avail_event == a->vq[1].last_avail &&
+	      a->again_ns == 0, "after a lone frame the card still waits for a batch");
+	a->vq[1].event_idx = false;
+}
+
+/*
  * With its switch gone, a card's socket has no peer, and the kernel would
  * let any process on the machine send it datagrams.  A frame from a
  * stranger must not reach the Guest.
@@ -709,6 +777,7 @@ static void test_switch(void)
 	got = net_wait(a, 1000);
 	check("switch-unicast", got && memcmp(vm.ram + 0x220000 + 0x8000 + 12, f, 40) == 0 &&
 	      !net_wait(c, 200), "a unicast frame went astray");
+	net_kicks_by_batch(a, b);
 	net_rx_too_small("net-rx-buffer-too-small", c, 0x250000);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
