@@ -392,6 +392,7 @@ static void case_flush_all(u64 *roots)
 	shadow_flush_all(&guest);
 	shadow_audit(&guest);
 	check("shadow-unit-flush-all", strstr(printed, ": 1 roots,") && !sentry(va, 0) &&
+	      pool_available() == SHADOW_POOL_PAGES - 1 &&
 	      cr3_now == host_image_phys(guest.pgdir) && cr3_seen_host > seen_host,
 	      "a flush of everything kept another shadow or an entry, or never left the root it cleared");
 	fault(va, PF_USER, &filled);
@@ -425,6 +426,14 @@ static void case_pool(u64 *roots)
 				ok &= filled && (sentry(va, 0) & PTE_ADDR) == gframe(k + r);
 			}
 		}
+	shadow_flush_all(&guest);	/* one root alone takes the pool dry */
+	for (u64 k = 0; k < 300; k++) {
+		u64 va = (7ULL << 39) + (k << 30);
+
+		*gentry(roots[5], va, 0) = gframe(k) | RW;
+		fault(va, PF_USER, &filled);
+		ok &= filled && (sentry(va, 0) & PTE_ADDR) == gframe(k);
+	}
 	for (int i = 0; i < SHADOW_ROOTS; i++)
 		held += shadows[i].pages;
 	check("shadow-unit-pool-fills", ok, "with the pool taken dry and refilled, a fill went wrong");
