@@ -73,10 +73,10 @@ static int host_walk(u64 page)
 
 	*gentry(root, va, 0) = page | PTE_P | PTE_W | PTE_U;
 	shadow_flush_one(&guest, va);
-	took = shadow_guest_walk(&guest, va + 8, 1, &pa);
+	took = shadow_guest_walk(&guest, va + 0x9, 1, &pa);
 	*gentry(root, va, 0) = 0;
 	shadow_flush_one(&guest, va);
-	return took && pa == page + 8 ? 1 : took ? -1 : 0;
+	return took && pa == page + 0x9 ? 1 : took ? -1 : 0;
 }
 
 /*
@@ -92,13 +92,13 @@ static int host_page(u64 page)
 
 	*gentry(root, va, 0) = page | PTE_P | PTE_W | PTE_U;
 	shadow_flush_one(&guest, va);
-	killed = KILLED((first = guest_virt_page(&guest, va + 8, 1),
-			 again = guest_virt_page(&guest, va + 8, 1)));
+	killed = KILLED((first = guest_virt_page(&guest, va + 0x9, 1),
+			 again = guest_virt_page(&guest, va + 0x9, 1)));
 	*gentry(root, va, 0) = 0;
 	shadow_flush_one(&guest, va);
 	if (killed)
 		return -1;
-	return first == (u8 *)page + 8 && again == first ? 1 : !first && !again ? 0 : -1;
+	return first == (u8 *)page + 0x9 && again == first ? 1 : !first && !again ? 0 : -1;
 }
 
 /* The long way: 1 filled, 0 killed; how it filled in *shadow. */
