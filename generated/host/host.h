@@ -106,7 +106,7 @@ struct lguest {
 	u64 gpgdir;		/* the Guest's current root, Guest-physical; 0 before it has one */
 	struct shadow *shadow;	/* the shadow of that root */
 	u32 async_done;		/* queued hypercalls run so far */
-	u64 fill_va, fill_error;	/* the last fault we filled, and its error code */
+	u64 fill_va, fill_error;	/* the last fault we filled (NO_FILL: none), its error code */
 	/*:*/
 	/*H:765 What the Host remembers.
 	 * For each Guest: where its interrupts go, the stack they run on, the TSC
@@ -242,6 +242,35 @@ static inline void *guest_virt_page(struct lguest *lg, u64 va, int write)
 
 	return p ? p : guest_virt_page_long(lg, va, write);
 }
+/*:*/
+/*H:620 A page fault.
+ * Every page fault the Guest takes after it has tables of its own comes here
+ * first, with `%cr2` already read. A fault in the Host's slot, or at an address
+ * no Guest table can name, is the Guest's business as it stands. Otherwise we
+ * walk the Guest's tables. An entry that breaks a rule kills the Guest now. An
+ * access the Guest's tables do not allow is the Guest's own fault, and goes
+ * back to it (H:515) with the error code corrected to what the *Guest's* tables
+ * say: the present bit set if they had the page but forbade the access, clear
+ * if they did not have it; the shadow's state is our secret. An access they do
+ * allow is filled, and the Guest retries its instruction as if nothing had
+ * happened. The CPU dropped its cached translation for the address when it
+ * faulted, so there is nothing to flush.
+ *
+ * One more case we learned the hard way. If the same access faults again at
+ * once, after we filled it, and nothing has changed in between, our fill did
+ * not help, and filling again would loop forever with the Guest stuck on one
+ * instruction. On this book's nested KVM that is exactly what happens to any
+ * ring-3 access to the upper half of the address space (`0xffff800000000000`
+ * and above): the machine under us never lets ring 3 reach it, whatever our
+ * shadow says. So we remember the last fill, and a repeat kills the Guest with
+ * a reason that says so, instead of hanging it. Any change to a shadow forgets
+ * the remembered fill, since a fault after a change is a new fault. Forgotten,
+ * the address is `NO_FILL`, all ones, which lies in the Host's slot, where
+ * nothing is ever filled. It was zero once, but a Guest may map page 0, and
+ * its first touch of address 0 after a switch of roots, with the same error
+ * code as the fill before the switch, was taken for a repeat and killed
+ * (`tests/paging/shadow_unit.c` caught it). :*/
+#define NO_FILL (~0ULL)	/* lg->fill_va when no fill is remembered */
 /*:*/
 /*H:627 Filling beside the last fill.
  * Counted (S:307), one fill was 507 ring-0 instructions on this book's

@@ -147,7 +147,7 @@ static void shadow_load(struct lguest *lg, struct shadow *sh)
 	hcall_forget(lg);
 	walks_forget();
 	recent_forget();
-	lg->fill_va = 0;
+	lg->fill_va = NO_FILL;
 	load_cr3(host_image_phys(lg->pgdir));
 }
 /*:*/
@@ -473,28 +473,7 @@ static __attribute__((noinline)) int shadow_fill_recent(struct lguest *lg, u64 v
 	return 1;
 }
 /*:*/
-/*H:620 A page fault.
- * Every page fault the Guest takes after it has tables of its own comes here
- * first, with `%cr2` already read. A fault in the Host's slot, or at an address
- * no Guest table can name, is the Guest's business as it stands. Otherwise we
- * walk the Guest's tables. An entry that breaks a rule kills the Guest now. An
- * access the Guest's tables do not allow is the Guest's own fault, and goes
- * back to it (H:515) with the error code corrected to what the *Guest's* tables
- * say: the present bit set if they had the page but forbade the access, clear
- * if they did not have it; the shadow's state is our secret. An access they do
- * allow is filled, and the Guest retries its instruction as if nothing had
- * happened. The CPU dropped its cached translation for the address when it
- * faulted, so there is nothing to flush.
- *
- * One more case we learned the hard way. If the same access faults again at
- * once, after we filled it, and nothing has changed in between, our fill did
- * not help, and filling again would loop forever with the Guest stuck on one
- * instruction. On this book's nested KVM that is exactly what happens to any
- * ring-3 access to the upper half of the address space (`0xffff800000000000`
- * and above): the machine under us never lets ring 3 reach it, whatever our
- * shadow says. So we remember the last fill, and a repeat kills the Guest with
- * a reason that says so, instead of hanging it. Any change to a shadow forgets
- * the remembered fill, since a fault after a change is a new fault. :*/
+/*H:620, continued :*/
 static __attribute__((noinline)) int shadow_fault_walk(struct lguest *lg, u64 va, u64 *error_code)
 {
 	struct guest_walk w;
@@ -541,7 +520,7 @@ static void shadow_forget(struct lguest *lg, struct shadow *sh, u64 va, int leve
 	u64 *table = pool[sh->root], old;
 	int l;
 
-	lg->fill_va = 0;
+	lg->fill_va = NO_FILL;
 	for (l = 3; ; l--) {
 		u64 *e = &table[pt_index(va, l)];
 

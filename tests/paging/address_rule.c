@@ -1,12 +1,13 @@
 /*
- * One rule, three places.  Which Guest-physical pages the Host will touch
+ * One rule, five places.  Which Guest-physical pages the Host will touch
  * for the Guest is decided by the one door, from_guest_phys (H:310), and
  * again by the two short ways of filling a page beside the last fill, the
  * C one, shadow_fill_recent (H:627), and the Switcher's assembly (S:257),
  * which must not trust the door's verdict on entries it never saw.  Here
- * every edge page goes through all three, and through the long way of a
+ * every edge page goes through those three, and through the long way of a
  * fill (H:615), which alone may also map a device's page, and through the
- * Host's own translation of a Guest address (H:605), which must not:
+ * Host's own translation of a Guest address (H:605) and its pointer into a
+ * Guest page (guest_virt_page, H:607), which must not:
  *
  * - the window's first and last page, and the pages just outside them;
  * - pages of the Host's own memory below the window, and its image;
@@ -14,9 +15,9 @@
  *   them, and the pages on either side;
  * - the highest page a frame can name.
  *
- * The door, both short ways and the Host's walk must accept the same pages
- * and refuse the same pages; a page accepted is filled identically by both
- * short ways.
+ * The door, both short ways, and the Host's walk and pointer must accept
+ * the same pages and refuse the same pages; a page accepted is filled
+ * identically by both short ways.
  * Built and run by test-address-rule.sh (harness.h says how).
  */
 #include "harness.h"
@@ -72,10 +73,32 @@ static int host_walk(u64 page)
 
 	*gentry(root, va, 0) = page | PTE_P | PTE_W | PTE_U;
 	shadow_flush_one(&guest, va);
-	took = shadow_guest_walk(&guest, va + 8, 1, &pa);
+	took = shadow_guest_walk(&guest, va + 0x9, 1, &pa);
 	*gentry(root, va, 0) = 0;
 	shadow_flush_one(&guest, va);
-	return took && pa == page + 8 ? 1 : took ? -1 : 0;
+	return took && pa == page + 0x9 ? 1 : took ? -1 : 0;
+}
+
+/*
+ * The Host's pointer into a Guest page (H:607, for delivering interrupts):
+ * 1 if it gave the page, 0 if it refused, -1 for anything else.  Asked twice:
+ * by a walk, and again from the translation the walk left behind.
+ */
+static int host_page(u64 page)
+{
+	u64 va = VA + (3ULL << 30);
+	u8 *first = NULL, *again = NULL;
+	int killed;
+
+	*gentry(root, va, 0) = page | PTE_P | PTE_W | PTE_U;
+	shadow_flush_one(&guest, va);
+	killed = KILLED((first = guest_virt_page(&guest, va + 0x9, 1),
+			 again = guest_virt_page(&guest, va + 0x9, 1)));
+	*gentry(root, va, 0) = 0;
+	shadow_flush_one(&guest, va);
+	if (killed)
+		return -1;
+	return first == (u8 *)page + 0x9 && again == first ? 1 : !first && !again ? 0 : -1;
 }
 
 /* The long way: 1 filled, 0 killed; how it filled in *shadow. */
@@ -136,13 +159,14 @@ int main(void)
 		int s = short_way(1, e->page, &s_entry);
 		int l = long_way(e->page, &l_entry);
 		int h = host_walk(e->page);
+		int p = host_page(e->page);
 		int device = e->page == dev || e->page == DEVICES_BASE;
 		char name[80], why[200];
 
 		snprintf(name, sizeof(name), "address-rule-%s", e->name);
 		snprintf(why, sizeof(why), "page 0x%llx: door %d, shadow_fill_recent %d, Switcher %d, "
-			 "the Host's own walk %d, long way %d", e->page, d, c, s, h, l);
-		filled = d == c && c == s && s == h && l == (d || device) &&
+			 "the Host's own walk %d and page %d, long way %d", e->page, d, c, s, h, p, l);
+		filled = d == c && c == s && s == h && h == p && l == (d || device) &&
 			 (!c || (c_entry == s_entry && c_entry == (e->page | PTE_P | PTE_W | PTE_U))) &&
 			 (!l || (l_entry & PTE_ADDR) == e->page) &&
 			 (!device || (l_entry & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT));

@@ -2,7 +2,8 @@
  * The Host's shadow paging on the host, without a machine: the scaffolding
  * shared by shadow_unit.c and address_rule.c (tests/paging/).
  *
- * We include the tangled host/shadow.c, memory.c and devices.c whole, so
+ * We include the tangled host/shadow.c, memory.c, devices.c and
+ * page_tables.c whole, so
  * that their static functions are in reach, with the Host's direct map
  * moved to 0: a Host pointer and its "physical" address are then the same
  * number, and the Guest's RAM window is an array of ours.  The Host's
@@ -23,6 +24,7 @@
 #include "shadow.c"
 #include "memory.c"
 #include "devices.c"
+#include "page_tables.c"
 
 #include <setjmp.h>
 #include <signal.h>

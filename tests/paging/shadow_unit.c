@@ -195,10 +195,10 @@ static void case_beside(u64 root)
 	ok = filled && sentry(va + PAGE_SIZE, 0) == (gframe(11) | RW) && !guarded_touched;
 	shadow_set_entry(&guest, va + 2 * PAGE_SIZE, gframe(12) | RW, 0);
 	fault(va + 2 * PAGE_SIZE, PF_USER, &filled);
-	ok &= filled && (sentry(va + 2 * PAGE_SIZE, 0) & PTE_ADDR) == gframe(12) && !guarded_touched;
+	ok &= filled && sentry(va + 2 * PAGE_SIZE, 0) == (gframe(12) | PTE_P | PTE_U) && !guarded_touched;
 	unguard();
 	check("shadow-unit-beside-short", ok,
-	      "a fault beside the last fill, or after an announced PTE there, walked the Guest's upper tables");
+	      "a fault beside the last fill, or after an announced PTE there, was filled wrong or walked the upper tables");
 	ok = harness_fast_fill(va + 3 * PAGE_SIZE, PF_USER | PF_WRITE) &&
 	     sentry(va + 3 * PAGE_SIZE, 0) == (gframe(13) | RW) &&
 	     (*gentry(root, va + 3 * PAGE_SIZE, 0) & (PTE_A | PTE_D)) == (PTE_A | PTE_D);
@@ -232,11 +232,16 @@ static void case_walks(u64 root)
 	check("shadow-unit-walk-remembered", seen && !guarded_touched,
 	      "translating a page again walked the Guest's tables again");
 	for (int i = 0; i < 4; i++) {
+		int filled;
+
+		fault(va + i * PAGE_SIZE, PF_USER, &filled);
 		*gentry(root, va + i * PAGE_SIZE, 0) = gframe(30 + i) | RW;
 		shadow_flush_one(&guest, va + i * PAGE_SIZE);
-		told &= shadow_guest_walk(&guest, va + i * PAGE_SIZE, 0, &pa) && pa == gframe(30 + i);
+		told &= shadow_guest_walk(&guest, va + i * PAGE_SIZE, 0, &pa) && pa == gframe(30 + i) &&
+			!sentry(va + i * PAGE_SIZE, 0) && invlpg_last == va + i * PAGE_SIZE;
 	}
-	check("shadow-unit-walk-forgotten", told, "a translation outlived the flush of its page");
+	check("shadow-unit-walk-forgotten", told,
+	      "a translation or a shadow entry outlived the flush of its page");
 }
 
 /*
@@ -275,6 +280,34 @@ static void case_hcall_forget(u64 *roots)
 	ok &= hcall_forgotten();
 	check("shadow-unit-hcall-forgotten", ok,
 	      "a new root, an announced entry or a flush left the Host's memory of a hypercall instruction");
+}
+
+/*
+ * A new root, or a change, forgets the last fill for every address, page 0
+ * too: the first fault at address 0 after a switch is no repeat of anything.
+ */
+static void case_forget_fill_at_zero(u64 *roots)
+{
+	u64 va = VA1 + (10ULL << 30);
+	int filled, ok = 1;
+
+	for (int r = 0; r < 2; r++) {
+		*gentry(roots[r], 0, 0) = gframe(71) | RW;
+		*gentry(roots[r], 1, 0) = gframe(71) | RW;
+		*gentry(roots[r], va, 0) = gframe(72) | RW;
+	}
+	for (u64 at = 0; at < 2; at++) {
+		shadow_new_root(&guest, roots[0]);
+		fault(at, PF_USER, &filled);
+		shadow_new_root(&guest, roots[1]);
+		ok &= !KILLED(fault(at, PF_USER, &filled)) && filled;
+		fault(va, PF_USER, &filled);
+		shadow_set_entry(&guest, va, gframe(72) | RW, 0);
+		ok &= !KILLED(fault(0, PF_USER, &filled)) && filled;
+		shadow_set_entry(&guest, 0, gframe(71) | RW, 0);
+	}
+	check("shadow-unit-fill-forgotten-at-zero", ok,
+	      "after a new root or a change, a first fault at address 0 or 1 was taken for a repeat");
 }
 
 /* Roots: kept, switched back to, the one unused longest given up. */
@@ -318,6 +351,35 @@ static void case_roots(u64 *roots)
 	      "a root whose shadow was given up did not fill again from its own table");
 }
 
+/*
+ * The Host's slot is never read from the Guest's root, whatever the Guest
+ * wrote there; and forgetting in a shadow the CPU is not using costs the
+ * CPU's TLB nothing.
+ */
+static void case_host_slot_and_others(u64 *roots)
+{
+	u64 va = 0xffffff8000200000ULL, e, loads, flushes;
+	int filled;
+
+	shadow_new_root(&guest, roots[0]);
+	*gentry(roots[0], va, 0) = gframe(60) | RW;	/* slot 511 of its own root */
+	e = fault(va, PF_USER, &filled);
+	check("shadow-unit-host-slot-fault", !filled && !(e & PF_PRESENT) &&
+	      guest.pgdir[HOST_PML4_SLOT] == (host_image_phys(host_pdpt) | PTE_P | PTE_W),
+	      "a fault in the Host's slot was filled from what the Guest wrote there");
+	((u64 *)roots[0])[HOST_PML4_SLOT] = 0;
+	va = VA1 + (9ULL << 30);
+	*gentry(roots[1], va, 0) = gframe(61) | RW;
+	shadow_new_root(&guest, roots[1]);
+	fault(va, PF_USER, &filled);
+	shadow_new_root(&guest, roots[0]);	/* only roots[1]'s shadow has va */
+	loads = cr3_loads, flushes = invlpgs;
+	shadow_set_entry(&guest, va, gframe(62) | RW, 0);
+	shadow_set_entry(&guest, va, *gentry(roots[1], va, 1), 1);
+	check("shadow-unit-other-shadow-no-flush", cr3_loads == loads && invlpgs == flushes,
+	      "forgetting in a shadow not in the CPU flushed the CPU's TLB");
+}
+
 /* Flushing everything: one shadow left, empty, reached via the Host's table. */
 static void case_flush_all(u64 *roots)
 {
@@ -330,6 +392,7 @@ static void case_flush_all(u64 *roots)
 	shadow_flush_all(&guest);
 	shadow_audit(&guest);
 	check("shadow-unit-flush-all", strstr(printed, ": 1 roots,") && !sentry(va, 0) &&
+	      pool_available() == SHADOW_POOL_PAGES - 1 &&
 	      cr3_now == host_image_phys(guest.pgdir) && cr3_seen_host > seen_host,
 	      "a flush of everything kept another shadow or an entry, or never left the root it cleared");
 	fault(va, PF_USER, &filled);
@@ -363,6 +426,14 @@ static void case_pool(u64 *roots)
 				ok &= filled && (sentry(va, 0) & PTE_ADDR) == gframe(k + r);
 			}
 		}
+	shadow_flush_all(&guest);	/* one root alone takes the pool dry */
+	for (u64 k = 0; k < 300; k++) {
+		u64 va = (7ULL << 39) + (k << 30);
+
+		*gentry(roots[5], va, 0) = gframe(k) | RW;
+		fault(va, PF_USER, &filled);
+		ok &= filled && (sentry(va, 0) & PTE_ADDR) == gframe(k);
+	}
 	for (int i = 0; i < SHADOW_ROOTS; i++)
 		held += shadows[i].pages;
 	check("shadow-unit-pool-fills", ok, "with the pool taken dry and refilled, a fill went wrong");
@@ -397,9 +468,12 @@ static void case_audit(u64 root)
 		e[1] = DEVICE_PAGE | PTE_P | PTE_U | (level ? PTE_PS : 0);	/* a device page */
 		n += 1 + (level > 0);
 	}
+	/* a 1 GiB page, however much of it lies in the window */
+	((u64 *)(sentry(va, 3) & PTE_ADDR))[pt_index(va, 2) + 20] = guest.mem_start | PTE_P | PTE_U | PTE_PS;
+	n++;
 	guest.pgdir[HOST_PML4_SLOT] ^= PTE_U;
 	shadow_audit(&guest);
-	snprintf(want, sizeof(want), "1 roots, 9 pages mapped, %llu outside", n + 1);
+	snprintf(want, sizeof(want), "1 roots, 10 pages mapped, %llu outside", n + 1);
 	check("shadow-unit-audit-finds", strstr(printed, want) != NULL, printed);
 	guest.pgdir[HOST_PML4_SLOT] ^= PTE_U;
 	host_pdpt[0] = 0;
@@ -436,9 +510,10 @@ int main(void)
 	shadow_new_root(&guest, roots[0]);
 	shadow_new_root(&guest, roots[1]);
 	shadow_flush_all(&guest);	/* with two of the four shadows never used */
+	shadow_audit(&guest);
+	check("shadow-unit-pool-early-flush", pool_consistent() && strstr(printed, ": 1 roots,"),
+	      "a flush before every shadow was used kept another, or put a page in two lists");
 	shadow_new_root(&guest, roots[0]);
-	check("shadow-unit-pool-early-flush", pool_consistent(),
-	      "a flush before every shadow was used put a page in two lists");
 	case_fill_and_dirty(roots[0]);
 	case_nx(roots[0]);
 	case_large(roots[0]);
@@ -448,7 +523,9 @@ int main(void)
 	case_beside(roots[0]);
 	case_walks(roots[0]);
 	case_hcall_forget(roots);
+	case_forget_fill_at_zero(roots);
 	case_roots(roots);
+	case_host_slot_and_others(roots);
 	case_flush_all(roots);
 	case_pool(roots);
 	shadow_new_root(&guest, roots[0]);
