@@ -1,6 +1,6 @@
 /* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
- * chapters/12-guest-interrupts.nw and chapters/20-drivers.nw
- * by `make tangle`: edit the chapters, not this file. */
+ * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw and
+ * chapters/40-host.nw by `make tangle`: edit the chapters, not this file. */
 /*G:230 The Guest's private header.
  * The Guest's files share a header, as the Host's do. The hypercall itself is
  * one inline function: the `int $0x1f` with its four registers, and `memory` in
@@ -229,6 +229,10 @@ int guest_bench(void);
 extern int guest_bench_count;
 int guest_count(void);
 /*:*/
+/*G:909, continued :*/
+extern int guest_bench_ring0;
+int guest_probe_costs(void);
+/*:*/
 /*G:955, continued :*/
 void hostile_irq_stack_unmapped(void);
 void hostile_irq_stack_overflow(void);
@@ -268,6 +272,12 @@ int drivers_option(const char *word);
 void drivers_boot_work(void);
 void drivers_hostile(int n);
 void drivers_run(void);
+/*:*/
+/*H:551, continued :*/
+u64 probe_port0(void);
+/*:*/
+/*H:551, continued :*/
+u64 probe_int80(void);
 /*:*/
 
 #endif
