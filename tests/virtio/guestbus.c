@@ -161,7 +161,14 @@ int net_bench_option(const char *word) { (void)word; return 0; }
 void net_bench_boot(void) {}
 void guest_poweroff(u64 status) { (void)status; for (;;); }
 int selftest_skip(const char *why) { (void)why; return SELFTEST_SKIP; }
-void printk(const char *fmt, ...) { (void)fmt; }
+char *strstr(const char *haystack, const char *needle);
+static int refusals_told;
+
+void printk(const char *fmt, ...)
+{
+	if (strstr(fmt, "refused device"))
+		refusals_told++;
+}
 
 int str_starts(const char *s, const char *prefix)
 {
@@ -230,8 +237,8 @@ static void test_init(void)
 	      d0 && d0->driver && d0->irq == 5 && handler[5] == virtio_interrupt,
 	      "guest-bus-brings-up", "the console was not reset, acknowledged, handled and driven");
 	check(d1 && !d1->driver && (rng->status & VIRTIO_STATUS_FAILED) && handler[9] &&
-	      !virtio_find(VIRTIO_ID_RNG, 0), "guest-bus-probe-refused",
-	      "a device whose probe refused is not FAILED, or still has a driver");
+	      !virtio_find(VIRTIO_ID_RNG, 0) && refusals_told == 1, "guest-bus-probe-refused",
+	      "a device whose probe refused is not FAILED, still has a driver, or nobody was told");
 	check(virtio_find(VIRTIO_ID_CONSOLE, 0) == d0 && !virtio_find(VIRTIO_ID_CONSOLE, 1) &&
 	      !virtio_device_at(-1) && !virtio_device_at(2), "guest-bus-lookups",
 	      "virtio_find or virtio_device_at answered past the devices");

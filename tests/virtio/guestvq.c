@@ -19,6 +19,9 @@ void *malloc(u64 size);
 void *aligned_alloc(u64 align, u64 size);
 void free(void *p);
 void exit(int status) __attribute__((noreturn));
+int usleep(unsigned usec);
+int pthread_create(unsigned long *thread, const void *attr, void *(*fn)(void *), void *arg);
+int pthread_join(unsigned long thread, void **ret);
 
 /* ------------------------------------------------------------ the Guest's world */
 static int heap_fails, nr_kmalloc, nr_kfree;
@@ -105,9 +108,11 @@ void guest_halt(void)
 		device_turn();
 }
 
+static u64 poll_scale = 0;	/* 0: poll a little, the device works only in a halt */
+
 u64 clock_ns_to_tsc(u64 ns)
 {
-	return ns / 100;	/* poll a little: the device works only in a halt */
+	return poll_scale ? ns * poll_scale : ns / 100;
 }
 
 /* ------------------------------------------------------------ the device */
@@ -508,6 +513,45 @@ static void test_wait(void)
 	device_turn = NULL;
 }
 
+/* D:235: a device that answers while the Guest polls saves it the halt.
+ * Here the device is a thread that answers a millisecond after the kick,
+ * and the poll's 200 microseconds are stretched to some seconds of the
+ * model's clock, so that no load on the machine can make it miss. */
+static void *answer_soon(void *arg)
+{
+	struct virtqueue *vq = arg;
+
+	usleep(1000);
+	vq->used->ring[vq->used->idx % vq->num] = (struct vring_used_elem){ dev_next(vq), 5 };
+	__atomic_store_n(&vq->used->idx, vq->used->idx + 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void nap(void)
+{
+	usleep(2000);	/* a halt the test did not want: let the thread answer */
+}
+
+static void test_poll(void)
+{
+	struct virtqueue *vq = fresh(F(RING_EVENT_IDX), 8, 8, NULL);
+	unsigned long thread;
+	u32 len;
+
+	vq_add(vq, &b0, 1, NULL, 0, tA);
+	halts = 0, poll_scale = 200000, device_turn = nap;
+	if (pthread_create(&thread, NULL, answer_soon, vq)) {
+		printf("skip guest-vq-poll: no thread for the device\n");
+		poll_scale = 0;
+		return;
+	}
+	len = vq_wait_for(vq, tA);
+	pthread_join(thread, NULL);
+	poll_scale = 0, device_turn = NULL;
+	check(len == 5 && halts == 0, "guest-vq-poll",
+	      "a request answered while the Guest polled still cost a halt");
+}
+
 /* D:240: an interrupt counts when the device used something since the
  * last, and runs the callback when there is something to take. */
 static int callbacks;
@@ -548,6 +592,7 @@ int main(void)
 	test_kick();
 	test_used_event();
 	test_wait();
+	test_poll();
 	test_interrupt();
 	printf("ok guest-vq-done (%d failed)\n", failures);
 	return 0;

@@ -16,7 +16,7 @@ work=build/tests/virtio
 mkdir -p "$work"
 asan=-fsanitize=address
 sanitizer_links $asan "$work" || asan=
-if ! gcc -O1 -g -std=gnu11 -fno-builtin -ffunction-sections -Wl,--gc-sections $asan \
+if ! gcc -O1 -g -std=gnu11 -pthread -fno-builtin -ffunction-sections -Wl,--gc-sections $asan \
 	-I"$src/include" -I"$src/guest" -I"$src/drivers" -Itests/virtio -o "$work/guestblk" \
 	tests/virtio/guestblk.c >"$work/guestblk-cc.log" 2>&1; then
 	sed 's/^/    | /' "$work/guestblk-cc.log" | grep -v warning | head -30

@@ -17,7 +17,7 @@ work=build/tests/virtio
 mkdir -p "$work"
 asan=-fsanitize=address
 sanitizer_links $asan "$work" || asan=
-if ! gcc -O1 -g -std=gnu11 -fno-builtin -ffunction-sections -Wl,--gc-sections $asan \
+if ! gcc -O1 -g -std=gnu11 -pthread -fno-builtin -ffunction-sections -Wl,--gc-sections $asan \
 	-I"$src/include" -I"$src/guest" -I"$src/drivers" -o "$work/guestvq" \
 	tests/virtio/guestvq.c >"$work/guestvq-cc.log" 2>&1; then
 	sed 's/^/    | /' "$work/guestvq-cc.log" | grep -v warning | head -30
