@@ -30,8 +30,8 @@
 static const char *chapters_dir = "chapters";
 static const char *src_dir = "build/src";
 static const char *gen_dir = "generated";
-static int brief;
-static FILE *out;	/* stdout, or a line being annotated */	/* one line per place, no prose (for --annotate) */
+static int brief;	/* one line per place, no prose (for --annotate) */
+static FILE *out;	/* stdout, or a line being annotated */
 
 /* ------------------------------------------------------------ files as lines */
 

@@ -1178,8 +1178,13 @@ static int is_output(const char *path)
 	return 0;
 }
 
-/* A root gone from the chapters takes its file with it; returns 1 if dir is now empty. */
-static int remove_stale(const char *dir)
+/* Walk DIR for the files no root writes any more (stale files), handing
+ * each to fn, which returns 1 if it removed the file.  With prune, a
+ * directory the walk leaves empty is removed too.  Returns 1 if DIR is
+ * now empty.  Both the cleaning below and the hand-edit check use it. */
+typedef int stale_fn(const char *gen, const char *path);
+
+static int walk_stale(const char *gen, const char *dir, stale_fn *fn, int prune)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -1195,15 +1200,28 @@ static int remove_stale(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (lstat(path, &st) < 0)
 			continue;
-		if (S_ISDIR(st.st_mode) && remove_stale(path))
-			rmdir(path);
-		else if (S_ISREG(st.st_mode) && !is_output(path))
-			unlink(path);
-		else
-			left++;
+		if (S_ISDIR(st.st_mode)) {
+			if (walk_stale(gen, path, fn, prune) && prune && rmdir(path) == 0)
+				continue;
+		} else if (S_ISREG(st.st_mode) && !is_output(path) && fn(gen, path)) {
+			continue;
+		}
+		left++;
 	}
 	closedir(d);
 	return left == 0;
+}
+
+/* A root gone from the chapters takes its file with it. */
+static int remove_file(const char *gen, const char *path)
+{
+	(void)gen;
+	return unlink(path) == 0;
+}
+
+static int remove_stale(const char *dir)
+{
+	return walk_stale(NULL, dir, remove_file, 1);
 }
 
 /* Only the trees we write are ever cleaned: never a stray directory. */
@@ -1293,29 +1311,19 @@ static void refuse_edit(const char *path, int line, const char *what)
 	nerrors++;
 }
 
-static int is_output(const char *path);
+/* A file a tangle would remove is checked for hand edits like any other. */
+static int refuse_if_edited(const char *gen, const char *path)
+{
+	int line = hand_edited(gen, path);
 
-/* The files of DIR that a tangle would remove, checked for hand edits. */
+	if (line)
+		refuse_edit(path, line, "remove");
+	return 0;
+}
+
 static void check_stale(const char *gen, const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)) != NULL) {
-		char path[4096];
-		struct stat st;
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			check_stale(gen, path);
-		else if (S_ISREG(st.st_mode) && !is_output(path) && hand_edited(gen, path))
-			refuse_edit(path, hand_edited(gen, path), "remove");
-	}
-	if (d)
-		closedir(d);
+	walk_stale(gen, dir, refuse_if_edited, 0);
 }
 
 static void check_hand_edits(const char *gen)

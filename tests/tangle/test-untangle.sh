@@ -109,6 +109,12 @@ if command -v git >/dev/null && git init -q . && git add -A . && git commit -qm 
 	git commit -qam "a merge that brought generated/$f"
 	if mk tangle >"$work/out" 2>&1; then ok git-written-file-not-hand-edit
 	else fail git-written-file-not-hand-edit "$(head -2 "$work/out")"; fi
+	# a file no chapter makes, and git does not know, was made by hand: never deleted
+	echo '/* made by hand */' >generated/lib/stray.c
+	if mk tangle >"$work/out" 2>&1; then fail tangle-keeps-stray-file "make tangle accepted it"
+	else contains tangle-keeps-stray-file "$work/out" "generated/lib/stray.c:1: edited by hand since \`make tangle\` wrote it; make tangle would remove it"; fi
+	expect stray-file-still-there test -f generated/lib/stray.c
+	rm -f generated/lib/stray.c
 	sed -i "${n}s|\$| /* by hand */|" "generated/$f"
 	rm -rf build/tangled        # as after make clean: git alone decides
 	if mk tangle >"$work/out" 2>&1; then fail guard-without-record "accepted a hand edit"
