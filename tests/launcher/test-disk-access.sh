@@ -51,6 +51,14 @@ else
 	skip disk-eacces-refused "setpriv cannot drop CAP_DAC_OVERRIDE here"
 fi
 
+# Any other reason a disk cannot be opened (here a loop of symbolic links)
+# is said as it is, without the advice to add ,ro that would not help.
+ln -s loop-link.img "$work/loop-link.img"
+says disk-eloop-refused 1 "cannot open the disk image" \
+	"$lg" --block="$work/loop-link.img"
+if grep -qF ',ro' "$err"; then fail disk-eloop-no-ro-advice "$(head -c 300 "$err")"
+else ok disk-eloop-no-ro-advice; fi
+
 # A block device: a loop device over a 96 KiB file is a disk of 192 sectors.
 truncate -s 96K "$work/loop.img"
 if command -v losetup >/dev/null && loop=$(losetup --find --show "$work/loop.img" 2>/dev/null); then

@@ -23,17 +23,22 @@
  * Launcher and KVM.  Standard input is a pipe we write (the console's).
  * Prints "ok NAME" / "FAIL NAME: why" / "skip NAME: why"; exit status 0.
  */
+#define _GNU_SOURCE		/* posix_openpt, ptsname */
 #include "virtio.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,8 +132,9 @@ int ioctl(int fd, unsigned long req, ...)
 }
 
 /* open(): the Nth open of FAIL_PATH fails with ENFILE (a ring that cannot be
- * set up); the rest are real. */
-static const char *fail_path;
+ * set up), or opens OTHER_PATH instead when that is set (the image replaced
+ * between two opens); the rest are real. */
+static const char *fail_path, *other_path;
 static int fail_nth, opens_of_path;
 
 int open(const char *path, int flags, ...)
@@ -140,6 +146,8 @@ int open(const char *path, int flags, ...)
 	mode = va_arg(ap, int);
 	va_end(ap);
 	if (fail_path && strcmp(path, fail_path) == 0 && ++opens_of_path == fail_nth) {
+		if (other_path)
+			return syscall(SYS_openat, AT_FDCWD, other_path, flags, mode);
 		errno = ENFILE;
 		return -1;
 	}
@@ -565,9 +573,20 @@ static void test_blk_id(struct virtio_dev *d, const char *path)
 	      vm.ram[BLK_BUF + 0x1008] == 0,
 	      "GET_ID into 8 bytes: status %u, used length %u (want 9), id '%.8s'",
 	      st, len, vm.ram + BLK_BUF + 0x1000);
+	st = blk_request(&q, VIRTIO_BLK_T_GET_ID, 0, 19, true, &len);
+	check("blk-get-id-one-short", st == 0 && len == 20 &&
+	      memcmp(vm.ram + BLK_BUF + 0x1000, base_of(path), 19) == 0,
+	      "GET_ID into 19 bytes: status %u, used length %u (want 20)", st, len);
 	st = blk_request(&q, VIRTIO_BLK_T_GET_ID, 0, 32, true, &len);
 	check("blk-get-id-long", st == 0 && len == VIRTIO_BLK_ID_BYTES + 1,
 	      "GET_ID into 32 bytes: status %u, used length %u (want 21)", st, len);
+	/* The image shrinks under the disk: a read of it fails, and only the
+	 * status byte is said to be written. */
+	if (truncate(path, 0) < 0)
+		check("blk-image-shrunk", false, "cannot truncate %s", path);
+	st = blk_request(&q, VIRTIO_BLK_T_IN, 0, 512, true, &len);
+	check("blk-failed-read-used-length", st == VIRTIO_BLK_S_IOERR && len == 1,
+	      "a read of a shrunk image: status %u, used length %u (want 1, 1)", st, len);
 	guest_write(d, VIRTIO_MMIO_STATUS, 0);
 }
 
@@ -594,6 +613,75 @@ static bool io_uring_here(void)
 	return true;
 }
 
+/* Queue 0 of a disk D that was never started by virtio_start(): 8 entries at
+ * DQ, its chain, and requests driven here as the worker would drive them. */
+#define DQ 0x2c0000ULL
+
+static void blk_direct_queue(struct virtio_dev *d)
+{
+	struct devq *vq = &d->vq[0];
+
+	memset(vm.ram + DQ, 0, 0x3000);
+	*vq = (struct devq){ .num = 8, .desc_addr = DQ, .avail_addr = DQ + 0x1000,
+			     .used_addr = DQ + 0x2000 };
+	devq_map(vq, d->name);
+	vq->ready = true;
+	d->chain = malloc(sizeof(*d->chain));
+}
+
+/* One request of TYPE at SECTOR, 512 bytes at BLK_BUF + 0x1000: its status,
+ * or 0xdd if it is not answered within 10 s. */
+static u8 blk_direct(struct virtio_dev *d, u32 type, u64 sector)
+{
+	struct outhdr h = { type, 0, sector };
+	struct vring_desc *t = (void *)(vm.ram + DQ);
+	struct vring_avail *a = (void *)(vm.ram + DQ + 0x1000);
+	struct vring_used *u = (void *)(vm.ram + DQ + 0x2000);
+	u16 idx = u->idx;
+
+	memcpy(vm.ram + BLK_BUF, &h, sizeof(h));
+	t[0] = (struct vring_desc){ BLK_BUF, sizeof(h), VRING_DESC_F_NEXT, 1 };
+	t[1] = (struct vring_desc){ BLK_BUF + 0x1000, 512, VRING_DESC_F_NEXT |
+				    (type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0), 2 };
+	t[2] = (struct vring_desc){ BLK_BUF + 0x3000, 1, VRING_DESC_F_WRITE, 0 };
+	vm.ram[BLK_BUF + 0x3000] = 0xee;
+	a->ring[a->idx & 7] = 0;
+	a->idx++;
+	d->ops->notify(d);
+	for (int i = 0; i < 10000 && u->idx == idx; i++) {
+		struct pollfd p = { d->poll_fd, POLLIN, 0 };
+
+		if (d->poll_fd >= 0 && poll(&p, 1, 1) == 1)
+			d->ops->fd_ready(d);
+		else if (d->poll_fd < 0)
+			pause_ms(1);
+	}
+	return u->idx == idx ? 0xdd : vm.ram[BLK_BUF + 0x3000];
+}
+
+/* A disk whose image is replaced between its two opens (the second, for the
+ * ring, finds another file at the path): the ring must use neither that
+ * file nor, once it is closed, whatever next takes its descriptor (here the
+ * other file again, as a second disk), so the disk reads its own image. */
+static void test_blk_replaced(const char *path, const char *other)
+{
+	struct virtio_dev *d;
+	u8 st;
+
+	fail_path = path, other_path = other, fail_nth = 2, opens_of_path = 0;
+	blk_add(path);
+	fail_path = other_path = NULL;
+	d = virtio_device(virtio_nr_devices() - 1);
+	blk_add(other);		/* takes the lowest free descriptor */
+	d->ops->start(d);
+	blk_direct_queue(d);
+	memset(vm.ram + BLK_BUF + 0x1000, 0, 512);
+	st = blk_direct(d, VIRTIO_BLK_T_IN, 0);
+	check("blk-replaced-image-not-used", st == 0 && vm.ram[BLK_BUF + 0x1000] == 'A' &&
+	      vm.ram[BLK_BUF + 0x11ff] == 'A',
+	      "status %u, read '%c' from the disk's image of 'A's", st, vm.ram[BLK_BUF + 0x1000]);
+}
+
 /* A disk whose ring cannot be set up (the image's second open fails): no
  * descriptor is left behind, the fallback is said, and a write and a read
  * still work, one request at a time.  Driven without a worker: notify runs
@@ -601,10 +689,7 @@ static bool io_uring_here(void)
 static void test_blk_no_ring(const char *path)
 {
 	struct virtio_dev *d;
-	struct outhdr h = { VIRTIO_BLK_T_OUT, 0, 3 };
-	struct devq *vq;
 	int before, after;
-	u8 *st = vm.ram + BLK_BUF + 0x3000;
 	bool wrote, read_back;
 
 	fail_path = path, fail_nth = 2, opens_of_path = 0;
@@ -620,34 +705,11 @@ static void test_blk_no_ring(const char *path)
 	check("blk-ring-failure-said", strstr(said, "no io_uring") != NULL,
 	      "the fallback to one request at a time was not said: '%s'", said);
 
-	vq = &d->vq[0];
-	memset(vm.ram + 0x2c0000, 0, 0x3000);
-	*vq = (struct devq){ .num = 8, .desc_addr = 0x2c0000, .avail_addr = 0x2c1000,
-			     .used_addr = 0x2c2000 };
-	devq_map(vq, d->name);
-	vq->ready = true;
-	d->chain = malloc(sizeof(*d->chain));
-	memcpy(vm.ram + BLK_BUF, &h, sizeof(h));
+	blk_direct_queue(d);
 	memset(vm.ram + BLK_BUF + 0x1000, 'w', 512);
-	((struct vring_desc *)(vm.ram + 0x2c0000))[0] =
-		(struct vring_desc){ BLK_BUF, sizeof(h), VRING_DESC_F_NEXT, 1 };
-	((struct vring_desc *)(vm.ram + 0x2c0000))[1] =
-		(struct vring_desc){ BLK_BUF + 0x1000, 512, VRING_DESC_F_NEXT, 2 };
-	((struct vring_desc *)(vm.ram + 0x2c0000))[2] =
-		(struct vring_desc){ BLK_BUF + 0x3000, 1, VRING_DESC_F_WRITE, 0 };
-	((struct vring_avail *)(vm.ram + 0x2c1000))->idx = 1;
-	*st = 0xee;
-	d->ops->notify(d);
-	wrote = ((struct vring_used *)(vm.ram + 0x2c2000))->idx == 1 && *st == 0;
-	h.type = VIRTIO_BLK_T_IN;
-	memcpy(vm.ram + BLK_BUF, &h, sizeof(h));
+	wrote = blk_direct(d, VIRTIO_BLK_T_OUT, 3) == 0;
 	memset(vm.ram + BLK_BUF + 0x1000, 0, 512);
-	((struct vring_desc *)(vm.ram + 0x2c0000))[1].flags |= VRING_DESC_F_WRITE;
-	((struct vring_avail *)(vm.ram + 0x2c1000))->ring[1] = 0;
-	((struct vring_avail *)(vm.ram + 0x2c1000))->idx = 2;
-	*st = 0xee;
-	d->ops->notify(d);
-	read_back = ((struct vring_used *)(vm.ram + 0x2c2000))->idx == 2 && *st == 0 &&
+	read_back = blk_direct(d, VIRTIO_BLK_T_IN, 3) == 0 &&
 		    vm.ram[BLK_BUF + 0x1000] == 'w' && vm.ram[BLK_BUF + 0x11ff] == 'w';
 	check("blk-without-ring-works", wrote && read_back,
 	      "one request at a time: write %s, read %s", wrote ? "ok" : "failed",
@@ -663,11 +725,100 @@ static void test_options(void)
 	      "an unknown option was taken for a device option");
 }
 
-static char *make_image(char *tmpl)
+/* ------------------------------------------------------------ queues per device */
+/* Each device offers exactly its own queues: QueueNumMax is 0 past them. */
+static void test_queue_counts(struct virtio_dev *con, struct virtio_dev *rng,
+			      struct virtio_dev *blk)
 {
+	struct { struct virtio_dev *d; u32 n; } want[] = { { con, 2 }, { rng, 1 }, { blk, 1 } };
+
+	for (int i = 0; i < 3; i++) {
+		struct virtio_dev *d = want[i].d;
+		u32 n = want[i].n, last, past;
+
+		guest_write(d, VIRTIO_MMIO_QUEUE_SEL, n - 1);
+		last = guest_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+		guest_write(d, VIRTIO_MMIO_QUEUE_SEL, n);
+		past = guest_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+		guest_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
+		check(i == 0 ? "queues-console-two" : i == 1 ? "queues-rng-one" : "queues-blk-one",
+		      last == DEVQ_NUM_MAX && past == 0, "%s: queue %u offers %u entries, "
+		      "queue %u offers %u (want %d and 0)", d->name, n - 1, last, n, past,
+		      DEVQ_NUM_MAX);
+	}
+}
+
+/* ------------------------------------------------------------ the console on a terminal */
+/* In a child whose standard input is a fresh pseudo-terminal (canonical, with
+ * VMIN 4 and VTIME 3 to be overwritten), the console's start makes it raw:
+ * no line editing or echo, no interrupt character (Ctrl-C is the Guest's),
+ * reads of single bytes at once; and every ending signal, the first and last
+ * of its list and the real-time ones at both ends, gets the handler that puts
+ * the terminal back.  Built with AddressSanitizer, a walk past the list of
+ * signals stops the child. */
+static void console_tty_child(struct virtio_dev *con, int master)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGSYS, SIGTSTP, SIGCONT };
+	struct termios t;
+	struct sigaction sa;
+	int s, caught = 0, want = 0;
+
+	setsid();
+	s = open(ptsname(master), O_RDWR);
+	if (s < 0 || dup2(s, STDIN_FILENO) < 0 || tcgetattr(STDIN_FILENO, &t) < 0) {
+		printf("FAIL console-tty: cannot make a terminal the child's input\n");
+		_exit(0);
+	}
+	t.c_lflag |= ICANON | ECHO;
+	t.c_cc[VMIN] = 4, t.c_cc[VTIME] = 3;
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+	con->ops->start(con);
+	tcgetattr(STDIN_FILENO, &t);
+	check("console-tty-raw", !(t.c_lflag & (ICANON | ECHO)) &&
+	      t.c_cc[VINTR] == _POSIX_VDISABLE && t.c_cc[VMIN] == 1 && t.c_cc[VTIME] == 0,
+	      "lflag %#x, VINTR %d, VMIN %d, VTIME %d (want no ICANON or ECHO, VINTR off, "
+	      "VMIN 1, VTIME 0)", t.c_lflag, t.c_cc[VINTR], t.c_cc[VMIN], t.c_cc[VTIME]);
+	check("console-tty-settings-kept", (t.c_cflag & CREAD) && (t.c_oflag & OPOST),
+	      "the rest of the terminal's settings were not kept (cflag %#x, oflag %#x)",
+	      t.c_cflag, t.c_oflag);
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++, want++)
+		caught += sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_DFL;
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig += SIGRTMAX - SIGRTMIN, want++)
+		caught += sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL;
+	check("console-tty-signals-caught", caught == want,
+	      "%d of %d signals (SIGHUP, SIGINT, SIGSYS, SIGTSTP, SIGCONT, SIGRTMIN, SIGRTMAX) "
+	      "have a handler", caught, want);
+	fflush(stdout);
+	_exit(0);
+}
+
+static void test_console_tty(struct virtio_dev *con)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY), status;
+	pid_t pid;
+
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+		printf("skip console-tty: no pseudo-terminal here\n");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		console_tty_child(con, master);
+	waitpid(pid, &status, 0);
+	close(master);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		printf("FAIL console-tty-child: the child ended with status %#x\n", status);
+}
+
+/* A 64-sector image at TMPL (a mkstemp template), every byte FILL. */
+static char *make_image(char *tmpl, char fill)
+{
+	static char bytes[64 * 512];
 	int fd = mkstemp(tmpl);
 
-	if (fd < 0 || ftruncate(fd, 64 * 512) < 0) {
+	memset(bytes, fill, sizeof(bytes));
+	if (fd < 0 || write(fd, bytes, sizeof(bytes)) != (ssize_t)sizeof(bytes)) {
 		printf("FAIL devedge-image: cannot make %s\n", tmpl);
 		exit(0);
 	}
@@ -679,6 +830,8 @@ int main(void)
 {
 	static char disk[] = "/tmp/lguest-devedge-disk-XXXXXX";
 	static char disk2[] = "/tmp/lguest-devedge-two-XXXXXX";
+	static char disk_a[] = "/tmp/lguest-devedge-a-XXXXXX";
+	static char disk_b[] = "/tmp/lguest-devedge-b-XXXXXX";
 	struct virtio_dev *con, *rng, *blk;
 	int in[2];
 
@@ -699,9 +852,11 @@ int main(void)
 	virtio_parse_option("--rng");
 	rng = virtio_device(1);
 	virtio_register(&probe, &probe_ops, NULL, 0, 0);
-	blk_add(make_image(disk));
+	blk_add(make_image(disk, 0));
 	blk = virtio_device(virtio_nr_devices() - 1);
+	test_console_tty(con);
 	virtio_start_all();
+	test_queue_counts(con, rng, blk);
 
 	test_worker();
 	test_console(con);
@@ -713,9 +868,12 @@ int main(void)
 		      "io_uring works here, but the disk did without: '%s'", said);
 	else
 		printf("skip blk-uses-io-uring: io_uring is not available here\n");
-	test_blk_no_ring(make_image(disk2));
+	test_blk_no_ring(make_image(disk2, 0));
+	test_blk_replaced(make_image(disk_a, 'A'), make_image(disk_b, 'B'));
 	unlink(disk);
 	unlink(disk2);
+	unlink(disk_a);
+	unlink(disk_b);
 	printf("ok devedge-done\n");
 	return 0;
 }
