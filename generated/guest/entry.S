@@ -1,4 +1,5 @@
-/* Tangled from chapters/10-guest.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/10-guest.nw and chapters/40-host.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*G:310 The first instruction.
  * The Host enters the Guest at `_start`, at ring 3, with the boot information's
  * address in `%rdi`. We set up our own stack (the Host's starting `%rsp` is only
@@ -103,6 +104,12 @@ PROBE(probe_ud2, ud2)
 PROBE(probe_int3, int3)
 PROBE(probe_cli, cli)
 PROBE(probe_outb, outb %al, $0x80)
+/*:*/
+/*H:551, continued :*/
+PROBE(probe_port0, outb %al, $0)
+/*:*/
+/*H:551, continued :*/
+PROBE(probe_int80, int $0x80)
 /*:*/
 /*G:440 The registers survive a hypercall.
  * The Host promises to give back every register but `%rax`. To check the

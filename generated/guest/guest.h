@@ -1,6 +1,6 @@
 /* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
- * chapters/12-guest-interrupts.nw and chapters/20-drivers.nw
- * by `make tangle`: edit the chapters, not this file. */
+ * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw and
+ * chapters/40-host.nw by `make tangle`: edit the chapters, not this file. */
 /*G:230 The Guest's private header.
  * The Guest's files share a header, as the Host's do. The hypercall itself is
  * one inline function: the `int $0x1f` with its four registers, and `memory` in
@@ -268,6 +268,12 @@ int drivers_option(const char *word);
 void drivers_boot_work(void);
 void drivers_hostile(int n);
 void drivers_run(void);
+/*:*/
+/*H:551, continued :*/
+u64 probe_port0(void);
+/*:*/
+/*H:551, continued :*/
+u64 probe_int80(void);
 /*:*/
 
 #endif

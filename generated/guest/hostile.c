@@ -1,6 +1,6 @@
 /* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
- * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw and
- * chapters/43-host-devices.nw
+ * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw,
+ * chapters/40-host.nw and chapters/43-host-devices.nw
  * by `make tangle`: edit the chapters, not this file. */
 /*G:600 Hostile Guests.
  * The Host's promises include what it does to a Guest that breaks the rules:
@@ -48,6 +48,28 @@ void guest_hostile(int n)
 	 *     a page table of ours: the Host must not read its own memory as our table;
 	 * 11. claim a thousand queued hypercalls in a ring that holds 64. :*/
 	case 4 ... 11:
+		hostile_memory(n);
+		break;
+	/*:*/
+	/*G:792 Breaking them beside the last fill.
+	 * The Host has more than one way to fill a page. A fault in the same two
+	 * megabytes as the page it filled last takes a short way, in C (H:627) and,
+	 * before that, in the Switcher's assembly (S:257), and each short way reads
+	 * our entry and checks its frame itself: neither can lean on the door that
+	 * checks every other address (H:310), because the entry never went through
+	 * it. So two more cases break rule 2 exactly there. Each maps a page of its
+	 * own and reads it, so that the Host's last fill is beside the address; then
+	 * it points the next entry, without a word to the Host, one page outside the
+	 * window, and writes through it:
+	 *
+	 * 42. the first page past the window's end;
+	 * 43. the last page below its start, which is the Host's.
+	 *
+	 * A short way that checked its bounds one page off would let the write
+	 * through. Both must go the long way and be killed there, like case 5.
+	 * `tests/paging/address_rule.c` holds the same edges against all three
+	 * places on the host, and these two cases prove the real Switcher agrees. :*/
+	case 42 ... 43:
 		hostile_memory(n);
 		break;
 	/*:*/
@@ -99,6 +121,12 @@ void guest_hostile(int n)
 		guest_interrupts_init();
 		irq_disable();
 		guest_halt();
+		break;
+	/*:*/
+	/*H:551, continued :*/
+	case 41:
+		hcall(LHCALL_SET_TRAP_ENTRY, (u64)guest_trap_entry, 0, 0);
+		asm volatile("mov $0x1000, %%rsp; ud2" : : : "memory");
 		break;
 	/*:*/
 	/*H:960 Three Guests that reach too far.

@@ -50,6 +50,16 @@ void hostile_memory(int n)
 		guest_shared->async_queued = guest_shared->async_done + 1000;
 		hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0);
 		break;
+	/*G:792, continued :*/
+	case 42:
+	case 43:
+		pt_map(kernel_root, HOSTILE_VA, guest_pa(page_alloc()), PTE_W);
+		(void)*(volatile u64 *)HOSTILE_VA;
+		*pt_entry(kernel_root, HOSTILE_VA + PAGE_SIZE, 0, 1) =
+			(n == 42 ? end : guest_boot->ram_start - PAGE_SIZE) | PTE_P | PTE_W;
+		touch(HOSTILE_VA + PAGE_SIZE);
+		break;
+	/*:*/
 	}
 }
 /*:*/

@@ -1,6 +1,6 @@
 /* Tangled from chapters/10-guest.nw, chapters/11-guest-memory.nw,
- * chapters/12-guest-interrupts.nw and chapters/20-drivers.nw
- * by `make tangle`: edit the chapters, not this file. */
+ * chapters/12-guest-interrupts.nw, chapters/20-drivers.nw and
+ * chapters/40-host.nw by `make tangle`: edit the chapters, not this file. */
 /*G:500, continued :*/
 /* The Guest's self-tests: a name and a function each. */
 #include "guest.h"
@@ -506,6 +506,52 @@ static int test_backtrace(void)
 	       a[1] - (u64)backtrace_b < 64 && a[2] - (u64)test_backtrace < 64;
 }
 /*:*/
+/*H:551 Promises the Guest can check.
+ * Some paths of this chapter run so rarely that a Host could break them and
+ * still boot every Guest we have: no Guest of ours puts a hypercall across a
+ * page boundary, none faults with its stack pointer in nowhere, none touches
+ * port 0, and none uses `int` for anything but a hypercall. Yet each is a promise, and the Guest can check it. The first
+ * is the short path of H:505: a Guest whose code is
+ * laid out differently may well end a page with `cd` and start the next with
+ * `1f`, and that is still a hypercall, not an invalid opcode. So the Guest's
+ * self-test writes those two bytes, and a `ret`, across the last byte of one
+ * page and the first of the next, calls them, and expects to come back with
+ * `%rax` cleared, as every hypercall returns (H:525). A Host that misread the
+ * two bytes would reflect an invalid opcode, and the Guest would panic on a
+ * trap it never expected. :*/
+static int test_hypercall_across_pages(void)
+{
+	u8 *first = page_alloc(), *second = page_alloc();
+	u64 nr = LHCALL_NOP, at = TEST_VA + PAGE_SIZE - 1;
+
+	if (!first || !second || !pt_map(kernel_root, TEST_VA, guest_pa(first), 0) ||
+	    !pt_map(kernel_root, TEST_VA + PAGE_SIZE, guest_pa(second), 0))
+		return 0;
+	first[PAGE_SIZE - 1] = 0xcd;
+	second[0] = LG_HCALL_VECTOR;
+	second[1] = 0xc3;		/* ret */
+	asm volatile("call *%1" : "+a"(nr) : "r"(at) : "memory", "cc");
+	pt_unmap(kernel_root, TEST_VA);
+	pt_unmap(kernel_root, TEST_VA + PAGE_SIZE);
+	page_free(first);
+	page_free(second);
+	return nr == 0;
+}
+/*:*/
+/*H:551, continued :*/
+static int test_port0(void)
+{
+	return probe_port0() == 13;
+}
+/*:*/
+/*H:551, continued :*/
+static int test_int80(void)
+{
+	u64 v = probe_int80();
+
+	return v == 6 || v == 13;
+}
+/*:*/
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -586,6 +632,15 @@ static const struct guest_test tests[] = {
 	/*G:940, continued :*/
 	{ "printk keeps messages above the loglevel and drops the rest", test_printk_levels },
 	{ "a backtrace walks the frame pointers", test_backtrace },
+	/*:*/
+	/*H:551, continued :*/
+	{ "a hypercall across two pages is still a hypercall", test_hypercall_across_pages },
+	/*:*/
+	/*H:551, continued :*/
+	{ "port 0 is not the Guest's either", test_port0 },
+	/*:*/
+	/*H:551, continued :*/
+	{ "int $0x80 is not a hypercall", test_int80 },
 	/*:*/
 };
 

@@ -90,15 +90,13 @@ void hcall_trap(struct lguest *lg, struct lg_regs *r)
 	 * registers and dispatched exactly as a direct one, through `hcall_dispatch`,
 	 * so a queued call meets every check a direct one does, and an unknown number
 	 * in the ring kills the Guest just as it would in `%rax`. A call that changes
-	 * the Guest's registers makes no sense queued; none of ours does. The ring is
-	 * usually empty, and `hcall_trap` asks that first, in two loads and a
+	 * the Guest's registers makes no sense queued; none of ours does. Every
+	 * hypercall runs the ring before its own call (G:620), so a queued call is
+	 * never overtaken by a later direct one. The ring is usually empty, and `hcall_trap` asks that first, in two loads and a
 	 * compare: called to find out, `async_run_queue` spent eighteen instructions
 	 * on its prologue before the same test (S:307). :*/
 	if (lg->shared && lg->shared->async_queued != lg->async_done)
 		async_run_queue(lg, r);
-	/*:*/
-	/*H:670, continued :*/
-	async_run_queue(lg, r);
 	/*:*/
 	hcall_dispatch(lg, r);
 }

@@ -63,7 +63,12 @@ void segments_set_trap_stack(u64 top)
  * with interrupts off. A gate's privilege level says who may reach it with an
  * `int` instruction. Three vectors are open to ring 3: the breakpoint, which
  * `int3` raises, the overflow trap, and `LG_HCALL_VECTOR`, the hypercall. The
- * rest can only arrive as exceptions or interrupts. :*/
+ * rest can only arrive as exceptions or interrupts. (The nested KVM this book
+ * was written on does not look at the level for `int3`: a breakpoint from ring
+ * 3 arrives as vector 3 even through a gate closed to it, where a real
+ * processor raises a general-protection fault. So a gate closed by mistake
+ * passes every boot test here; `tests/hypercalls/tables_unit.c` reads the
+ * table back instead.) :*/
 struct idt_gate {
 	u16 offset_low;
 	u16 selector;

@@ -103,6 +103,8 @@ int main(void)
 
 	check("before-init-killed", !trap(LHCALL_CONSOLE_WRITE, 0x1000000, 1) &&
 	      !memcmp(reason, "hypercall 2 before LHCALL_INIT", 30));
+	check("init-misaligned-killed", !trap(LHCALL_INIT, 0x2000008, 0) && !lg.shared &&
+	      !memcmp(reason, "shared page at 0x2000008 is not page-aligned", 44));
 	check("init", trap(LHCALL_INIT, 0x2000000, 0) && regs.rax == 0 &&
 	      regs.rip == 0x1000102 &&
 	      lg.shared == (void *)(HOST_DIRECT_MAP + 0x2000000));

@@ -89,8 +89,8 @@ fi
 # A well-formed word is accepted silently, and never reaches the Guest; so is
 # one with Linux's fourth field, a device id, and a size with a suffix.
 accepted() {
-	local name=$1 word=$2
-	run "$name" "$word" poweroff=4
+	local name=$1 word=$2; shift 2
+	run "$name" "$word" "$@" poweroff=4
 	if [ "$(cat "$out/$name.status")" = 4 ] && ! grep -q "ignoring\|virtio_mmio" "$out/$name"; then
 		ok "$name"
 	else
@@ -102,3 +102,54 @@ accepted host-devices-word-accepted-id "virtio_mmio.device=0x200@0xd0001000:9:3"
 accepted host-devices-word-accepted-suffix "virtio_mmio.device=4K@0xd0001000:9"
 accepted host-devices-word-accepted-line1 "virtio_mmio.device=0x200@0xd0001000:1"
 accepted host-devices-word-accepted-line23 "virtio_mmio.device=0x200@0xd0001000:23"
+# The window's size at both of its ends: 0 bytes is no window, 1 byte is one.
+refused host-devices-word-size0 "virtio_mmio.device=0@0xd0001000:9" "has a window that is not 1 to 4096 bytes"
+accepted host-devices-word-accepted-size1 "virtio_mmio.device=1@0xd0001000:9"
+
+# A window on the first page past RAM shares no page with it.
+accepted host-devices-word-accepted-after-ram "virtio_mmio.device=0x200@0x10000000:9" --memory=256
+# A window that starts where the console's ends is beside it, not on top.
+accepted host-devices-word-accepted-after-console "virtio_mmio.device=0x200@0xd0000200:9"
+# Windows that end where an interrupt controller's page begins share no page with it.
+accepted host-devices-word-accepted-below-lapic "virtio_mmio.device=0x200@0xfedffe00:9"
+accepted host-devices-word-accepted-below-ioapic "virtio_mmio.device=0x200@0xfebffe00:9"
+
+# A long word that is not a device word is the Guest's: the Host leaves it
+# alone (the Guest, which knows no such word, says so itself).
+run host-devices-long-word-left-alone "an-argument-longer-than-the-key" poweroff=4
+if grep -q "^lguest: ignoring" "$out/host-devices-long-word-left-alone"; then
+	fail host-devices-long-word-left-alone "the Host took it for a device word: $(grep -m1 '^lguest: ignoring' "$out/host-devices-long-word-left-alone")"
+elif [ "$(cat "$out/host-devices-long-word-left-alone.status")" != 4 ]; then
+	fail host-devices-long-word-left-alone "status $(cat "$out/host-devices-long-word-left-alone.status"), expected 4"
+else ok host-devices-long-word-left-alone; fi
+
+# A window that ends exactly at the highest physical address, 2^52, fits: the
+# Host keeps it, saying nothing.  (Our Guest then maps the device at its own
+# address, which is not canonical up there, and is killed for that: the
+# Guest's affair, not the Host's check.)
+run host-devices-word-ends-at-52-bits "virtio_mmio.device=0x200@0xffffffffffe00:9" poweroff=4
+if grep -q "lguest: ignoring" "$out/host-devices-word-ends-at-52-bits"; then
+	fail host-devices-word-ends-at-52-bits "refused: $(grep -m1 'lguest: ignoring' "$out/host-devices-word-ends-at-52-bits")"
+elif ! grep -q "^Guest running" "$out/host-devices-word-ends-at-52-bits"; then
+	fail host-devices-word-ends-at-52-bits "the Guest never ran"
+else ok host-devices-word-ends-at-52-bits; fi
+
+# Hostile case 22 needs a device page to name.  Under QEMU with no virtio
+# device at all it has none, and must say so (status 2, "no such case"),
+# rather than name page 0 and be killed for a rule it never tested.
+qemu=${QEMU:-qemu-system-x86_64}
+if command -v "$qemu" >/dev/null; then
+	timeout 60 "$qemu" -M microvm,accel=kvm,acpi=off -cpu host,-arch-capabilities -m 64 \
+		-nographic -no-reboot -monitor none -serial stdio \
+		-device isa-debug-exit,iobase=0x501,iosize=2 -kernel build/host.elf \
+		-initrd "$G" -append "-- hostile=22" </dev/null >"$out/no-device" 2>&1
+	st=$?
+	if [ "$st" = $(( (2 << 1) | 1 )) ] && grep -qxF "hostile case 22 needs a device" "$out/no-device"; then
+		ok host-devices-hostile-22-without-devices
+	else
+		fail host-devices-hostile-22-without-devices "QEMU status $st, expected 5 (Guest status 2)"
+		sed 's/^/    | /' "$out/no-device" | tail -5
+	fi
+else
+	skip host-devices-hostile-22-without-devices "$qemu is not installed (make deps)"
+fi
