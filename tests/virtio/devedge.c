@@ -37,6 +37,7 @@
 #include <sys/eventfd.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -725,6 +726,74 @@ static void test_options(void)
 	      "an unknown option was taken for a device option");
 }
 
+/* ------------------------------------------------------------ the console's output */
+/* The Guest's output when the write is cut short: standard output is a pipe
+ * of one page that nobody reads yet, the Guest sends two buffers of 3000
+ * bytes, and a signal every 20 ms interrupts the writes while the page is
+ * full (a write that wrote part returns short; one that wrote nothing fails
+ * with EINTR).  What was not written is written after, so all 6000 bytes
+ * arrive, in order.  In a child (one thread: the signals are ours), the
+ * transmit queue driven here. */
+static void on_alarm(int sig) { (void)sig; }
+
+static void console_output_child(struct virtio_dev *con, int out)
+{
+	struct devq *tx = &con->vq[1];
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_interval = { 0, 20000 }, .it_value = { 0, 20000 } };
+	struct vring_desc *t = (void *)(vm.ram + DQ);
+	struct vring_avail *a = (void *)(vm.ram + DQ + 0x1000);
+
+	dup2(out, STDOUT_FILENO);
+	memset(vm.ram + DQ, 0, 0x3000);
+	*tx = (struct devq){ .num = 8, .desc_addr = DQ, .avail_addr = DQ + 0x1000,
+			     .used_addr = DQ + 0x2000 };
+	devq_map(tx, con->name);
+	tx->ready = true;
+	con->chain = malloc(sizeof(*con->chain));
+	for (int i = 0; i < 6000; i++)
+		vm.ram[0x100000 + i] = 'A' + i % 23;
+	t[0] = (struct vring_desc){ 0x100000, 3000, VRING_DESC_F_NEXT, 1 };
+	t[1] = (struct vring_desc){ 0x100000 + 3000, 3000, 0, 0 };
+	a->idx = 1;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	con->ops->notify(con);
+	_exit(0);
+}
+
+static void test_console_output(struct virtio_dev *con)
+{
+	int p[2], status;
+	char got[8000];
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+	bool same = true;
+
+	if (pipe(p) < 0 || fcntl(p[1], F_SETPIPE_SZ, 4096) < 0) {
+		printf("skip console-output-cut-short: cannot make a pipe of one page\n");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		console_output_child(con, p[1]);
+	}
+	close(p[1]);
+	pause_ms(300);		/* the child's write blocks, and its signal comes */
+	while (n < sizeof(got) && (r = read(p[0], got + n, sizeof(got) - n)) > 0)
+		n += r;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	for (size_t i = 0; i < n && i < 6000; i++)
+		same &= got[i] == 'A' + (int)(i % 23);
+	check("console-output-cut-short", n == 6000 && same,
+	      "6000 bytes sent through a write cut short by a signal: %zu arrived%s", n,
+	      same ? "" : ", not in order");
+}
+
 /* ------------------------------------------------------------ queues per device */
 /* Each device offers exactly its own queues: QueueNumMax is 0 past them. */
 static void test_queue_counts(struct virtio_dev *con, struct virtio_dev *rng,
@@ -855,6 +924,7 @@ int main(void)
 	blk_add(make_image(disk, 0));
 	blk = virtio_device(virtio_nr_devices() - 1);
 	test_console_tty(con);
+	test_console_output(con);
 	virtio_start_all();
 	test_queue_counts(con, rng, blk);
 
