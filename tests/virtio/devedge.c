@@ -362,6 +362,16 @@ static void test_worker(void)
 	check("worker-fd-ready-is-not-a-kick", probe_notes == notes,
 	      "readiness of the device's descriptor was taken as %d kicks", probe_notes - notes);
 	guest_write(&probe, VIRTIO_MMIO_STATUS, 0);
+	/* After the reset the driver's features are none: one that writes only
+	 * the high word (VERSION_1) asks for exactly that, and is accepted. */
+	guest_write(&probe, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	guest_write(&probe, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	guest_write(&probe, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	guest_write(&probe, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		    VIRTIO_STATUS_FEATURES_OK);
+	check("reset-clears-driver-features",
+	      guest_read(&probe, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK,
+	      "after a reset, a driver asking for VERSION_1 alone was refused FEATURES_OK");
 	check("reset-reaches-device", probe_resets == 2,
 	      "%d resets reached the device's hook, want 2 (driver_start's and this one)",
 	      probe_resets);
@@ -527,6 +537,23 @@ static void test_rng_requeue(struct virtio_dev *rng)
 	check("rng-event-idx-queue-reenabled",
 	      guest_read(rng, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_INT_USED,
 	      "the first buffer used on re-enabled rings sent no interrupt");
+
+	/* Reset, and a driver that writes only the high word: EVENT_IDX is
+	 * forgotten, so VRING_AVAIL_F_NO_INTERRUPT holds from the first buffer. */
+	guest_write(rng, VIRTIO_MMIO_STATUS, 0);
+	guest_write(rng, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	guest_write(rng, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	guest_write(rng, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	guest_write(rng, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		    VIRTIO_STATUS_FEATURES_OK);
+	gq_up(&q, rng, 0, 0x2a0000);
+	driver_ok(rng);
+	gq_avail(&q)->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	gq_offer(&q, 1, &a, &len, &w);
+	gq_kick(&q);
+	gq_wait(&q, 1);
+	check("reset-forgets-event-idx", guest_read(rng, VIRTIO_MMIO_INTERRUPT_STATUS) == 0,
+	      "after a reset without EVENT_IDX asked again, NO_INTERRUPT was not obeyed");
 	guest_write(rng, VIRTIO_MMIO_STATUS, 0);
 }
 
