@@ -608,6 +608,14 @@ static void test_blk_id(struct virtio_dev *d, const char *path)
 	st = blk_request(&q, VIRTIO_BLK_T_GET_ID, 0, 32, true, &len);
 	check("blk-get-id-long", st == 0 && len == VIRTIO_BLK_ID_BYTES + 1,
 	      "GET_ID into 32 bytes: status %u, used length %u (want 21)", st, len);
+	memset(vm.ram + BLK_BUF + 0x1000, 'x', 1024);
+	st = blk_request(&q, VIRTIO_BLK_T_OUT, 5, 1024, false, &len);
+	memset(vm.ram + BLK_BUF + 0x1000, 0, 1024);
+	st |= blk_request(&q, VIRTIO_BLK_T_IN, 5, 1024, true, &len) << 4;
+	check("blk-write-read-back", st == 0 && len == 1025 &&
+	      vm.ram[BLK_BUF + 0x1000] == 'x' && vm.ram[BLK_BUF + 0x13ff] == 'x',
+	      "two sectors written and read back: status %#x, used length %u, first byte %#x",
+	      st, len, vm.ram[BLK_BUF + 0x1000]);
 	/* The image shrinks under the disk: a read of it fails, and only the
 	 * status byte is said to be written. */
 	if (truncate(path, 0) < 0)
@@ -707,7 +715,7 @@ static void test_blk_replaced(const char *path, const char *other)
 	st = blk_direct(d, VIRTIO_BLK_T_IN, 0);
 	check("blk-replaced-image-not-used", st == 0 && vm.ram[BLK_BUF + 0x1000] == 'A' &&
 	      vm.ram[BLK_BUF + 0x11ff] == 'A',
-	      "status %u, read '%c' from the disk's image of 'A's", st, vm.ram[BLK_BUF + 0x1000]);
+	      "status %u, read %#x from the disk's image of 'A's", st, vm.ram[BLK_BUF + 0x1000]);
 }
 
 /* A disk whose ring cannot be set up (the image's second open fails): no
