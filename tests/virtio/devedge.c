@@ -547,14 +547,29 @@ static void test_rng_requeue(struct virtio_dev *rng)
 	gq_kick(&q);
 	gq_wait(&q, 1);
 	guest_write(rng, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED);
+
+	/* While the queue is ready its registers are not the driver's to
+	 * change; nor are those of a queue the device does not have. */
+	guest_write(rng, VIRTIO_MMIO_QUEUE_NUM, 4);
+	guest_write(rng, VIRTIO_MMIO_QUEUE_DRIVER_LOW, 0x2a8000);
+	guest_write(rng, VIRTIO_MMIO_QUEUE_SEL, 5);
+	guest_write(rng, VIRTIO_MMIO_QUEUE_NUM, 4);
+	guest_write(rng, VIRTIO_MMIO_QUEUE_SEL, 0);
+	gq_offer(&q, 1, &a, &len, &w);
+	gq_kick(&q);
+	check("queue-registers-fixed-while-ready", gq_wait(&q, 2) && rng->vq[0].num == 8,
+	      "a ready queue's size or ring moved when the driver wrote them");
+	guest_write(rng, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED);
+
 	guest_write(rng, VIRTIO_MMIO_QUEUE_READY, 0);
+	check("queue-ready-cleared", guest_read(rng, VIRTIO_MMIO_QUEUE_READY) == 0,
+	      "QueueReady still reads 1 after the driver wrote 0");
 	gq_up(&q, rng, 0, 0x2a4000);
 	gq_offer(&q, 1, &a, &len, &w);
 	gq_kick(&q);
-	gq_wait(&q, 1);
-	check("rng-event-idx-queue-reenabled",
+	check("rng-event-idx-queue-reenabled", gq_wait(&q, 1) &&
 	      guest_read(rng, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_INT_USED,
-	      "the first buffer used on re-enabled rings sent no interrupt");
+	      "the first buffer on re-enabled rings was not used, or sent no interrupt");
 
 	/* Reset, and a driver that writes only the high word: EVENT_IDX is
 	 * forgotten, so VRING_AVAIL_F_NO_INTERRUPT holds from the first buffer. */
