@@ -24,7 +24,10 @@
  *
  * Each should end with the Launcher's message and exit status 125; the Guest
  * waits a few seconds of the time-stamp counter (its clock is not running yet)
- * and then admits it was not stopped.
+ * and then admits it was not stopped. Before it lies it says which queue of
+ * which device it lies to: both devices refuse a buffer past the end of RAM
+ * with the same message, so only this line tells a test that case 38 reached
+ * the disk.
  *
  * Lying is not a queue's business, so the lies live in a file of their own,
  * `drivers/hostile.c`, which registers with the kernel (D:126) for the hostile
@@ -97,6 +100,7 @@ static void virtio_hostile(int n)
 		printk("hostile: no %s to lie to\n", disk ? "disk" : "console");
 		guest_poweroff(2);
 	}
+	printk("hostile: case %d, in queue %d of the %s\n", n, q, disk ? "disk" : "console");
 	vq_lie(d->vqs[q], n);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 	while (guest_rdtsc() - start < 10000000000ULL)

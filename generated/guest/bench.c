@@ -201,3 +201,34 @@ int guest_count(void)
 }
 /*:*/
 /*:*/
+/*G:909, continued :*/
+
+int guest_bench_ring0;
+
+static const struct { const char *name; int insns; } probes[LG_NR_PROBES] = {
+	{ "empty", 0 }, { "nop", 1 }, { "add", 1 }, { "load", 1 },
+	{ "store", 1 }, { "cmp-memory", 1 }, { "push-pop", 2 }, { "jump", 1 },
+	{ "read-cr2", 1 }, { "rdtsc", 1 }, { "cr3-read-write", 2 },
+	{ "rdmsr-wrmsr", 3 }, { "swapgs", 1 }, { "iretq-ring0", 8 },
+};
+int guest_probe_costs(void)
+{
+	static u64 t[LG_NR_PROBES + 1][BENCH_RUNS];
+
+	for (int i = 0; i < BENCH_RUNS; i++)
+		for (int k = 0; k <= LG_NR_PROBES; k++) {
+			hcall(LHCALL_BARE_TRAP, k ? k + 1 : 1, 0, 0);
+			t[k][i] = bare_trap();
+		}
+	hcall(LHCALL_BARE_TRAP, 0, 0, 0);
+	report("bare trap", t[0]);
+	report("probe empty", t[1]);
+	for (int k = 1; k < LG_NR_PROBES; k++) {
+		report(probes[k].name, t[k + 1]);
+		printk("measure: ring-0 %s %lld cycles per unit of %d\n", probes[k].name,
+		       ((s64)t[k + 1][BENCH_RUNS / 2] - (s64)t[1][BENCH_RUNS / 2]) / LG_PROBE_REPEAT,
+		       probes[k].insns);
+	}
+	return 0;
+}
+/*:*/

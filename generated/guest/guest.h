@@ -229,6 +229,10 @@ int guest_bench(void);
 extern int guest_bench_count;
 int guest_count(void);
 /*:*/
+/*G:909, continued :*/
+extern int guest_bench_ring0;
+int guest_probe_costs(void);
+/*:*/
 /*G:955, continued :*/
 void hostile_irq_stack_unmapped(void);
 void hostile_irq_stack_overflow(void);

@@ -140,6 +140,8 @@ static void parse_word(const char *w, struct boot_options *opt)
 		guest_bench_trap = 1;
 	else if (!strcmp(w, "bench=count"))
 		guest_bench_count = 1;
+	else if (!strcmp(w, "bench=ring0"))
+		guest_bench_ring0 = 1;
 	/*:*/
 	/*D:305 The drivers' words.
 	 * The Guest's parser asks the drivers about every word it does not know before
@@ -206,6 +208,8 @@ void guest_main(const struct lg_boot_info *bi)
 		guest_poweroff(guest_bench());
 	if (guest_bench_count)
 		guest_poweroff(guest_count());
+	if (guest_bench_ring0)
+		guest_poweroff(guest_probe_costs());
 	/*:*/
 	/*D:300 Bringing up the devices at boot.
 	 * The devices come up right after the clock, so that everything after, the

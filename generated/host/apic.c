@@ -105,8 +105,9 @@ static void apic_calibrate(u64 tsc_hz)
  * interrupt would look like a Guest fault. We mask `LINT0`, `LINT1` and the
  * error entry, and mask every line of both PICs for good measure. Then the timer
  * gets its vector, in TSC-deadline mode if the CPU has it (leaf 1, `%ecx` bit
- * 24), one-shot otherwise. :*/
-void apic_init(u64 tsc_hz, int force_count_mode)
+ * 24), one-shot otherwise; the answer is returned, since the Switcher may
+ * arm a deadline itself only in the first mode (S:237). :*/
+int apic_init(u64 tsc_hz, int force_count_mode)
 {
 	u32 a, b, c, d;
 
@@ -129,6 +130,7 @@ void apic_init(u64 tsc_hz, int force_count_mode)
 	host_printf("lguest: LAPIC %s, timer in %s mode, TSC %llu kHz\n",
 		    x2apic ? "x2APIC" : "xAPIC",
 		    tsc_deadline_mode ? "TSC-deadline" : "one-shot count", tsc_hz / 1000);
+	return tsc_deadline_mode;
 }
 /*:*/
 /*H:795 End of interrupt.

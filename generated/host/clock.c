@@ -1,4 +1,5 @@
-/* Tangled from chapters/42-host-interrupts.nw by `make tangle`: edit the chapter, not this file. */
+/* Tangled from chapters/42-host-interrupts.nw and chapters/50-switcher.nw
+ * by `make tangle`: edit the chapters, not this file. */
 /*H:805 How fast the TSC runs.
  * The Guest keeps time with the TSC, so the one number it needs from us is the
  * TSC's frequency, and finding it is harder than it sounds. Intel's CPUID leaf
@@ -119,8 +120,10 @@ void clock_init(void)
  * and the Host's own watch on a Guest that keeps an interrupt waiting too long
  * (H:885). The timer is armed for whichever comes first; when it fires, the
  * handler settles what is due and arms it again for what is left. Zero means
- * "nothing", so a disarmed user simply drops out of the comparison. :*/
-void clock_program(struct lguest *lg)
+ * "nothing", so a disarmed user simply drops out of the comparison. The
+ * function is never inlined, so that the clock's interrupt (H:830), which
+ * usually has nothing to arm, does not pay for the registers it needs. :*/
+__attribute__((noinline)) void clock_program(struct lguest *lg)
 {
 	u64 next = lg->clock_deadline;
 	u64 watch = lg->lockup_since ? lg->lockup_since + irq_lockup_limit() : 0;
@@ -157,20 +160,32 @@ void clock_set_event(struct lguest *lg, u64 deadline)
 	clock_program(lg);
 }
 /*:*/
+/*S:237, continued :*/
+
+void clock_fast_init(struct lguest *lg, int deadline_mode)
+{
+	lg_fast.clock = deadline_mode ? &lg->clock_deadline : NULL;
+	lg_fast.clock_ahead = CLOCK_MAX_AHEAD_S * host_tsc_hz;
+}
+/*:*/
 /*H:830 The timer fires.
  * When the timer interrupt arrives, the Guest's deadline may have come, or it
  * may be the watchdog, or a counting timer that had to stop short. We check
  * the TSC, not the reason: if the Guest's deadline has passed, interrupt 0
  * becomes pending and the deadline is spent. Then the timer is armed for
  * whatever is still waiting. Because we compare against the TSC ourselves, the
- * Guest's clock interrupt can never come early, whatever the timer did. :*/
+ * Guest's clock interrupt can never come early, whatever the timer did. When
+ * nothing is left waiting we arm nothing: a one-shot timer that has fired,
+ * in either mode, is disarmed already, and the `wrmsr` that disarmed it
+ * again was a dozen instructions of every clock interrupt (M:757). :*/
 void clock_tick(struct lguest *lg)
 {
 	if (lg->clock_deadline && rdtsc() >= lg->clock_deadline) {
 		lg->clock_deadline = 0;
 		lg->shared->irq_pending |= 1ULL << LG_IRQ_TIMER;
 	}
-	clock_program(lg);
+	if (lg->clock_deadline || lg->lockup_since)
+		clock_program(lg);
 }
 /*:*/
 /*:*/

@@ -165,10 +165,17 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
  * ring 3 (and pops with `iretq`); above them the Switcher's stub pushes the
  * error code (or a zero, for vectors that have none) and the vector number;
  * then the fifteen general registers. Its end must be 16-byte aligned, because
- * the CPU aligns the stack to 16 before pushing its frame. :*/
+ * the CPU aligns the stack to 16 before pushing its frame.
+ *
+ * The general registers come in two groups, and the order says which. The
+ * nine above are those a C function may change; the six at the bottom are
+ * those the C calling convention makes every function give back as it found
+ * them. The Host's C code never reads or writes the six, so on a trap the
+ * Switcher leaves them in the CPU, and the C it calls keeps them safe for it
+ * (S:210). Their slots are filled only for the first entry (S:100). :*/
 struct lg_regs {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8;
-	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 r15, r14, r13, r12, rbp, rbx;	/* C preserves these: S:210 */
+	u64 r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
 	u64 vector, error_code;
 	u64 rip, cs, rflags, rsp, ss;
 };
@@ -190,6 +197,36 @@ void shadow_flush_all(struct lguest *lg);
 int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code);
 int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa);
 void shadow_audit(const struct lguest *lg);
+/*:*/
+/*H:607, continued :*/
+void *guest_virt_page(struct lguest *lg, u64 va, int write);
+/*:*/
+/*H:627 Filling beside the last fill.
+ * Counted (S:307), one fill was 507 ring-0 instructions on this book's
+ * machine, and more than half of them walked the Guest's four levels and the
+ * shadow's three, checking each entry on the way, for a page usually in the
+ * same two megabytes as the page filled just before: the same Guest table at
+ * the bottom, the same shadow table, the same permissions from above. So we
+ * remember them. After a fill of a 4 KiB page, `lg_fast.fill` holds the region's
+ * number, the Host's pointers to the Guest's lowest table and the shadow's,
+ * and what the Guest's upper levels allow. The next fault in that region
+ * reads one entry, checks it, and writes one. The region is kept as the
+ * address shifted right by 21, which no canonical address's region can make
+ * `NO_REGION`, all ones; the first version kept it plus one, so that zero
+ * meant none, and paid an instruction for the addition on every fault the
+ * Switcher saw (S:267).
+ *
+ * This is the CPU's own trick (its paging-structure caches remember upper
+ * levels the same way), and it has the CPU's rule: an upper level the Guest
+ * changes without telling us is not seen until it does tell us. What it tells
+ * us, we act on: an announced entry above the lowest level (H:640), a new
+ * root, and any shadow given back forget it (`recent_forget`), so the
+ * pointers never outlive the tables they point at. A Guest that changes its
+ * tables silently only misleads itself: the Guest table we read from was
+ * checked to lie in its window when we remembered it, and is Guest memory
+ * however the Guest uses it now, and the entry we read from it is checked as
+ * every leaf is, its frame inside the window. :*/
+#define NO_REGION (~0ULL)	/* lg_fast.fill.region when nothing is remembered */
 /*:*/
 /*H:670, continued :*/
 void async_run_queue(struct lguest *lg, const struct lg_regs *r);
@@ -227,7 +264,7 @@ static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 }
 /*:*/
 /*H:775, continued :*/
-void apic_init(u64 tsc_hz, int force_count_mode);
+int apic_init(u64 tsc_hz, int force_count_mode);
 void apic_eoi(void);
 void apic_timer_arm(u64 deadline);
 void irq_route(struct lguest *lg, u32 gsi, u32 irq);
@@ -263,7 +300,8 @@ void irq_bare_trap(struct lguest *lg, u64 on);
  * and the empty case cost 16 microseconds a trap on the book's machine, a tenth of a null
  * hypercall. So the test that almost always fails (nothing pending, no lockup
  * being watched) is an inline function in the Host's header, two loads and a
- * branch, and only when it passes do we call `irq_deliver_pending`. With
+ * branch, and only when it passes do we call `irq_deliver_pending`. `irq_deliver_pending` is only ever called by that test, so it takes the
+ * shared page as there, without asking again. With
  * something pending, and a Guest that has both registered where interrupts go
  * and enabled them, we deliver the lowest numbered interrupt; the rest wait for the next return, which comes at the
  * latest when the handler's `sti` asks for them. With interrupts disabled, the
@@ -291,12 +329,15 @@ void devices_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_info)
 void devices_irq_unmask(struct lguest *lg, u64 irq);
 void devices_reached(struct lguest *lg, u64 page);
 /*:*/
+/*S:237, continued :*/
+void clock_fast_init(struct lguest *lg, int deadline_mode);
+/*:*/
 /*S:247 What the fast path trusts.
  * One structure, written only by the Host's C code, read by the Switcher at
  * the offsets below; the compiler checks that the two agree. :*/
 struct recent_fill {
 	/*H:627, continued :*/
-	u64 region;		/* (va >> 21) + 1 of the last 4 KiB fill; 0: none */
+	u64 region;		/* va >> 21 of the last 4 KiB fill; NO_REGION: none */
 	u64 *gpt, *spt;		/* the Guest's lowest table there, and the shadow's */
 	u64 up_w;		/* PTE_W if every upper level allows writing, else 0 */
 	u64 up_nx;		/* PTE_NX if an upper level forbids executing, else 0 */
@@ -306,14 +347,15 @@ struct recent_fill {
 struct lg_fast {
 	u64 rip;		/* the hypercall instruction last recognised, or ~0 */
 	const u8 *insn;		/* the Host's pointer to its two bytes */
-	const u64 *pending;	/* the shared page's irq_pending, or a word never 0 */
-	const u32 *queued;	/* the shared page's async_queued */
+	const struct lg_shared_page *shared;	/* the Guest's, or a stand-in always pending */
+	u64 *clock;		/* lg->clock_deadline in TSC-deadline mode, else NULL */
 	u64 done;		/* the Host's count of queued calls run, ~0 while watching a lockup */
 	u64 rip2;		/* the one recognised before rip, or ~0 */
 	const u8 *insn2;
 	u64 mem_start, mem_end;	/* the Guest's RAM window */
-	u64 last_va, last_error;	/* the Switcher's last fill (S:257) */
+	u64 last_key;		/* the Switcher's last fault, address ^ error code (S:267) */
 	struct recent_fill fill;	/* the tables of the Host's last fill (H:627) */
+	u64 clock_ahead;	/* the furthest a clock event may be, in TSC ticks (H:825) */
 };
 extern struct lg_fast lg_fast;
 void lg_hcall_entry(void);

@@ -24,7 +24,9 @@
  * that both sides read and write without trapping (see `struct lg_shared_page`
  * in *The Guest*). It must be a whole, aligned page inside the window, and it
  * is given only once: a Guest that could move the page later could move it
- * under the Host's feet. :*/
+ * under the Host's feet. The Switcher's fast paths (S:227, S:257) learn the
+ * page and the window here, in `lg_fast`; until then they see a stand-in
+ * page whose pending word is never zero, and stay shut. :*/
 static void hcall_init(struct lguest *lg, u64 pa)
 {
 	if (lg->shared)
@@ -32,8 +34,7 @@ static void hcall_init(struct lguest *lg, u64 pa)
 	if (pa & (PAGE_SIZE - 1))
 		kill_guest(lg, "shared page at 0x%llx is not page-aligned", pa);
 	lg->shared = from_guest_phys(lg, pa, PAGE_SIZE, "the shared page");
-	lg_fast.pending = &lg->shared->irq_pending;
-	lg_fast.queued = &lg->shared->async_queued;
+	lg_fast.shared = lg->shared;
 	lg_fast.mem_start = lg->mem_start, lg_fast.mem_end = lg->mem_end;
 }
 /*:*/
@@ -92,9 +93,11 @@ void hcall_trap(struct lguest *lg, struct lg_regs *r)
 	 * in the ring kills the Guest just as it would in `%rax`. A call that changes
 	 * the Guest's registers makes no sense queued; none of ours does. Every
 	 * hypercall runs the ring before its own call (G:620), so a queued call is
-	 * never overtaken by a later direct one. The ring is usually empty, and `hcall_trap` asks that first, in two loads and a
-	 * compare: called to find out, `async_run_queue` spent eighteen instructions
-	 * on its prologue before the same test (S:307). :*/
+	 * never overtaken by a later direct one. The ring is usually empty, and
+	 * `hcall_trap` asks that first, in two loads and a compare: called to find out, `async_run_queue` spent eighteen instructions
+	 * on its prologue before the same test (S:307). (Two merges once left both versions of this chunk in place, the
+	 * test and then the unconditional call, and the count of every hypercall that
+	 * reached C rose by twenty: exactly the kind of change only a count notices.) :*/
 	if (lg->shared && lg->shared->async_queued != lg->async_done)
 		async_run_queue(lg, r);
 	/*:*/

@@ -15,6 +15,7 @@
 #include "host.h"
 
 extern const char lg_irq_stubs[], lg_irq_spurious[], lg_bare_trap[];
+extern const void *const lg_probes[LG_NR_PROBES];
 extern const char lg_trap_stubs[];
 
 static struct lguest *halted_guest;
@@ -47,7 +48,7 @@ void interrupts_init(struct lguest *lg, const struct pvh_boot *boot, u64 boot_in
 	struct lg_boot_info *bi = from_guest_phys(lg, boot_info, sizeof(*bi), "the boot information");
 
 	clock_init();
-	apic_init(host_tsc_hz, host_option(boot->cmdline, "lguest.timer=count"));
+	clock_fast_init(lg, apic_init(host_tsc_hz, host_option(boot->cmdline, "lguest.timer=count")));
 	for (int i = 0; i < LG_NR_IRQS; i++)
 		idt_set_gate(LG_IRQ_VECTOR_BASE + i, lg_irq_stubs + i * LG_IRQ_STUB_SIZE, 0);
 	idt_set_gate(LG_VECTOR_SPURIOUS, lg_irq_spurious, 0);
@@ -142,6 +143,23 @@ static u64 interrupt_stack(struct lguest *lg, u64 rsp)
 	return rsp & ~15ULL;
 }
 /*:*/
+/*H:875, continued :*/
+static void frame_fill(u64 *f, const struct lg_regs *r, unsigned irq)
+{
+	f[0] = LG_IRQ_VECTOR_BASE + irq, f[1] = 0, f[2] = r->rip, f[3] = r->cs;
+	f[4] = r->rflags, f[5] = r->rsp, f[6] = r->ss;
+}
+
+static __attribute__((noinline)) void frame_write_slowly(struct lguest *lg, u64 sp, unsigned irq)
+{
+	u64 frame[7];
+
+	frame_fill(frame, lg->regs, irq);
+	if (!guest_write(lg, sp, frame, sizeof(frame)))
+		kill_guest(lg, "cannot deliver interrupt %u: its frame at 0x%llx is not writable Guest memory",
+			   irq, sp);
+}
+/*:*/
 /*H:875 Delivering.
  * Delivery is the CPU's interrupt, done by hand, in four steps. Build the frame
  * the Guest's exceptions already get (H:515): the vector, a zero error code,
@@ -157,7 +175,9 @@ static u64 interrupt_stack(struct lguest *lg, u64 rsp)
  * written with one translation and seven stores; `guest_write`'s page-by-page
  * copy is kept for the frame that straddles two pages, and cost fifty
  * instructions more on every delivery (S:307). The translation is the same
- * checked one `guest_write` would make, for writing.
+ * checked one `guest_write` would make, for writing, asked of
+ * `guest_virt_page` (H:607), which gives the Host pointer with the range
+ * checked once, where a translation and then the one door checked it twice.
  *
  * Exceptions, for comparison, are reflected as if through a *trap* gate: the
  * flag is left alone and the frame goes on the current stack. A Guest that
@@ -165,16 +185,13 @@ static u64 interrupt_stack(struct lguest *lg, u64 rsp)
 static void deliver(struct lguest *lg, unsigned irq)
 {
 	struct lg_regs *r = lg->regs;
-	u64 frame[7] = { LG_IRQ_VECTOR_BASE + irq, 0, r->rip, r->cs, r->rflags,
-			 r->rsp, r->ss };
-	u64 sp = interrupt_stack(lg, r->rsp) - sizeof(frame), pa;
+	u64 sp = interrupt_stack(lg, r->rsp) - IRQ_FRAME_BYTES;
+	u64 *p = (sp & 4095) <= 4096 - IRQ_FRAME_BYTES ? guest_virt_page(lg, sp, 1) : NULL;
 
-	if ((sp & 4095) <= 4096 - sizeof(frame) && guest_virt_to_phys(lg, sp, 1, &pa))
-		__builtin_memcpy(from_guest_phys(lg, pa, sizeof(frame), "an interrupt frame"),
-				 frame, sizeof(frame));
-	else if (!guest_write(lg, sp, frame, sizeof(frame)))
-		kill_guest(lg, "cannot deliver interrupt %u: its frame at 0x%llx is not writable Guest memory",
-			   irq, sp);
+	if (p)
+		frame_fill(p, r, irq);
+	else
+		frame_write_slowly(lg, sp, irq);
 	lg->shared->irq_pending &= ~(1ULL << irq);
 	lg->shared->irq_enabled = 0;
 	r->rsp = sp;
@@ -222,7 +239,7 @@ void irq_deliver_pending(struct lguest *lg)
 {
 	struct lg_shared_page *s = lg->shared;
 
-	if (!s || !s->irq_pending || !lg->irq_entry || !lg->stack_top) {
+	if (!s->irq_pending || !lg->irq_entry || !lg->stack_top) {
 		lg->lockup_since = 0;
 		return;
 	}
@@ -242,22 +259,25 @@ void irq_deliver_pending(struct lguest *lg)
  * would let a level-triggered line that is still up fire again between the two.
  * The timer goes to the clock, which decides whether the Guest's deadline has
  * come; a device vector becomes that Guest interrupt's pending bit. Anything else
- * (no other vector is ever programmed) is dropped. :*/
+ * (no other vector is ever programmed) is acknowledged and dropped. The timer
+ * is asked about first: it is the commonest interrupt by far, and each
+ * question before it is two more emulated instructions. :*/
 void irq_host_interrupt(struct lguest *lg, u64 vector)
 {
-	int device = vector > LG_VECTOR_TIMER && vector < LG_IRQ_VECTOR_BASE + LG_NR_IRQS;
+	u64 irq = vector - LG_IRQ_VECTOR_BASE;
 
-	if (vector == LG_VECTOR_SPURIOUS)
-		return;
-	if (device)
-		irq_line_mask(lg, vector - LG_IRQ_VECTOR_BASE, 1);
-	apic_eoi();
-	if (!lg->shared)
-		return;
-	if (vector == LG_VECTOR_TIMER)
-		clock_tick(lg);
-	else if (device)
-		lg->shared->irq_pending |= 1ULL << (vector - LG_IRQ_VECTOR_BASE);
+	if (vector == LG_VECTOR_TIMER) {
+		apic_eoi();
+		if (lg->shared)
+			clock_tick(lg);
+	} else if (irq > LG_IRQ_TIMER && irq < LG_NR_IRQS) {
+		irq_line_mask(lg, irq, 1);
+		apic_eoi();
+		if (lg->shared)
+			lg->shared->irq_pending |= 1ULL << irq;
+	} else if (vector != LG_VECTOR_SPURIOUS) {
+		apic_eoi();
+	}
 }
 
 void irq_at_ring0(u64 vector)
@@ -333,8 +353,15 @@ void irq_halt(struct lguest *lg)
 /*H:900, continued :*/
 void irq_bare_trap(struct lguest *lg, u64 on)
 {
-	(void)lg;
-	idt_set_gate(3, on ? lg_bare_trap : lg_trap_stubs + 3 * LG_TRAP_STUB_SIZE, 1);
+	const void *to = lg_trap_stubs + 3 * LG_TRAP_STUB_SIZE;
+
+	if (on > 1 + LG_NR_PROBES)
+		kill_guest(lg, "LHCALL_BARE_TRAP %llu: there are %d probes", on, LG_NR_PROBES);
+	if (on == 1)
+		to = lg_bare_trap;
+	else if (on > 1)
+		to = lg_probes[on - 2];
+	idt_set_gate(3, to, 1);
 }
 /*:*/
 /*:*/

@@ -71,12 +71,20 @@ irq_ring0_common:
 	iretq
 /*:*/
 /*M:757 What is left of a wake-up that is ours.
- * The count (S:307) says where to look next. The timer's handler disarms a
- * one-shot timer that has already fired, an emulated `wrmsr` (H:797) it could
- * skip; the Host's translation, even when remembered, passes through two
- * functions (`guest_virt_to_phys`, then `shadow_guest_walk`) for thirty
- * instructions where one inline test would do; and `irq_deliver_pending`
- * asks again what `irq_deliver` has just asked. */
+ * The count (S:307) said where to look, and the second pass took what it
+ * pointed at: the re-arming of a fired timer (H:830), the translation's two
+ * functions and two range checks (`guest_virt_page`, H:607), the question
+ * `irq_deliver_pending` asked twice (H:880), the frame built on the Host's
+ * stack and copied (H:875), and the clock event's whole trip through C
+ * (S:237). An interrupt and its delivery went from 734 instructions to 233
+ * (S:347). What is left is mostly the crossing itself: the timer's trip saves
+ * and restores all fifteen of the Guest's registers, 32 pushes and pops, the
+ * costliest kind of instruction after `iretq` on this machine (H:907), though
+ * the interrupt's C code reads none of them; a Switcher door for interrupts
+ * that saved only the nine a C call may clobber would take twelve of them.
+ * Further still, the delivery itself could move into the Switcher, as the
+ * fill did (S:257), when the interrupt stack's page is remembered: the EOI,
+ * the deadline's test and seven stores, some forty instructions in all. */
 /*H:900 The bare trap.
  * How much of a hypercall is the Host's own work, and how much is the price of
  * the trap itself? To answer, the Guest can send its `int3` to a handler that
@@ -96,6 +104,125 @@ lg_bare_trap:
 	.balign 8
 	.globl lg_bare_traps
 lg_bare_traps:
+	.quad 0
+	.text
+/*:*/
+/*H:907 What a ring-0 instruction costs, by kind.
+ * The count of S:307 is exact, but it weighs every instruction the same, and
+ * on this book's machine they are not the same. Its KVM emulates ring 0 one
+ * instruction at a time, so an instruction costs what the emulator must do for
+ * it: decode it, fetch its operands, and for a few, leave the emulator
+ * altogether for the machine below. Before cutting a path we want to know
+ * which instructions are worth cutting, and the bare trap gives us the way to
+ * ask. A *probe* is a bare trap with a body: it saves three scratch
+ * registers, runs one kind of instruction `LG_PROBE_REPEAT` times, restores
+ * them and returns. The Guest times each probe as it times the bare trap
+ * (G:900); the empty probe, the same frame with no body, is subtracted, and
+ * what is left, divided by the repeats, is that kind's price. :*/
+	.macro probe name
+	.balign 16
+\name:
+	push %rax
+	push %rcx
+	push %rdx
+	.endm
+	.macro end_probe
+	pop %rdx
+	pop %rcx
+	pop %rax
+	incq lg_bare_traps(%rip)
+	iretq
+	.endm
+	probe probe_empty
+	end_probe
+	probe probe_nop
+	.rept LG_PROBE_REPEAT
+	nop
+	.endr
+	end_probe
+	probe probe_add
+	.rept LG_PROBE_REPEAT
+	add %rcx, %rax
+	.endr
+	end_probe
+	probe probe_load
+	.rept LG_PROBE_REPEAT
+	mov lg_bare_traps(%rip), %rax
+	.endr
+	end_probe
+	probe probe_store
+	.rept LG_PROBE_REPEAT
+	mov %rax, probe_scratch(%rip)
+	.endr
+	end_probe
+	probe probe_cmp
+	.rept LG_PROBE_REPEAT
+	cmpq $0, lg_bare_traps(%rip)
+	.endr
+	end_probe
+	probe probe_push_pop
+	.rept LG_PROBE_REPEAT
+	push %rax
+	pop %rax
+	.endr
+	end_probe
+	probe probe_jump
+	.rept LG_PROBE_REPEAT
+	jmp 1f
+1:
+	.endr
+	end_probe
+	probe probe_cr2
+	.rept LG_PROBE_REPEAT
+	mov %cr2, %rax
+	.endr
+	end_probe
+	probe probe_rdtsc
+	.rept LG_PROBE_REPEAT
+	rdtsc
+	.endr
+	end_probe
+	probe probe_cr3
+	.rept LG_PROBE_REPEAT
+	mov %cr3, %rax
+	mov %rax, %cr3
+	.endr
+	end_probe
+	probe probe_msr
+	.rept LG_PROBE_REPEAT
+	mov $0xc0000102, %ecx
+	rdmsr
+	wrmsr
+	.endr
+	end_probe
+	probe probe_swapgs
+	.rept LG_PROBE_REPEAT
+	swapgs
+	.endr
+	end_probe
+	probe probe_iretq
+	.rept LG_PROBE_REPEAT
+	mov %rsp, %rax
+	push $SEL_KERNEL_DS
+	push %rax
+	pushfq
+	push $SEL_KERNEL_CS
+	lea 1f(%rip), %rcx
+	push %rcx
+	iretq
+1:
+	.endr
+	end_probe
+	.section .rodata
+	.balign 8
+	.globl lg_probes
+lg_probes:
+	.quad probe_empty, probe_nop, probe_add, probe_load, probe_store, probe_cmp
+	.quad probe_push_pop, probe_jump, probe_cr2, probe_rdtsc, probe_cr3
+	.quad probe_msr, probe_swapgs, probe_iretq
+	.bss
+	.balign 8
+probe_scratch:
 	.quad 0
 	.text
 /*:*/

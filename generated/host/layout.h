@@ -51,20 +51,23 @@
 /*S:247, continued :*/
 #define LG_FAST_RIP     0
 #define LG_FAST_INSN    8
-#define LG_FAST_PENDING 16
-#define LG_FAST_QUEUED  24
+#define LG_FAST_SHARED  16
+#define LG_FAST_CLOCK   24
 #define LG_FAST_DONE    32
 #define LG_FAST_RIP2    40
 #define LG_FAST_INSN2   48
 #define LG_FAST_MEM_START  56
 #define LG_FAST_MEM_END    64
-#define LG_FAST_LAST_VA    72
-#define LG_FAST_LAST_ERROR 80
-#define LG_FAST_REGION     88
-#define LG_FAST_GPT        96
-#define LG_FAST_SPT        104
-#define LG_FAST_UP_W       112
-#define LG_FAST_UP_NX      120
+#define LG_FAST_LAST_KEY   72
+#define LG_FAST_REGION     80
+#define LG_FAST_GPT        88
+#define LG_FAST_SPT        96
+#define LG_FAST_UP_W       104
+#define LG_FAST_UP_NX      112
+#define LG_FAST_CLOCK_AHEAD 120
+#define LG_SHARED_ASYNC_QUEUED 8
+#define LG_SHARED_IRQ_PENDING  2072
+#define MSR_TSC_DEADLINE   0x6e0
 /*:*/
 /*H:110 Bits of the machine.
  * The few architectural bits we set by hand get names here. The page-table

@@ -59,30 +59,10 @@ static u16 pool_take(void)
 	asm volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ULL) : "memory");
 	return i;
 }
-/*H:627 Filling beside the last fill.
- * Counted (S:307), one fill was 507 ring-0 instructions on this book's
- * machine, and more than half of them walked the Guest's four levels and the
- * shadow's three, checking each entry on the way, for a page usually in the
- * same two megabytes as the page filled just before: the same Guest table at
- * the bottom, the same shadow table, the same permissions from above. So we
- * remember them. After a fill of a 4 KiB page, `lg_fast.fill` holds the region's
- * number, the Host's pointers to the Guest's lowest table and the shadow's,
- * and what the Guest's upper levels allow. The next fault in that region
- * reads one entry, checks it, and writes one.
- *
- * This is the CPU's own trick (its paging-structure caches remember upper
- * levels the same way), and it has the CPU's rule: an upper level the Guest
- * changes without telling us is not seen until it does tell us. What it tells
- * us, we act on: an announced entry above the lowest level (H:640), a new
- * root, and any shadow given back forget it (`recent_forget`), so the
- * pointers never outlive the tables they point at. A Guest that changes its
- * tables silently only misleads itself: the Guest table we read from was
- * checked to lie in its window when we remembered it, and is Guest memory
- * however the Guest uses it now, and the entry we read from it is checked as
- * every leaf is, its frame inside the window. :*/
+/*H:627, continued :*/
 static void recent_forget(void)
 {
-	lg_fast.fill.region = 0;
+	lg_fast.fill.region = NO_REGION;
 }
 /*:*/
 /*H:607 The Host's own translations, remembered.
@@ -423,6 +403,25 @@ int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa)
 	return shadow_guest_walk_long(lg, va, write, pa);
 }
 /*:*/
+/*H:607, continued :*/
+static __attribute__((noinline)) void *guest_virt_page_long(struct lguest *lg, u64 va, int write)
+{
+	u64 pa;
+
+	if (!guest_virt_to_phys(lg, va, write, &pa))
+		return NULL;
+	return from_guest_phys(lg, pa, PAGE_SIZE - (pa & 4095), "a page of Guest memory");
+}
+
+void *guest_virt_page(struct lguest *lg, u64 va, int write)
+{
+	typeof(walks[0]) *seen = &walks[(va >> 12) % RECENT_WALKS];
+
+	if (lg->gpgdir && seen->page == (va >> 12) + 1 && (seen->writable || !write))
+		return phys_to_virt(seen->frame | (va & 4095));
+	return guest_virt_page_long(lg, va, write);
+}
+/*:*/
 /*H:610 The shadow's side of a fill.
  * To fill, we walk the shadow from its root down to the level where the
  * Guest's page is mapped, level 0 for a 4 KiB page, level 1 for 2 MiB, making
@@ -481,7 +480,7 @@ static void shadow_fill(struct lguest *lg, u64 va, struct guest_walk *w, int wri
 	}
 	*e = s;
 	if (w->size != LARGE_PAGE)
-		lg_fast.fill = (struct recent_fill){ (va >> 21) + 1, w->leaf - pt_index(va, 0),
+		lg_fast.fill = (struct recent_fill){ va >> 21, w->leaf - pt_index(va, 0),
 						     e - pt_index(va, 0), w->up_writable ? PTE_W : 0,
 						     w->up_nx ? PTE_NX : 0 };
 }
@@ -554,7 +553,7 @@ static __attribute__((noinline)) int shadow_fault_walk(struct lguest *lg, u64 va
 
 int shadow_page_fault(struct lguest *lg, u64 va, u64 *error_code)
 {
-	if ((va >> 21) + 1 == lg_fast.fill.region && shadow_fill_recent(lg, va, *error_code))
+	if (va >> 21 == lg_fast.fill.region && shadow_fill_recent(lg, va, *error_code))
 		return 1;
 	return shadow_fault_walk(lg, va, error_code);
 }

@@ -6,7 +6,11 @@
  * frame a trap pushed: `%rip`, `%cs`, `%rflags`, `%rsp`, `%ss`. Since the saved
  * `%cs` has privilege level 3, `iretq` drops the CPU to ring 3, and the Guest
  * runs. Every later return to the Guest is the same code, reached from the end
- * of a trap (S:210), so it carries a second name, `lg_return_to_guest`.
+ * of a trap (S:210), so it carries a second name, `lg_return_to_guest`, with
+ * one difference: the six registers C preserves (H:455) are popped only on
+ * the first entry, so that the Guest starts with the values `guest_regs_init`
+ * gave it and not with the Host's; after a trap they are in the CPU already,
+ * and the return steps over their slots.
  *
  * There is a quiet requirement here. The structure we pop from is the one the
  * TSS points at (its end is `rsp0`), so when the Guest next traps, the CPU
@@ -21,24 +25,27 @@
 	.globl lg_switch_to_guest
 lg_switch_to_guest:
 	mov %rdi, %rsp
-lg_return_to_guest:
-	/*S:110 The general registers.
-	 * The order is the one `struct lg_regs` declares, lowest address first: `%r15`
-	 * was pushed last, so it is popped first. :*/
 	pop %r15
 	pop %r14
 	pop %r13
 	pop %r12
+	pop %rbp
+	pop %rbx
+	jmp 1f
+lg_return_to_guest:
+	add $48, %rsp
+1:
+	/*S:110 The general registers.
+	 * The order is the one `struct lg_regs` declares, lowest address first: `%r11`
+	 * was pushed last, so it is popped first. :*/
 	pop %r11
 	pop %r10
 	pop %r9
 	pop %r8
-	pop %rbp
 	pop %rdi
 	pop %rsi
 	pop %rdx
 	pop %rcx
-	pop %rbx
 	pop %rax
 	/*:*/
 	add $16, %rsp
@@ -83,88 +90,128 @@ lg_trap_stubs:
  * so the Switcher itself can ask the questions, in a few instructions, before
  * anything is saved:
  *
- * 1. Did the fault come from ring 3? (A `ud2` of the Host's own must reach
- *    the panic, S:300.)
+ * 1. Is the call `LHCALL_NOP`, a call whose whole work is to return 0 (or
+ *    `LHCALL_SET_CLOCKEVENT`, whose work is three instructions, S:237)?
  * 2. Is the Guest's `%rip` the hypercall instruction the Host last
  *    recognised, and are its two bytes still `cd 1f`? The C path (H:505)
  *    remembers both the address and a Host pointer to the bytes, in `lg_fast`;
  *    every change to a mapping forgets them (`hcall_forget`), as before.
- * 3. Is the call `LHCALL_NOP`, a call whose whole work is to return 0?
- * 4. Is there nothing else for the Host to do on the way back: no interrupt
+ * 3. Is there nothing else for the Host to do on the way back: no interrupt
  *    pending in the shared page, no call queued in its ring (H:670), and no
- *    lockup being watched (H:885)? C keeps the pointers to those two words of
- *    the shared page in `lg_fast`, and before each return to the Guest writes
- *    the count of queued calls it has run, or a number no count can equal
- *    while a lockup is watched.
+ *    lockup being watched (H:885)?
  *
- * If all four hold, we step `%rip` over the two bytes, put the result 0 in
- * `%rax` and `iretq`: twenty instructions, where the C path took 151. If only the first two hold, the
- * hypercall is still recognised here, and goes to the Host as vector
- * `LG_HCALL_VECTOR` with `%rip` already past it, as on hardware KVM, so the C
- * path skips its own decoding. Otherwise it is an ordinary `#UD`, and goes the
- * ordinary way. The Guest's `%rax` is our only scratch register.
+ * If all three hold, we step `%rip` over the two bytes, put the result 0 in
+ * `%rax` and `iretq`: seventeen instructions, where the C path took 151. If
+ * only the second holds, the hypercall is still recognised here, and goes to
+ * the Host as vector `LG_HCALL_VECTOR` with `%rip` already past it, as on
+ * hardware KVM, so the C path skips its own decoding. Otherwise it is an
+ * ordinary `#UD`, and goes the ordinary way. The Guest's `%rax` is our only
+ * scratch register.
+ *
+ * The first version asked one more question first, whether the fault came
+ * from ring 3, so that a `ud2` of the Host's own would reach the panic
+ * (S:300). The second question answers it already (S:237), and two
+ * instructions, one of them a memory operand, were a sixth of what the
+ * fast path added to a bare trap.
  *
  * Nothing the Guest controls is trusted more than before. The bytes are read
  * afresh from a page that was a Guest page when the C path looked it up (and
- * is forgotten when any mapping changes); the shared page's two words are read
+ * is forgotten when any mapping changes); the shared page's words are read
  * as numbers, as the C path reads them. :*/
+	/*S:237, continued :*/
+		.macro recognised fail
+		cmp lg_fast+LG_FAST_RIP(%rip), %rax
+		je 6f
+		cmp lg_fast+LG_FAST_RIP2(%rip), %rax
+		jne \fail
+		mov lg_fast+LG_FAST_INSN2(%rip), %rax
+		jmp 7f
+	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
+	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
+		jne \fail
+		.endm
+	/*:*/
+	/*S:237, continued :*/
+		.macro nothing_waits fail
+		mov lg_fast+LG_FAST_SHARED(%rip), %rax
+		cmpq $0, LG_SHARED_IRQ_PENDING(%rax)
+		jne \fail
+		mov LG_SHARED_ASYNC_QUEUED(%rax), %eax
+		cmp lg_fast+LG_FAST_DONE(%rip), %rax
+		jne \fail
+		.endm
+	/*:*/
 	.globl lg_hcall_entry
 lg_hcall_entry:
-	testb $3, 8(%rsp)
-	jz 3f
 	cmp $LHCALL_NOP, %rax
-	jne 4f
-	/*S:237 Nothing waits.
-	 * For `LHCALL_NOP` the Guest's `%rax` is known, so it is free to use as
-	 * scratch, and on the way out it becomes the answer, 0; should any check fail,
-	 * it gets its number back (`5:` above) and goes the longer way. The two shared
-	 * words are reached through the pointers C left; until the Guest has a shared
-	 * page, `pending` points at a word that is never zero, so the fast path stays
-	 * shut. :*/
-	mov (%rsp), %rax
-	cmp lg_fast+LG_FAST_RIP(%rip), %rax
-	je 6f
-	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
-	jne 5f
-	mov lg_fast+LG_FAST_INSN2(%rip), %rax
-	jmp 7f
-	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
-	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
-	jne 5f
-	mov lg_fast+LG_FAST_PENDING(%rip), %rax
-	cmpq $0, (%rax)
-	jne 5f
-	mov lg_fast+LG_FAST_QUEUED(%rip), %rax
-	mov (%rax), %eax
-	cmp lg_fast+LG_FAST_DONE(%rip), %rax
-	jne 5f
-	xor %eax, %eax
-	addq $2, (%rsp)
-	iretq
-	/*:*/
-5:	mov $LHCALL_NOP, %eax
+	je 10f
+	cmp $LHCALL_SET_CLOCKEVENT, %rax
+	je 20f
 4:	push %rax
-	/*S:237, continued :*/
 	mov 8(%rsp), %rax
-	cmp lg_fast+LG_FAST_RIP(%rip), %rax
-	je 6f
-	cmp lg_fast+LG_FAST_RIP2(%rip), %rax
-	jne 2f
-	mov lg_fast+LG_FAST_INSN2(%rip), %rax
-	jmp 7f
-	6:	mov lg_fast+LG_FAST_INSN(%rip), %rax
-	7:	cmpw $(0xcd | LG_HCALL_VECTOR << 8), (%rax)
-	jne 2f
-	/*:*/
+	recognised 2f
 	pop %rax
 	addq $2, (%rsp)
 	push $0
 	push $LG_HCALL_VECTOR
 	jmp lg_trap_common
 2:	pop %rax
-3:	push $0
+	push $0
 	push $6
 	jmp lg_trap_common
+10:
+	/*S:237 Nothing waits.
+	 * For `LHCALL_NOP` the Guest's `%rax` is known, so it is free to use as
+	 * scratch, and on the way out it becomes the answer, 0; should any check fail,
+	 * it gets its number back (`5:` above) and goes the longer way. The shared
+	 * page is reached through the pointer C left; until the Guest has one, it
+	 * points at a stand-in whose pending word is never zero, so the fast path
+	 * stays shut. One pointer for both words, where there were two, is one load
+	 * fewer on every call: on this machine a load is what a fast path is made of
+	 * (H:907). :*/
+	mov (%rsp), %rax
+	recognised 5f
+	nothing_waits 5f
+	xor %eax, %eax
+	addq $2, (%rsp)
+	iretq
+	/*:*/
+5:	mov $LHCALL_NOP, %eax
+	jmp 4b
+20:
+	/*S:237, continued :*/
+	mov (%rsp), %rax
+	recognised 21f
+	nothing_waits 21f
+	push %rcx
+	push %rdx
+	mov lg_fast+LG_FAST_CLOCK(%rip), %rcx
+	jrcxz 22f
+	rdtsc
+	shl $32, %rdx
+	or %rdx, %rax
+	mov %rdi, %rdx
+	sub %rax, %rdx
+	jbe 23f
+	cmp lg_fast+LG_FAST_CLOCK_AHEAD(%rip), %rdx
+	ja 22f
+	23:
+	mov %rdi, (%rcx)
+	mov $MSR_TSC_DEADLINE, %ecx
+	mov %rdi, %rax
+	mov %rdi, %rdx
+	shr $32, %rdx
+	wrmsr
+	pop %rdx
+	pop %rcx
+	xor %eax, %eax
+	addq $2, (%rsp)
+	iretq
+	22:	pop %rdx
+	pop %rcx
+	21:	mov $LHCALL_SET_CLOCKEVENT, %eax
+	jmp 4b
+	/*:*/
 /*:*/
 /*S:257 A fast path for a fill.
  * With the hypercall's side door in place, a page fault the Host fills was
@@ -180,8 +227,8 @@ lg_hcall_entry:
  *
  * 1. a fault from ring 0 (the Host's own: S:300);
  * 2. an address outside the region of the Host's last 4 KiB fill;
- * 3. the same address and error code as the last fill this path made (the
- *    fault the fill did not cure: C kills for it, H:620);
+ * 3. the same address and error code as the last fault this path looked at
+ *    (a fault the fill did not cure: C kills for it, H:620);
  * 4. a Guest entry not present, or naming a frame outside the RAM window (a
  *    device page, or a broken rule);
  * 5. a write the Guest's levels do not allow, or an instruction fetch they
@@ -201,26 +248,36 @@ lg_pf_entry:
 	push %rbx
 	/*S:267 The fill, step by step.
 	 * On the stack are the four saved registers, then the error code at 32 and the
-	 * CPU's frame above it. The region is the address's number of 2 MiB, plus one,
-	 * as C keeps it; the entry's index in its table is bits 12 to 20. :*/
+	 * CPU's frame above it. The region is the address's number of 2 MiB, as C
+	 * keeps it; the entry's index in its table is bits 12 to 20.
+	 *
+	 * The last fault this path looked at is remembered as one word, its address
+	 * XORed with its error code, and written before anything else is decided. A
+	 * fault with the same address and error code gives the same word, so a fill
+	 * that did not cure its fault is never made twice here; it goes to C, whose
+	 * own memory of the last fill is exact and kills (H:620). Two different faults
+	 * can give the same word too, since the error code's bits fall among the
+	 * address's low ones; then the second merely goes the long way. The first
+	 * version kept the address and the error code in two words, compared them in
+	 * two steps and stored them in four: one word is two instructions and two
+	 * memory operands fewer, and on this machine memory operands are what cost
+	 * (H:907). :*/
 	mov %cr2, %rax
 	mov %rax, %rcx
 	shr $21, %rcx
-	inc %rcx
 	cmp lg_fast+LG_FAST_REGION(%rip), %rcx
 	jne 8f
-	cmp lg_fast+LG_FAST_LAST_VA(%rip), %rax
-	jne 1f
-	mov 32(%rsp), %rcx
-	cmp lg_fast+LG_FAST_LAST_ERROR(%rip), %rcx
+	mov 32(%rsp), %rbx
+	xor %rax, %rbx
+	cmp lg_fast+LG_FAST_LAST_KEY(%rip), %rbx
 	je 8f
-	1:	shr $12, %rax
+	mov %rbx, lg_fast+LG_FAST_LAST_KEY(%rip)
+	shr $12, %rax
 	and $511, %eax
 	/*:*/
 	/*S:267, continued :*/
 	mov lg_fast+LG_FAST_GPT(%rip), %rcx
-	lea (%rcx,%rax,8), %rcx
-	mov (%rcx), %rdx
+	mov (%rcx,%rax,8), %rdx
 	test $PTE_P, %dl
 	jz 8f
 	movabs $PTE_ADDR, %rbx
@@ -232,37 +289,24 @@ lg_pf_entry:
 	/*:*/
 	/*S:267, continued :*/
 	or $PTE_A, %rdx
+	or $(PTE_P | PTE_U), %rbx
 	testb $PF_WRITE, 32(%rsp)
 	jz 2f
 	test lg_fast+LG_FAST_UP_W(%rip), %rdx
 	jz 8f
 	or $PTE_D, %rdx
-	2:	testb $PF_FETCH, 32(%rsp)
-	jz 3f
-	bt $63, %rdx
-	jc 8f
-	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
-	jne 8f
-	3:	mov %rdx, (%rcx)
+	or $PTE_W, %rbx
+	3:
 	/*:*/
 	/*S:267, continued :*/
-	or $(PTE_P | PTE_U), %rbx
-	test lg_fast+LG_FAST_UP_W(%rip), %rdx
-	jz 4f
-	test $PTE_D, %dl
-	jz 4f
-	or $PTE_W, %rbx
-	4:	bt $63, %rdx
+	mov %rdx, (%rcx,%rax,8)
+	bt $63, %rdx
 	jc 5f
 	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
 	je 6f
 	5:	bts $63, %rbx
 	6:	mov lg_fast+LG_FAST_SPT(%rip), %rcx
 	mov %rbx, (%rcx,%rax,8)
-	mov %cr2, %rax
-	mov %rax, lg_fast+LG_FAST_LAST_VA(%rip)
-	mov 32(%rsp), %rax
-	mov %rax, lg_fast+LG_FAST_LAST_ERROR(%rip)
 	/*:*/
 	pop %rbx
 	pop %rdx
@@ -270,6 +314,20 @@ lg_pf_entry:
 	pop %rax
 	add $8, %rsp
 	iretq
+	/*S:267, continued :*/
+	2:	testb $PF_FETCH, 32(%rsp)
+	jz 4f
+	bt $63, %rdx
+	jc 8f
+	cmpq $0, lg_fast+LG_FAST_UP_NX(%rip)
+	jne 8f
+	4:	test lg_fast+LG_FAST_UP_W(%rip), %rdx
+	jz 3b
+	test $PTE_D, %dl
+	jz 3b
+	or $PTE_W, %rbx
+	jmp 3b
+	/*:*/
 8:	pop %rbx
 	pop %rdx
 	pop %rcx
@@ -284,9 +342,10 @@ lg_pf_entry:
  * privilege level 3 if it did. A trap from ring 0 is the Host's own fault,
  * taken on the Host's own stack, and must not be mistaken for the Guest's.
  *
- * For the Guest's trap we push its fifteen general registers, completing the
- * `struct lg_regs`, and call the Host's C code, `lg_guest_trapped` (H:450),
- * right there: the stack below the structure is the Host's stack. The stack
+ * For the Guest's trap we push the nine general registers a C function may
+ * change, step over the slots of the six it may not (H:455), which completes
+ * the `struct lg_regs`, and call the Host's C code, `lg_guest_trapped`
+ * (H:450), right there: the stack below the structure is the Host's stack. The stack
  * pointer is the structure's address, a multiple of 16, so the call lands
  * aligned as C expects. When the function returns, the Guest's registers are
  * whatever the Host made of them, and the way back to the Guest is the way in
@@ -297,28 +356,30 @@ lg_pf_entry:
  * saved the Host's six callee-saved registers and its stack pointer on the way
  * in and restored them on the way out, so that the run loop could be a C
  * `for` loop. Counted (S:307), that was fourteen instructions of every trap
- * spent on registers the Host did not need. :*/
+ * spent on registers the Host did not need. The second version still saved
+ * all fifteen of the Guest's, and six of them were the same waste the other
+ * way round: `%rbx`, `%rbp` and `%r12` to `%r15` are what the C calling
+ * convention obliges `lg_guest_trapped` to give back unchanged, and no C in
+ * the Host ever looks at them in the structure. Left in the CPU, they cost
+ * nothing; saved and restored, they were twelve pushes and pops on every trap
+ * that reaches C, and a push or a pop is among the dearest instructions this
+ * machine emulates (H:907). :*/
 lg_trap_common:
 	testb $3, 24(%rsp)
 	jz host_trap
 	/*S:220 Pushing them.
-	 * The mirror image of the pops: `%rax` first, `%r15` last. :*/
+	 * The mirror image of the pops: `%rax` first, `%r11` last. :*/
 	push %rax
-	push %rbx
 	push %rcx
 	push %rdx
 	push %rsi
 	push %rdi
-	push %rbp
 	push %r8
 	push %r9
 	push %r10
 	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
 	/*:*/
+	sub $48, %rsp
 	call lg_guest_trapped
 	jmp lg_return_to_guest
 /*:*/

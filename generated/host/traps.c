@@ -16,21 +16,24 @@
 #define VECTOR_PF 14
 
 /*S:247, continued :*/
-static const u64 never_zero = 1;
+static const struct lg_shared_page always_pending = { .irq_pending = 1 };
 
-struct lg_fast lg_fast = { .rip = ~0ULL, .pending = &never_zero, .rip2 = ~0ULL };
+struct lg_fast lg_fast = { .rip = ~0ULL, .shared = &always_pending, .rip2 = ~0ULL,
+			   .fill.region = NO_REGION };
 
 _Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
 	       __builtin_offsetof(struct lg_fast, insn) == LG_FAST_INSN &&
-	       __builtin_offsetof(struct lg_fast, pending) == LG_FAST_PENDING &&
-	       __builtin_offsetof(struct lg_fast, queued) == LG_FAST_QUEUED &&
+	       __builtin_offsetof(struct lg_fast, shared) == LG_FAST_SHARED &&
+	       __builtin_offsetof(struct lg_fast, clock) == LG_FAST_CLOCK &&
+	       __builtin_offsetof(struct lg_fast, clock_ahead) == LG_FAST_CLOCK_AHEAD &&
+	       __builtin_offsetof(struct lg_shared_page, async_queued) == LG_SHARED_ASYNC_QUEUED &&
+	       __builtin_offsetof(struct lg_shared_page, irq_pending) == LG_SHARED_IRQ_PENDING &&
 	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE &&
 	       __builtin_offsetof(struct lg_fast, rip2) == LG_FAST_RIP2 &&
 	       __builtin_offsetof(struct lg_fast, insn2) == LG_FAST_INSN2 &&
 	       __builtin_offsetof(struct lg_fast, mem_start) == LG_FAST_MEM_START &&
 	       __builtin_offsetof(struct lg_fast, mem_end) == LG_FAST_MEM_END &&
-	       __builtin_offsetof(struct lg_fast, last_va) == LG_FAST_LAST_VA &&
-	       __builtin_offsetof(struct lg_fast, last_error) == LG_FAST_LAST_ERROR &&
+	       __builtin_offsetof(struct lg_fast, last_key) == LG_FAST_LAST_KEY &&
 	       __builtin_offsetof(struct lg_fast, fill.region) == LG_FAST_REGION &&
 	       __builtin_offsetof(struct lg_fast, fill.gpt) == LG_FAST_GPT &&
 	       __builtin_offsetof(struct lg_fast, fill.spt) == LG_FAST_SPT &&

@@ -171,7 +171,9 @@ struct lg_async_call {
 #define LHCALL_SET_CLOCKEVENT  23  /* rdi: TSC deadline of interrupt 0; 0: none */
 #define LHCALL_HALT            24  /* enable interrupts, sleep until one arrives */
 #define LHCALL_NOP             25  /* nothing at all: for measuring */
-#define LHCALL_BARE_TRAP       26  /* rdi: 1 sends int3 to a bare iretq, 0 back */
+#define LHCALL_BARE_TRAP       26  /* rdi: 1 sends int3 to a bare iretq, 2+k to probe k, 0 back */
+#define LG_NR_PROBES           14  /* handlers that time one kind of ring-0 instruction */
+#define LG_PROBE_REPEAT        32  /* each repeats its kind this many times */
 /*:*/
 /*H:915 Acknowledging a line.
  * A level-triggered line that the Host merely passed on would come straight back:

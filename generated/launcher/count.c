@@ -27,7 +27,12 @@
  * does no arithmetic: which steps belong to which operation is decided by
  * whoever reads the file, with the Host's symbol table beside it (S:317). A
  * list of addresses is also a profile: `addr2line` turns it into the lines of
- * this book that ran. :*/
+ * this book that ran, and `tests/interrupts/ring0-profile` takes each
+ * operation of `bench=count` apart by function and by kind of instruction
+ * (memory operands, pushes and pops, branches, privileged ones, the rest),
+ * the kinds whose prices H:907 measures. (Each address written is the
+ * instruction about to run, so a trip's first instruction, its gate's, is
+ * not among them, and its `iretq` is: the count is the same either way.) :*/
 /* --count-ring0=FILE: single-step the Host, writing each ring-0 step's address. */
 #include "launcher.h"
 #include <err.h>

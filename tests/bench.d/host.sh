@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# make bench: the Host's hot paths (chapters 40-43, 50).  Two kinds of row:
+# make bench: the Host's hot paths (chapters 40-43, 50).  Three kinds of row:
 # exact counts of the ring-0 instructions each operation runs (single-stepped
-# with --count-ring0, S:307; the same on every run), and timings of the same
+# with --count-ring0, S:307; the same on every run); timings of the same
 # operations beside their peer, the bare trap (H:900), from the Guest's
 # bench=trap, where the three take turns in every round (G:900), and how late
-# a sleeping Guest wakes (the wake-up, H:895).  The timed
-# rows give the median of the runs' medians and, as the spread, the lowest
-# and highest run median.
+# a sleeping Guest wakes (the wake-up, H:895); and what one ring-0
+# instruction of each kind adds to a trap, beside a nop, from the Guest's
+# bench=ring0 (H:907).  Timed rows give the median of the runs' medians and,
+# as the spread, the lowest and highest run median (BENCH_HOST_RUNS runs).
 cd "$(dirname "$0")/../.." || exit 2
+source tests/bench.d/common.bash
 LGUEST=${LGUEST:-build/lguest}
 runs=${BENCH_HOST_RUNS:-5}
 
@@ -24,16 +26,28 @@ else
 	echo "host counts: $counts"
 fi
 
+# measure FILE MATCH: the numbers of the lines "measure: MATCH N cycles".
+measure() { sed -n "s/^measure: $2 \\([0-9]*\\) cycles\$/\\1/p" "$1"; }
+# The trap rows and the kind rows alternate, a run of each in turn.
 for ((i = 0; i < runs; i++)); do
-	timeout 300 "$LGUEST" build/guest.elf bench=trap 2>&1 | sed -n 's/^measure: \([a-z -]*\) \([0-9]*\) cycles$/\1\t\2/p' >>"$work/t"
+	timeout 300 "$LGUEST" build/guest.elf bench=trap >"$work/trap" 2>&1
+	measure "$work/trap" "null hypercall" >>"$work/null"
+	measure "$work/trap" "bare trap" >>"$work/bare"
+	measure "$work/trap" "page-fault fill" >>"$work/fill"
+	measure "$work/trap" "wake-up" >>"$work/wake"
+	timeout 300 "$LGUEST" build/guest.elf bench=ring0 >"$work/ring0" 2>&1
+	sed -n 's/^measure: ring-0 \([a-z0-9-]*\) \(-\{0,1\}[0-9]*\) cycles per unit of \([0-9]*\)$/\1 \2 \3/p' \
+		"$work/ring0" >>"$work/kinds"
 done
-median() { sort -g | awk '{a[NR] = $1} END {print (NR ? a[int((NR + 1) / 2)] : 0)}'; }
-col() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$work/t"; }
-bare=$(col "bare trap" | median)
-for k in "null hypercall" "page-fault fill"; do
-	m=$(col "$k" | median) lo=$(col "$k" | sort -g | head -1) hi=$(col "$k" | sort -g | tail -1)
-	printf '%-38s %8s cycles   bare trap %s, ratio %s  (runs %s..%s, %d runs)\n' "$k (timed)" "$m" "$bare" \
-		"$(awk -v a="$m" -v b="$bare" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" "$lo" "$hi" "$runs"
+echo "Guest-timed (TSC cycles, lower is better; peer in the same Guest run, $runs runs)"
+spread_row "null hypercall, bare trap" cyc "$work/null" "$work/bare"
+spread_row "page-fault fill, bare trap" cyc "$work/fill" "$work/bare"
+printf '%-36s %s   (late after the deadline of a 1 ms sleep; no peer: H:895)\n' "wake-up" "$(cell "$work/wake" cyc)"
+echo "one ring-0 instruction of each kind, added to a trap (H:907), beside a nop"
+awk '$1 == "nop" { print $2 }' "$work/kinds" >"$work/k-nop"
+for k in $(awk '{ print $1 }' "$work/kinds" | awk '!seen[$0]++'); do
+	[ "$k" = nop ] && continue
+	n=$(awk -v k="$k" '$1 == k { print $3; exit }' "$work/kinds")
+	awk -v k="$k" '$1 == k { print $2 }' "$work/kinds" >"$work/k-$k"
+	spread_row "ring-0 $k$([ "$n" != 1 ] && echo " ($n insns)")" cyc "$work/k-$k" "$work/k-nop"
 done
-m=$(col "wake-up" | median) lo=$(col "wake-up" | sort -g | head -1) hi=$(col "wake-up" | sort -g | tail -1)
-printf '%-38s %8s cycles   late after the deadline of a 1 ms sleep (runs %s..%s; no peer: H:895)\n' "wake-up (timed)" "$m" "$lo" "$hi"

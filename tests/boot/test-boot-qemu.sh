@@ -24,9 +24,11 @@ fi
 
 # boot NAME "GUEST ARGS": runs QEMU, leaves the console in $OUT/NAME and
 # sets $status to the Host's exit status (QEMU's, unshifted) or 999.
+# The 90 s is a guard against a hang, not a measure: the self-test alone
+# took over 30 s with the machine at load 16.
 boot() {
 	local name=$1 args=$2 rc
-	timeout 30 "$QEMU" -M microvm,accel=kvm,acpi=off -cpu host,-arch-capabilities \
+	timeout 90 "$QEMU" -M microvm,accel=kvm,acpi=off -cpu host,-arch-capabilities \
 		-m 256 -nographic -no-reboot -monitor none -serial stdio \
 		-device isa-debug-exit,iobase=0x501,iosize=2 \
 		-kernel "$HOST" -initrd "$GUEST" -append "-- $args" \

@@ -129,8 +129,28 @@ elif ! grep -qE '^lguest: guest killed: it used \[0x[0-9a-f]+, \+0x200\), outsid
 	fail console-hostile-38-disk "no reason: $(tr '\n' '|' <"$out/h38.err")"
 elif [ "$(sha256sum <"$out/h38.img")" != "$before" ]; then
 	fail console-hostile-38-disk "the disk image changed"
+elif ! grep -q '^hostile: case 38, in queue 0 of the disk$' "$out/h38"; then
+	fail console-hostile-38-disk "the lie did not go to the disk's queue: $(grep '^hostile:' "$out/h38")"
 else
 	ok console-hostile-38-disk-image-intact
+fi
+# The lying driver takes only its own cases, 30 to 38: either side of them
+# is nobody's, and the kernel says so with status 2.
+for n in 29 39; do
+	timeout 30 "$lg" "$guest" hostile=$n </dev/null >"$out/hu$n" 2>&1; rc=$?
+	if [ "$rc" = 2 ] && grep -q "^unknown hostile case $n\$" "$out/hu$n"; then
+		ok console-hostile-$n-unknown
+	else
+		fail console-hostile-$n-unknown "status $rc, want 2: $(tail -n 2 "$out/hu$n" | tr '\n' '|')"
+	fi
+done
+# Without a disk there is nobody to lie to: the case says so and stops
+# with status 2, neither "killed" (125) nor "not stopped" (1).
+timeout 30 "$lg" "$guest" hostile=38 </dev/null >"$out/h38n" 2>&1; rc=$?
+if [ "$rc" = 2 ] && grep -q '^hostile: no disk to lie to$' "$out/h38n"; then
+	ok console-hostile-38-no-disk
+else
+	fail console-hostile-38-no-disk "status $rc, want 2: $(tail -n 2 "$out/h38n" | tr '\n' '|')"
 fi
 
 # ---- QEMU's devices: virtio-serial-device with a virtconsole on port 0, and

@@ -21,6 +21,7 @@ static int failures, eois, timer_arms;
 
 u64 host_tsc_hz = 1000000;	/* a 1 MHz TSC: the lockup limit is 1e6 cycles */
 const char lg_trap_stubs[256 * 16], lg_irq_stubs[64 * 32], lg_irq_spurious[1], lg_bare_trap[1];
+const void *const lg_probes[LG_NR_PROBES];
 
 void kill_guest(struct lguest *lg, const char *fmt, ...)
 {
@@ -54,8 +55,16 @@ int guest_write(struct lguest *lg, u64 va, const void *buf, u64 len)
 }
 
 void *from_guest_phys(struct lguest *lg, u64 pa, u64 len, const char *what) { (void)lg, (void)len, (void)what; return mem + (pa - VA); }
+
+void *guest_virt_page(struct lguest *lg, u64 va, int write)
+{
+	u64 pa;
+
+	return guest_virt_to_phys(lg, va, write, &pa) ? mem + (pa - VA) : NULL;
+}
 void clock_init(void) {}
-void apic_init(u64 hz, int count) { (void)hz, (void)count; }
+int apic_init(u64 hz, int count) { (void)hz, (void)count; return 1; }
+void clock_fast_init(struct lguest *lg, int deadline_mode) { (void)lg, (void)deadline_mode; }
 void idt_set_gate(int v, const void *h, int user) { (void)v, (void)h, (void)user; }
 void apic_eoi(void) { eois++; }
 void irq_line_mask(struct lguest *lg, u32 irq, int masked) { (void)lg, (void)irq, (void)masked; }
