@@ -25,7 +25,8 @@ def fail(name, why):
 class Run:
     """The Launcher on a pty: master side, the slave kept open for tcgetattr."""
 
-    def __init__(self, args):
+    def __init__(self, args, ignored=()):
+        self.ignored = ignored    # signals the Launcher starts with ignored
         self.master, self.slave = os.openpty()
         self.before = termios.tcgetattr(self.slave)
         rd, wr = os.pipe()
@@ -56,6 +57,8 @@ class Run:
                 os.setpgid(0, 0)
                 os.tcsetpgrp(0, os.getpid())
                 signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+                for sig in self.ignored:
+                    signal.signal(sig, signal.SIG_IGN)
                 os.execv(LG, [LG] + args)
             try:
                 os.setpgid(child, child)
@@ -150,8 +153,8 @@ class Run:
         return self.out[-160:].decode(errors="replace")
 
 
-def shell(args=None):
-    r = Run((args or []) + [GUEST])
+def shell(args=None, ignored=()):
+    r = Run((args or []) + [GUEST], ignored)
     if not r.expect(rb"lguest> ", 20):
         return r, "no prompt: " + r.tail()
     if not r.raw():
@@ -170,10 +173,10 @@ def ended(name, r, want, why=""):
         ok(name)
 
 
-def case(name, body):
+def case(name, body, ignored=()):
     r = None
     try:
-        r, err = shell()
+        r, err = shell(ignored=ignored)
         if err:
             fail(name, err)
         else:
@@ -285,6 +288,12 @@ case("terminal-three-ctrl-c-end-the-launcher",
      lambda name, r: (r.send(b"\x03\x03\x03"),
                       ended(name, r, "signal %d" % signal.SIGINT),
                       r.expect(rb"three Ctrl-C", 1) or fail(name + "-message", r.tail())))
+
+# ... also when it started with SIGINT ignored (nohup, or `&` in a script):
+# the escape must not be ignored with it.
+case("terminal-three-ctrl-c-end-the-launcher-sigint-ignored",
+     lambda name, r: (r.send(b"\x03\x03\x03"), ended(name, r, "signal %d" % signal.SIGINT)),
+     ignored=(signal.SIGINT,))
 
 
 def slow(name, r):

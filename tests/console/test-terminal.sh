@@ -5,7 +5,7 @@
 # from before; SIGPIPE is ignored; Ctrl-Z and SIGTSTP give the terminal back
 # and SIGCONT makes it raw again; Ctrl-D logs out; Ctrl-C interrupts a
 # command (sleep, and ping on a LAN) and abandons a line, and only three
-# within a second end the Launcher.
+# within a second end the Launcher (also one started with SIGINT ignored).
 # LGUEST=path tests another Launcher, GUEST_ELF another Guest.
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0

@@ -81,6 +81,32 @@ def equivalents():
     return eq
 
 
+def check_equivalent():
+    """Each line of tests/mutate/equivalent must name a mutant that exists:
+    a chapter line moves when the chapter changes, and a stale line would
+    quietly let its mutant back into the score (and excuse nothing)."""
+    p = os.path.join(HERE, 'equivalent')
+    found, bad = {}, 0
+    for n, line in enumerate(open(p), 1):
+        w = ' '.join(line.split('#')[0].split())
+        if not w:
+            continue
+        chap = w.split(':')[0]
+        if chap not in found:
+            if not os.path.exists(os.path.join(TOP, chap)):
+                print('tests/mutate/equivalent:%d: %s: no such chapter' % (n, chap))
+                bad += 1
+                continue
+            found[chap] = {'%s %s' % (m['where'], m['op']) for m in mutants(chap, [])}
+        if w not in found[chap]:
+            print('tests/mutate/equivalent:%d: names no mutant (%s); the chapter line '
+                  'moved? `make mutate CHAPTER=NN` with --list shows where it is now' % (n, w))
+            bad += 1
+    print('mutate: %d equivalent mutants checked, %d stale' % (
+        sum(1 for l in open(p) if l.split('#')[0].strip()), bad))
+    return 1 if bad else 0
+
+
 # ---------------------------------------------------------------- mutants
 def mask(line):
     """The line with string and character literals and comments blanked."""
@@ -330,6 +356,8 @@ def main():
     ap.add_argument('--tests', default=os.environ.get('MUTATE_TESTS', ''),
                     help='test files instead of tests/mutate/tests.map')
     ap.add_argument('--list', action='store_true', help='list the mutants, run nothing')
+    ap.add_argument('--check-equivalent', action='store_true',
+                    help='check that every line of tests/mutate/equivalent names a mutant')
     ap.add_argument('--only', default='', help='comma-separated mutant ids')
     ap.add_argument('--apply', nargs=3, action='append', metavar=('FILE', 'OLD', 'NEW'),
                     help='one hand-made mutant: in build/src/FILE, the one line '
@@ -342,6 +370,8 @@ def main():
     if not os.path.isdir(SRC):
         die('build/src is missing: run make first')
     eq = equivalents()
+    if a.check_equivalent:
+        return check_equivalent()
 
     if a.apply:
         ms = []

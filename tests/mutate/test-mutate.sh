@@ -12,6 +12,11 @@ if [ ! -f build/src/launcher/virtqueue.c ] || [ ! -x build/lguest ]; then
 	fail mutate "build/src or build/lguest missing (run make)"; exit 0
 fi
 
+# Every mutant called equivalent must still exist where the list says: a
+# chapter line that moved would let the mutant back into the score unexcused.
+if out=$(python3 tests/mutate/mutate.py --check-equivalent 2>&1); then ok "equivalent-list-current: $(tail -n 1 <<<"$out")"
+else fail equivalent-list-current "$(head -n 3 <<<"$out" | tr '\n' ' ')"; fi
+
 # mutant NAME TESTS FILE OLD NEW: FILE's one line holding OLD gets NEW.
 mutant() {
 	local name=$1 tests=$2 out
