@@ -47,26 +47,15 @@ void write_chapter_list(const char *dir)
 	free(b.s);
 }
 
+static void chapter_row(char **field, int n)
+{
+	if (n >= 3)
+		nav_add(field[0], field[1], atoi(field[2]));
+}
+
 void read_chapter_list(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		die("cannot read %s", path);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		if (line[len - 1] == '\n')
-			line[--len] = 0;
-		char *title = strchr(line, '\t'), *number;
-		if (!title || !(number = strchr(title + 1, '\t')))
-			continue;
-		*title++ = 0;
-		*number++ = 0;
-		nav_add(line, title, atoi(number));
-	}
-	free(line);
-	fclose(f);
+	read_tsv(path, "", chapter_row);
 }
 
 int chapter_number(const char *page)

@@ -1,4 +1,4 @@
-/* util.c: dying, memory, growing strings, a hash table, cpif. */
+/* util.c: dying, memory, growing strings, a hash table, cpif, TSV files. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,6 +90,33 @@ void write_if_changed(const char *path, struct buf *b)
 	f = fopen(path, "w");
 	if (!f || fwrite(b->s ? b->s : "", 1, b->n, f) != b->n || fclose(f))
 		die("cannot write %s", path);
+}
+
+/* A file of tab-separated records, as lgweave index writes them: row() is
+ * called with each line's fields (at most TSV_MAX; the last keeps any
+ * further tabs) and how many there are.  A file that is not there dies with
+ * the path and hint, which says what makes it. */
+void read_tsv(const char *path, const char *hint, void (*row)(char **field, int n))
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		die("cannot read %s%s", path, hint);
+	char *line = NULL, *field[TSV_MAX];
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = 0;
+		int n = 0;
+		for (char *s = line; s && n < TSV_MAX; n++) {
+			field[n] = s;
+			if ((s = strchr(s, '\t')) && n + 1 < TSV_MAX)
+				*s++ = 0;
+		}
+		row(field, n);
+	}
+	free(line);
+	fclose(f);
 }
 
 static size_t hash(const char *s)

@@ -1,6 +1,6 @@
 /* util.h: what every part of lgweave leans on: dying with a message, memory
  * that cannot fail, strings that grow, a small hash table, and writing a
- * file only when its contents change.  Nothing here knows about noweb. */
+ * file only when its contents change, reading a TSV file.  Nothing here knows about noweb. */
 #ifndef LGWEAVE_UTIL_H
 #define LGWEAVE_UTIL_H
 #include <stddef.h>
@@ -25,6 +25,10 @@ void bputs(struct buf *b, const char *s);
 void bputc(struct buf *b, char c);
 void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void write_if_changed(const char *path, struct buf *b);
+
+/* A file of tab-separated records, a row at a time. */
+#define TSV_MAX 8
+void read_tsv(const char *path, const char *hint, void (*row)(char **field, int n));
 
 /* A small hash table from strings to ints, for names and identifiers. */
 struct map { char **keys; int *vals; size_t cap, n; };

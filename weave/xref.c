@@ -235,24 +235,24 @@ static int def_by_id(const char *id)
 	return map_get(&by_id, id);
 }
 
-/* One record of PAGE.xref, split at tabs into field[0..n]. */
+/* One record of PAGE.xref, its n fields. */
 static void read_record(char **field, int n)
 {
-	if (!strcmp(field[0], "chunk") && n >= 5) {
+	if (!strcmp(field[0], "chunk") && n >= 6) {
 		struct def d = { xstrdup(field[1]), xstrdup(field[2]),
 		                 xstrdup(field[3]), xstrdup(field[5]), atoi(field[4]) };
 		PUSH(defs, ndefs, capdefs, d);
-	} else if (!strcmp(field[0], "use") && n >= 2) {
+	} else if (!strcmp(field[0], "use") && n >= 3) {
 		struct ref r = { xstrdup(field[1]), def_by_id(field[2]), NULL, -1 };
 		PUSH(uses, nuses, capuses, r);
-	} else if (!strcmp(field[0], "ident") && n >= 3) {
+	} else if (!strcmp(field[0], "ident") && n >= 4) {
 		struct ref r = { xstrdup(field[1]), def_by_id(field[2]),
 		                 xstrdup(field[3]), -1 };
 		PUSH(idents, nidents, capidents, r);
 		int *slot = map_slot(&ident_map, r.what, 1);
 		if (*slot < 0)
 			*slot = nidents - 1;
-	} else if (!strcmp(field[0], "iuse") && n >= 2) {
+	} else if (!strcmp(field[0], "iuse") && n >= 3) {
 		struct ref r = { xstrdup(field[1]), def_by_id(field[2]), NULL, -1 };
 		PUSH(iuses, niuses, capiuses, r);
 	}
@@ -261,26 +261,5 @@ static void read_record(char **field, int n)
 /* Read PAGE.xref back into defs[], uses[], idents[], iuses[]. */
 void read_xref(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		die("cannot read %s (run lgweave index first)", path);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		if (line[len - 1] == '\n')
-			line[--len] = 0;
-		char *field[6] = {0};
-		int n = 0;
-		for (char *s = line; n < 6; n++) {
-			field[n] = s;
-			s = strchr(s, '\t');
-			if (!s)
-				break;
-			*s++ = 0;
-		}
-		read_record(field, n);
-	}
-	free(line);
-	fclose(f);
+	read_tsv(path, " (run lgweave index first)", read_record);
 }
