@@ -91,6 +91,7 @@ void bad_driver(const char *fmt, ...)
 }
 
 void sandbox_enter_device(u32 device_id, const char *thread) { (void)device_id, (void)thread; }
+void sandbox_vcpu_may_use(int fd) { (void)fd; }
 void net_add_tap(const char *value) { (void)value; }
 void net_add_switch(const char *value) { (void)value; }
 void io_register(struct io_region *r) { (void)r; }
