@@ -167,7 +167,7 @@ static __attribute__((noinline)) void deliver_slowly(struct lguest *lg, u64 sp, 
 {
 	u64 frame[7], *p = NULL;
 
-	if ((sp & 4095) <= 4096 - sizeof(frame))
+	if ((sp & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(frame))
 		p = guest_virt_page(lg, sp, 1);
 	frame_fill(p ? p : frame, lg->regs, irq);
 	if (!p && !guest_write(lg, sp, frame, sizeof(frame)))
@@ -202,7 +202,7 @@ static void deliver(struct lguest *lg, unsigned irq)
 {
 	struct lg_regs *r = lg->regs;
 	u64 sp = interrupt_stack(lg, r->rsp) - IRQ_FRAME_BYTES;
-	u64 *p = (sp & 4095) <= 4096 - IRQ_FRAME_BYTES ? guest_virt_page_seen(lg, sp, 1) : NULL;
+	u64 *p = (sp & (PAGE_SIZE - 1)) <= PAGE_SIZE - IRQ_FRAME_BYTES ? guest_virt_page_seen(lg, sp, 1) : NULL;
 
 	if (!p)
 		return deliver_slowly(lg, sp, irq);
