@@ -329,8 +329,11 @@ static int test_tsc_frequency(void)
  * and the halt would then wait for nothing), sleep until the clock interrupt
  * has been counted, and check when its handler ran: not before the deadline,
  * and not more than 50 ms after (generous: on this machine every Host
- * instruction on the way is emulated, and a loaded host adds its own delays).
- * The lateness is printed, for the curious. :*/
+ * instruction on the way is emulated). A loaded host adds delays of its own
+ * that no Host of ours can help, now and then, so lateness gets three tries;
+ * earliness gets none, since no load can make an event come early. A timer
+ * armed in the wrong units is late every time. The best lateness is printed,
+ * for the curious. :*/
 static void event_and_wait(u64 deadline)
 {
 	u64 fired = clock_events_fired;
@@ -348,23 +351,35 @@ static void event_and_wait(u64 deadline)
 /*G:915, continued :*/
 static int test_clock_event(void)
 {
-	u64 want = clock_tsc() + MS(2);
+	u64 want, late = ~0ULL;
 
-	event_and_wait(want);
+	for (int try = 0; try < 3 && late >= MS(50); try++) {
+		want = clock_tsc() + MS(2);
+		event_and_wait(want);
+		if (clock_last_event < want)
+			return 0;
+		late = clock_last_event - want;
+	}
 	printk(KERN_INFO "selftest: a 2 ms clock event came %llu us late\n",
-	       clock_tsc_to_ns(clock_last_event - want) / 1000);
-	return clock_last_event >= want && clock_last_event - want < MS(50);
+	       clock_tsc_to_ns(late) / 1000);
+	return late < MS(50);
 }
 /*:*/
 /*G:920 Tests: sleeping.
- * `msleep(5)` must take at least 5 ms of uptime, and not absurdly more. :*/
+ * `msleep(5)` must take at least 5 ms of uptime, every time, and not absurdly
+ * more, once in three tries (a loaded host may stall us on any one of them). :*/
 static int test_msleep(void)
 {
-	u64 t0 = clock_uptime_ns(), took;
+	u64 t0, took = ~0ULL;
 
-	msleep(5);
-	took = clock_uptime_ns() - t0;
-	return took >= 5000000 && took < 100000000;
+	for (int try = 0; try < 3 && took >= 100000000; try++) {
+		t0 = clock_uptime_ns();
+		msleep(5);
+		took = clock_uptime_ns() - t0;
+		if (took < 5000000)
+			return 0;
+	}
+	return took < 100000000;
 }
 /*:*/
 /*G:925 Tests: pending while disabled.

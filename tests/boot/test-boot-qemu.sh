@@ -57,15 +57,24 @@ rip_of() {
 	grep -o 'at rip 0x10[0-9a-f]\{5\}[,]*' "$OUT/$1" | head -n 1 | tr -d ',' | cut -d' ' -f3
 }
 
-start=$(date +%s%N)
-boot banner ""
-end=$(date +%s%N)
+# QEMU's start to its exit in under 2 s (about 0.2 s on this machine when it
+# is quiet): a Host that waited on something at boot misses it every time.
+# A loaded machine may miss it now and then, so it has three tries, each
+# one's time printed.
+times=
+for try in 1 2 3; do
+	start=$(date +%s%N)
+	boot banner ""
+	end=$(date +%s%N)
+	ms=$(( (end - start) / 1000000 ))
+	times="$times $ms"
+	if [ "$status" != 0 ] || [ "$ms" -lt 2000 ]; then break; fi
+done
 expect boot-qemu-banner 0 "Guest running at CPL 3, RAM 0x1000000-0x10000000"
-ms=$(( (end - start) / 1000000 ))
 if [ "$status" = 0 ] && [ "$ms" -lt 2000 ]; then
-	echo "ok boot-qemu-time: QEMU start to exit in $ms ms"
+	echo "ok boot-qemu-time: QEMU start to exit in$times ms"
 else
-	echo "FAIL boot-qemu-time: $ms ms (status $status), expected under 2000 ms"
+	echo "FAIL boot-qemu-time:$times ms (status $status), expected under 2000 ms"
 fi
 
 for n in 0 7 124; do

@@ -112,17 +112,50 @@ else
 	fail interrupts-tsc-frequency-passed-on "Host said '$khz' kHz; Guest: $(grep 'TSC runs' "$out/selftest")"
 fi
 
-# The Guest's second against the wall clock's: sleep=1000 must take at least
-# a second, and not much more than a plain boot plus one second.  A wrong TSC
-# frequency from the Host would stretch or shrink it.
-run plain poweroff=0
-plain_ms=$ms
-run sleep sleep=1000 poweroff=0
-extra=$((ms - plain_ms))
-if [ "$status" = 0 ] && [ "$ms" -ge 1000 ] && [ "$extra" -ge 900 ] && [ "$extra" -le 1300 ]; then
-	ok "interrupts-sleep-wall-clock: sleep=1000 took $ms ms, a plain boot $plain_ms ms"
+# span NAME ARGS...: our Launcher, its console's lines stamped (ns) as they
+# come; $whole is the ms from its start to its exit, $after the ms from the
+# line the Guest prints just before its clock starts ("Guest running") to the
+# exit, and $status its status.
+span() {
+	local name=$1 t0 t1 line; shift
+	t0=$(date +%s%N)
+	{ timeout 60 "$lg" "$guest" "$@" </dev/null 2>"$out/$name.err"; echo "lguest-exit $?"; } |
+		while IFS= read -r l; do echo "$(date +%s%N) $l"; done >"$out/$name"
+	line=$(sed -n 's/^\([0-9]*\) Guest running at CPL.*/\1/p' "$out/$name")
+	t1=$(sed -n 's/^\([0-9]*\) lguest-exit [0-9]*$/\1/p' "$out/$name")
+	status=$(sed -n 's/^[0-9]* lguest-exit \([0-9]*\)$/\1/p' "$out/$name")
+	whole=$(( (t1 - t0) / 1000000 ))
+	after=
+	[ -n "$line" ] && after=$(( (t1 - line) / 1000000 ))
+}
+
+# The Guest's second against the wall clock's: sleep=1000 must hold the Guest
+# for one second of ours.  A Host that gave the Guest a wrong TSC frequency
+# would shrink or stretch it.  A loaded machine can only add time, never take
+# it away, so the lower bound is exact and asked every time: from the
+# Launcher's start to its exit at least 1000 ms.  The upper bound needs a
+# quiet moment, so it gets three tries: from the line before the sleep to the
+# exit, at most 1300 ms more than the same span of a boot without a sleep.
+# Every try's figures are printed.
+tries= wall=ok
+for try in 1 2 3; do
+	span plain poweroff=0
+	plain_after=$after plain_status=$status
+	span sleep sleep=1000 poweroff=0
+	tries="$tries [sleep=1000: $whole ms in all, $after ms after the line; without: $plain_after ms]"
+	if [ "$status" != 0 ] || [ "$plain_status" != 0 ] || [ -z "$after" ] || [ -z "$plain_after" ]; then
+		wall="status $status and $plain_status, or no 'Guest running' line"; break
+	elif [ "$whole" -lt 1000 ]; then
+		wall="shorter than a second"; break
+	elif [ $((after - plain_after)) -le 1300 ]; then
+		wall=; break
+	fi
+	wall="more than 1300 ms longer than a boot without a sleep, three times"
+done
+if [ -z "$wall" ]; then
+	ok "interrupts-sleep-wall-clock:$tries"
 else
-	fail interrupts-sleep-wall-clock "sleep=1000 took $ms ms (status $status), a plain boot $plain_ms ms"
+	fail interrupts-sleep-wall-clock "$wall:$tries"
 fi
 
 # ---------------------------------------------------------------- hostile cases
@@ -202,12 +235,19 @@ else
 	fail interrupts-panic-backtrace "status $status; backtrace resolves to: $names"
 fi
 
+# loglevel=5 shows levels below 5 only: the self-tests' summary, a plain
+# message (level 4), must come, and the TSC line (KERN_INFO, 6), which the
+# run without loglevel= printed (selftest_ok above), must not.  How the
+# self-tests fared is not this check's business (some of them time things,
+# and the checks above judge them): the Guest must only end by powering off
+# with its count of failures, not be killed.
 run loglevel loglevel=5 selftest
-if [ "$status" = 0 ] && grep -q '^selftest: [0-9]* passed, 0 failed, ' "$out/loglevel" &&
+failed=$(sed -n 's/^selftest: [0-9]* passed, \([0-9]*\) failed, .*/\1/p' "$out/loglevel")
+if [ -n "$failed" ] && [ "$status" = $((failed > 0)) ] && grep -q 'TSC runs at' "$out/selftest" &&
    ! grep -q 'TSC runs at' "$out/loglevel"; then
 	ok interrupts-loglevel
 else
-	fail interrupts-loglevel "loglevel=5 should hide KERN_INFO and keep plain messages (status $status)"
+	fail interrupts-loglevel "loglevel=5 should hide KERN_INFO and keep plain messages (status $status, summary: $(grep 'passed, ' "$out/loglevel"))"
 fi
 
 # ---------------------------------------------------------------- measured
