@@ -103,3 +103,58 @@ refuses() {
 	elif ! grep -qF -- "$msg" "$err"; then fail "$name" "no '$msg' in: $(head -c 300 "$err")"
 	else ok "$name"; fi
 }
+
+# ---- host-side C harnesses
+# A harness is tests/AREA/PROG.c, built against the tangled sources and run
+# on the host; it prints its own ok/FAIL/skip lines and, last, "ok X-done"
+# (tests/harness.h).  The three steps every such test takes:
+
+# harness_src NAME FILE [DIR]: $src, the tree holding the tangled FILE (DIR
+# first, when given); else a skip line for NAME, and status 1.
+harness_src() {
+	src=$(tangled_src "$2" "${3:-}") && return 0
+	skip "$1" "$2 is not tangled yet: run make tangle"
+	return 1
+}
+
+# build_harness NAME AREA/PROG SANITIZERS GCC-ARGS...: compiles
+# tests/AREA/PROG.c, with GCC-ARGS (flags, and any other sources and
+# libraries), into build/tests/AREA/PROG, with -fsanitize=SANITIZERS when
+# gcc can link them here ($harness_san keeps what was used; SANITIZERS may be
+# "").  When the compiler refuses: its first lines and FAIL NAME-build,
+# status 1.
+build_harness() {
+	local name=$1 prog=$2 work=build/tests/${2%/*} log=build/tests/$2-cc.log
+	harness_want=$3 harness_san=
+	shift 3
+	mkdir -p "$work"
+	if [ -n "$harness_want" ] && sanitizer_links "-fsanitize=$harness_want" "$work"; then
+		harness_san="-fsanitize=$harness_want -fno-sanitize-recover=all"
+	fi
+	if ! gcc $harness_san -o "build/tests/$prog" "tests/$prog.c" "$@" >"$log" 2>&1; then
+		grep -v 'warning:' "$log" | sed 's/^/    | /' | head -30
+		fail "$name-build" "cannot compile tests/$prog.c with $src"
+		return 1
+	fi
+}
+
+# run_harness NAME AREA/PROG SECONDS: runs what build_harness built (ASan's
+# leak check off: queues and pools are never torn down; $ASAN_OPTIONS, when
+# set, instead), shows its lines, and adds FAIL NAME-runs when it stopped
+# with a status other than 0 (a crash, a sanitizer, a time-out), FAIL
+# NAME-complete when its "ok X-done" line never came, and skip NAME-sanitizers
+# when gcc could not build with the sanitizers asked.
+run_harness() {
+	local name=$1 bin=build/tests/$2 rc
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} timeout "$3" "$bin" >"$bin.out" 2>"$bin.err"
+	rc=$?
+	cat "$bin.out"
+	if [ "$rc" -ne 0 ]; then
+		fail "$name-runs" "${bin##*/} stopped with status $rc: $(grep -m1 -hE 'ERROR|runtime error|FAIL' "$bin.err" "$bin.out")"
+	fi
+	grep -qE '^ok [a-z0-9_-]+-done( |$)' "$bin.out" ||
+		fail "$name-complete" "${bin##*/} stopped before its last case"
+	if [ -n "$harness_want" ] && [ -z "$harness_san" ]; then
+		skip "$name-sanitizers" "gcc cannot build with -fsanitize=$harness_want here"
+	fi
+}

@@ -9,15 +9,14 @@
  * addresses holding against wrap-around.  Everything that would touch the
  * machine (console, ports, exit) is replaced by a recording stub.
  */
-#include "../../build/src/host/host.h"
-
-int printf(const char *fmt, ...);
+#include "host.h"
+#define HARNESS_PREFIX "host-hcall-vector-"
+#include "../harness.h"
 
 static void *escape[5];
 static char reason[256];
 static int exited = -1;
 static u64 printed = ~0ULL;
-static int failures;
 
 u64 host_pdpt[512];
 char host_end[1];
@@ -89,44 +88,38 @@ static int trap(u64 nr, u64 a1, u64 a2)
 	return 1;
 }
 
-static void check(const char *name, int ok)
-{
-	printf("%s host-hcall-vector-%s\n", ok ? "ok" : "FAIL", name);
-	failures += !ok;
-}
-
 int main(void)
 {
 	lg.regs = &regs;
 	lg.mem_start = 0x1000000;
 	lg.mem_end = 0x10000000;
 
-	check("before-init-killed", !trap(LHCALL_CONSOLE_WRITE, 0x1000000, 1) &&
+	expect("before-init-killed", !trap(LHCALL_CONSOLE_WRITE, 0x1000000, 1) &&
 	      !memcmp(reason, "hypercall 2 before LHCALL_INIT", 30));
-	check("init-misaligned-killed", !trap(LHCALL_INIT, 0x2000008, 0) && !lg.shared &&
+	expect("init-misaligned-killed", !trap(LHCALL_INIT, 0x2000008, 0) && !lg.shared &&
 	      !memcmp(reason, "shared page at 0x2000008 is not page-aligned", 44));
-	check("init", trap(LHCALL_INIT, 0x2000000, 0) && regs.rax == 0 &&
+	expect("init", trap(LHCALL_INIT, 0x2000000, 0) && regs.rax == 0 &&
 	      regs.rip == 0x1000102 &&
 	      lg.shared == (void *)(HOST_DIRECT_MAP + 0x2000000));
 	/* The direct map is not ours in a Linux process: give the Host a
 	 * shared page it can read (the hypercall ring is checked on every call). */
 	lg.shared = &shared_page;
-	check("init-twice-killed", !trap(LHCALL_INIT, 0x2000000, 0) &&
+	expect("init-twice-killed", !trap(LHCALL_INIT, 0x2000000, 0) &&
 	      !memcmp(reason, "LHCALL_INIT called twice", 24));
-	check("console-write", trap(LHCALL_CONSOLE_WRITE, 0x1000000, 12) &&
+	expect("console-write", trap(LHCALL_CONSOLE_WRITE, 0x1000000, 12) &&
 	      printed == 12 && regs.rip == 0x1000102);
-	check("console-write-host-memory-killed",
+	expect("console-write-host-memory-killed",
 	      !trap(LHCALL_CONSOLE_WRITE, 0x100000, 64) &&
 	      !memcmp(reason, "console write of 64 bytes at 0x100000", 37));
-	check("console-write-past-window-killed",
+	expect("console-write-past-window-killed",
 	      !trap(LHCALL_CONSOLE_WRITE, 0x10000000 - 8, 9) && reason[0]);
-	check("console-write-wraparound-killed",
+	expect("console-write-wraparound-killed",
 	      !trap(LHCALL_CONSOLE_WRITE, 0xfffffffffffff000ULL, 0x1000001) &&
 	      reason[0]);
-	check("unknown-killed", !trap(999, 0, 0) &&
+	expect("unknown-killed", !trap(999, 0, 0) &&
 	      !memcmp(reason, "unknown hypercall 999 at rip 0x1000102", 38));
-	check("shutdown", !trap(LHCALL_SHUTDOWN, 7, 0) && exited == 7);
-	check("shutdown-reserved-status-killed",
+	expect("shutdown", !trap(LHCALL_SHUTDOWN, 7, 0) && exited == 7);
+	expect("shutdown-reserved-status-killed",
 	      !trap(LHCALL_SHUTDOWN, LG_EXIT_KILLED, 0) && exited == -1 && reason[0]);
-	return 0;
+	return harness_done("host-hcall-vector");
 }

@@ -9,20 +9,12 @@
  * vector may be raised from ring 3 with `int`.
  */
 #include "host/segments.c"
-
-int printf(const char *fmt, ...);
+#define HARNESS_PREFIX "host-tables-"
+#include "../harness.h"
 
 const char lg_trap_stubs[256 * LG_TRAP_STUB_SIZE];
 void lg_hcall_entry(void) {}
 void lg_pf_entry(void) {}
-
-static int failures;
-
-static void check(const char *name, int ok)
-{
-	printf("%s host-tables-%s\n", ok ? "ok" : "FAIL", name);
-	failures += !ok;
-}
 
 static void check_tss(void)
 {
@@ -30,10 +22,10 @@ static void check_tss(void)
 	u64 limit = (low & 0xffff) | (low >> 48 & 0xf) << 16;
 	u64 base = (low >> 16 & 0xffffff) | (low >> 56 & 0xff) << 24 | (high & 0xffffffff) << 32;
 
-	check("tss-type", (low >> 40 & 0xff) == 0x89 && (high >> 40 & 0x1f) == 0);
-	check("tss-base", base == (u64)&host_tss);
-	check("tss-limit", limit == sizeof(host_tss) - 1);
-	check("tss-no-io-bitmap", host_tss.iopb_offset > limit);
+	expect("tss-type", (low >> 40 & 0xff) == 0x89 && (high >> 40 & 0x1f) == 0);
+	expect("tss-base", base == (u64)&host_tss);
+	expect("tss-limit", limit == sizeof(host_tss) - 1);
+	expect("tss-no-io-bitmap", host_tss.iopb_offset > limit);
 }
 
 static void check_idt(void)
@@ -54,9 +46,9 @@ static void check_idt(void)
 		ring0 &= g->selector == SEL_KERNEL_CS && g->ist == 0 && (g->type & 0x9f) == 0x8e;
 		open &= (g->type >> 5 & 3) == (user ? 3 : 0);
 	}
-	check("idt-stubs", stubs);
-	check("idt-ring0-interrupt-gates", ring0);
-	check("idt-open-to-ring3-only-3-4-0x1f", open);
+	expect("idt-stubs", stubs);
+	expect("idt-ring0-interrupt-gates", ring0);
+	expect("idt-open-to-ring3-only-3-4-0x1f", open);
 }
 
 int main(void)
@@ -65,5 +57,5 @@ int main(void)
 	idt_init();
 	check_tss();
 	check_idt();
-	return failures != 0;
+	return harness_done("host-tables");
 }

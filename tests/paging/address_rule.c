@@ -170,13 +170,12 @@ int main(void)
 			 (!c || (c_entry == s_entry && c_entry == (e->page | PTE_P | PTE_W | PTE_U))) &&
 			 (!l || (l_entry & PTE_ADDR) == e->page) &&
 			 (!device || (l_entry & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT));
-		check(name, filled, why);
+		check(name, filled, "%s", why);
 		all &= filled;
 	}
 	/* the edges the rule turns on must go both ways, or the test proves nothing */
 	check("address-rule-both-ways", door(end - PAGE_SIZE) == 1 && door(end) == 0 &&
 	      door(start) == 1 && door(start - PAGE_SIZE) == 0,
 	      "the window's edges are not where the test thinks they are");
-	printf("ok address-rule-done\n");
-	return 0;
+	return harness_done("address-rule");
 }

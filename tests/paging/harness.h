@@ -31,8 +31,6 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
-int printf(const char *fmt, ...);
-int fflush(void *stream);
 char *strstr(const char *haystack, const char *needle);
 
 struct lg_fast lg_fast;
@@ -52,18 +50,7 @@ static void harness_switcher_forget(void)
 }
 
 /* ---------------------------------------------------------- verdicts */
-static int failures;
-
-static void check(const char *name, int good, const char *why)
-{
-	if (good) {
-		printf("ok %s\n", name);
-	} else {
-		printf("FAIL %s: %s\n", name, why);
-		failures++;
-	}
-	fflush(NULL);	/* a crash later must not lose this line */
-}
+#include "../harness.h"
 
 /* ------------------------------------------- kills and panics come back */
 static sigjmp_buf escape;
@@ -84,8 +71,7 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
 	say(fmt, ap);
 	va_end(ap);
 	if (!escape_armed) {
-		printf("FAIL unexpected-kill: %s\n", said);
-		fflush(NULL);
+		fail("unexpected-kill", "%s", said);
 		__builtin_trap();
 	}
 	siglongjmp(escape, 1);
@@ -98,8 +84,7 @@ void host_panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	say(fmt, ap);
 	va_end(ap);
-	printf("FAIL host-panic: %s\n", said);
-	fflush(NULL);
+	fail("host-panic", "%s", said);
 	__builtin_trap();
 }
 
@@ -257,7 +242,7 @@ static u64 gpage(void)
 	u64 pa = (u64)ram + ram_next;
 
 	if (ram_next + PAGE_SIZE > RAM_SIZE) {
-		printf("FAIL harness: out of Guest RAM\n");
+		fail("harness", "out of Guest RAM");
 		__builtin_trap();
 	}
 	ram_next += PAGE_SIZE;

@@ -9,10 +9,9 @@
  * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
  */
 #include "shadow.c"
+#include "../harness.h"
 
-int printf(const char *fmt, ...);
 char *strstr(const char *haystack, const char *needle);
-int fflush(void *stream);
 
 static void *escape[5];
 static char said[200];
@@ -25,15 +24,6 @@ void host_panic(const char *fmt, ...)
 	vsnprintf(said, sizeof(said), fmt, ap);
 	va_end(ap);
 	__builtin_longjmp(escape, 1);
-}
-
-static void check(const char *name, int good, const char *why)
-{
-	if (good)
-		printf("ok %s\n", name);
-	else
-		printf("FAIL %s: %s\n", name, why);
-	fflush(NULL);	/* ASan ends a crash without flushing stdout */
 }
 
 int main(void)
@@ -55,8 +45,7 @@ int main(void)
 		      "the panic does not name pool_take");
 	} else {
 		again = pool_take();
-		printf("FAIL shadow-pool-empty-panics: an empty pool handed out page %u\n", again);
+		fail("shadow-pool-empty-panics", "an empty pool handed out page %u", again);
 	}
-	printf("ok shadow-pool-done\n");
-	return 0;
+	return harness_done("shadow-pool");
 }

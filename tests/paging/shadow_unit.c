@@ -324,7 +324,8 @@ static void case_roots(u64 *roots)
 		      (host_image_phys(host_pdpt) | PTE_P | PTE_W);
 		fault(va, PF_USER, &filled);
 	}
-	check("shadow-unit-root-loaded", ok, "a new root's shadow is not in %cr3, or lacks the Host's slot");
+	check("shadow-unit-root-loaded", ok, "%s",
+	      "a new root's shadow is not in %cr3, or lacks the Host's slot");
 	ok = 1;
 	for (int r = 0; r < 4; r++) {
 		u64 pa;
@@ -459,7 +460,7 @@ static void case_audit(u64 root)
 	shadow_audit(&guest);
 	check("shadow-unit-audit-clean", !strcmp(printed,
 	      "lguest: shadow audit: 1 roots, 3 pages mapped, 0 outside the window or in the Host's slot\n"),
-	      printed);
+	      "%s", printed);
 	n = 0;
 	for (int level = 0; level < 3; level++) {
 		u64 *e = &((u64 *)(sentry(va, level + 1) & PTE_ADDR))[pt_index(va, level) + 9];
@@ -474,7 +475,7 @@ static void case_audit(u64 root)
 	guest.pgdir[HOST_PML4_SLOT] ^= PTE_U;
 	shadow_audit(&guest);
 	snprintf(want, sizeof(want), "1 roots, 10 pages mapped, %llu outside", n + 1);
-	check("shadow-unit-audit-finds", strstr(printed, want) != NULL, printed);
+	check("shadow-unit-audit-finds", strstr(printed, want) != NULL, "%s", printed);
 	guest.pgdir[HOST_PML4_SLOT] ^= PTE_U;
 	host_pdpt[0] = 0;
 }
@@ -531,6 +532,5 @@ int main(void)
 	shadow_new_root(&guest, roots[0]);
 	case_audit(roots[0]);
 	case_rules();
-	printf("ok shadow-unit-done\n");
-	return 0;
+	return harness_done("shadow-unit");
 }

@@ -24,7 +24,8 @@
  * Prints "ok NAME" / "FAIL NAME: why" / "skip NAME: why"; exit status 0.
  */
 #define _GNU_SOURCE		/* posix_openpt, ptsname */
-#include "virtio.h"
+#include "fake_launcher.h"
+#include "../harness.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,59 +45,12 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------ the fake Launcher */
-struct vm vm;
-bool lg_verbose;
 #define RAM_SIZE (4u << 20)
-
-static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
-static char said[4096];		/* everything lg_say() said, one line each */
-
-void lg_say(const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	pthread_mutex_lock(&said_lock);
-	n = strlen(said);
-	va_start(ap, fmt);
-	vsnprintf(said + n, sizeof(said) - n - 1, fmt, ap);
-	va_end(ap);
-	strcat(said, "\n");
-	pthread_mutex_unlock(&said_lock);
-}
-
-void *guest_ptr(u64 addr, u64 len)
-{
-	if (addr + len < addr || addr + len > RAM_SIZE)
-		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
-	return vm.ram + addr;
-}
-
-void *ram_ptr(u64 addr, u64 len)
-{
-	return addr + len >= addr && addr + len <= vm.ram_size ? vm.ram + addr : NULL;
-}
-
-void bad_driver(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("FAIL unexpected-kill: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	_exit(0);
-}
 
 void sandbox_enter_device(u32 device_id, const char *thread) { (void)device_id, (void)thread; }
 void sandbox_vcpu_may_use(int fd) { (void)fd; }
 void net_add_tap(const char *value) { (void)value; }
 void net_add_switch(const char *value) { (void)value; }
-void io_register(struct io_region *r) { (void)r; }
-u64 io_get(const u8 *data, u32 size) { u64 v = 0; memcpy(&v, data, size); return v; }
-void io_put(u8 *data, u32 size, u64 value) { memcpy(data, &value, size); }
 
 /* KVM, played: interrupt lines are accepted, ioeventfds are remembered (with
  * KVM's rule that a length is 1, 2, 4 or 8), and guest_write() below hands
@@ -192,22 +146,6 @@ static u32 guest_read(struct virtio_dev *d, u64 off)
 
 	d->region.access(&d->region, off, data, 4, false);
 	return io_get(data, 4);
-}
-
-/* ------------------------------------------------------------ reporting */
-static void check(const char *name, bool good, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (good) {
-		printf("ok %s\n", name);
-		return;
-	}
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
 }
 
 static void pause_ms(int ms)
@@ -771,14 +709,14 @@ static void test_blk_no_ring(const char *path)
 	blk_add(path);
 	fail_path = NULL;
 	d = virtio_device(virtio_nr_devices() - 1);
-	said[0] = '\0';
+	fake_said[0] = '\0';
 	before = count_fds();
 	d->ops->start(d);
 	after = count_fds();
 	check("blk-ring-failure-no-leak", after == before,
 	      "a ring that could not be set up left %d descriptors open", after - before);
-	check("blk-ring-failure-said", strstr(said, "no io_uring") != NULL,
-	      "the fallback to one request at a time was not said: '%s'", said);
+	check("blk-ring-failure-said", strstr(fake_said, "no io_uring") != NULL,
+	      "the fallback to one request at a time was not said: '%s'", fake_said);
 
 	blk_direct_queue(d);
 	memset(vm.ram + BLK_BUF + 0x1000, 'w', 512);
@@ -846,7 +784,7 @@ static void test_console_output(struct virtio_dev *con)
 	bool same = true;
 
 	if (pipe(p) < 0 || fcntl(p[1], F_SETPIPE_SZ, 4096) < 0) {
-		printf("skip console-output-cut-short: cannot make a pipe of one page\n");
+		skip("console-output-cut-short", "cannot make a pipe of one page");
 		return;
 	}
 	fflush(stdout);
@@ -909,7 +847,7 @@ static void console_tty_child(struct virtio_dev *con, int master)
 	setsid();
 	s = open(ptsname(master), O_RDWR);
 	if (s < 0 || dup2(s, STDIN_FILENO) < 0 || tcgetattr(STDIN_FILENO, &t) < 0) {
-		printf("FAIL console-tty: cannot make a terminal the child's input\n");
+		check("console-tty", 0, "cannot make a terminal the child's input");
 		_exit(0);
 	}
 	t.c_lflag |= ICANON | ECHO;
@@ -941,7 +879,7 @@ static void test_console_tty(struct virtio_dev *con)
 	pid_t pid;
 
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
-		printf("skip console-tty: no pseudo-terminal here\n");
+		skip("console-tty", "no pseudo-terminal here");
 		return;
 	}
 	fflush(stdout);
@@ -951,7 +889,7 @@ static void test_console_tty(struct virtio_dev *con)
 	waitpid(pid, &status, 0);
 	close(master);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		printf("FAIL console-tty-child: the child ended with status %#x\n", status);
+		check("console-tty-child", 0, "the child ended with status %#x", status);
 }
 
 /* A 64-sector image at TMPL (a mkstemp template), every byte FILL. */
@@ -962,7 +900,7 @@ static char *make_image(char *tmpl, char fill)
 
 	memset(bytes, fill, sizeof(bytes));
 	if (fd < 0 || write(fd, bytes, sizeof(bytes)) != (ssize_t)sizeof(bytes)) {
-		printf("FAIL devedge-image: cannot make %s\n", tmpl);
+		check("devedge-image", 0, "cannot make %s", tmpl);
 		exit(0);
 	}
 	close(fd);
@@ -984,7 +922,7 @@ int main(void)
 	vm.vm_fd = FAKE_VM_FD;
 	memset(vm.ram, 0, RAM_SIZE);
 	if (pipe(in) < 0 || dup2(in[0], STDIN_FILENO) < 0 || pipe(probe_pipe) < 0) {
-		printf("FAIL devedge-pipes: %s\n", strerror(errno));
+		check("devedge-pipes", 0, "%s", strerror(errno));
 		return 0;
 	}
 	close(in[0]);
@@ -1008,16 +946,15 @@ int main(void)
 	test_rng_requeue(rng);
 	test_blk_id(blk, disk);
 	if (io_uring_here())
-		check("blk-uses-io-uring", !strstr(said, "no io_uring"),
-		      "io_uring works here, but the disk did without: '%s'", said);
+		check("blk-uses-io-uring", !strstr(fake_said, "no io_uring"),
+		      "io_uring works here, but the disk did without: '%s'", fake_said);
 	else
-		printf("skip blk-uses-io-uring: io_uring is not available here\n");
+		skip("blk-uses-io-uring", "io_uring is not available here");
 	test_blk_no_ring(make_image(disk2, 0));
 	test_blk_replaced(make_image(disk_a, 'A'), make_image(disk_b, 'B'));
 	unlink(disk);
 	unlink(disk2);
 	unlink(disk_a);
 	unlink(disk_b);
-	printf("ok devedge-done\n");
-	return 0;
+	return harness_done("devedge");
 }

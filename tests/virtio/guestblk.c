@@ -121,27 +121,30 @@ static void test_checks(void)
 	       start(&r[1], VIRTIO_BLK_T_IN, 0, 512, 4) == 0;
 	disk.seg_max = 1000;
 	good &= start(&r[2], VIRTIO_BLK_T_IN, 0, 0, BLK_MAX_SEGS + 1) == BLK_EINVAL;
-	check(good, "guest-blk-too-many-buffers",
+	check("guest-blk-too-many-buffers", good,
 	      "more buffers than the device's seg_max, or than the driver's 64, were queued");
-	check(start(&r[3], VIRTIO_BLK_T_OUT, 0, 100, 1) == BLK_EINVAL &&
+	check("guest-blk-whole-sectors",
+	      start(&r[3], VIRTIO_BLK_T_OUT, 0, 100, 1) == BLK_EINVAL &&
 	      start(&r[4], VIRTIO_BLK_T_GET_ID, 0, VIRTIO_BLK_ID_BYTES, 1) == 0 &&
-	      start(&r[5], VIRTIO_BLK_T_FLUSH, 0, 0, 0) == 0, "guest-blk-whole-sectors",
+	      start(&r[5], VIRTIO_BLK_T_FLUSH, 0, 0, 0) == 0,
 	      "a read or write of part of a sector was queued, or an identity request refused");
-	check(start(&r[6], VIRTIO_BLK_T_IN, SECTORS - 1, 512, 1) == 0 &&
+	check("guest-blk-range",
+	      start(&r[6], VIRTIO_BLK_T_IN, SECTORS - 1, 512, 1) == 0 &&
 	      start(&r[7], VIRTIO_BLK_T_IN, SECTORS - 2, 1024, 1) == 0 &&
 	      start(&r[8], VIRTIO_BLK_T_IN, SECTORS, 0, 1) == 0 &&
 	      start(&r[9], VIRTIO_BLK_T_IN, SECTORS - 1, 1024, 1) == BLK_ERANGE &&
 	      start(&r[9], VIRTIO_BLK_T_IN, SECTORS + 1, 0, 1) == BLK_ERANGE &&
 	      start(&r[9], VIRTIO_BLK_T_OUT, ~0ULL / 512, 1024, 1) == BLK_ERANGE &&
 	      start(&r[9], VIRTIO_BLK_T_OUT, ~0ULL, 512, 1) == BLK_ERANGE,
-	      "guest-blk-range", "the disk's last sectors refused, or a request past its end queued");
+	      "the disk's last sectors refused, or a request past its end queued");
 	disk.read_only = 1;
-	check(start(&r[9], VIRTIO_BLK_T_OUT, 0, 512, 1) == BLK_EROFS &&
-	      start(&r[10], VIRTIO_BLK_T_IN, 0, 512, 1) == 0, "guest-blk-read-only",
+	check("guest-blk-read-only",
+	      start(&r[9], VIRTIO_BLK_T_OUT, 0, 512, 1) == BLK_EROFS &&
+	      start(&r[10], VIRTIO_BLK_T_IN, 0, 512, 1) == 0,
 	      "a read-only disk took a write, or refused a read");
 	good = served;
 	serve_all();
-	check(served - good == 7 && !bad_layout, "guest-blk-checked-ones-queued",
+	check("guest-blk-checked-ones-queued", served - good == 7 && !bad_layout,
 	      "the requests that passed the checks are not the ones the disk saw");
 }
 
@@ -158,11 +161,12 @@ static void test_layout(void)
 		data[0][i] = data[1][i] = 0x5a;
 	start(&w, VIRTIO_BLK_T_OUT, 5, 512, 2);
 	head = dev_next(disk.vq);
-	check(head >= 0 && dev_chain(disk.vq, head, c, 8) == 4 && c[0].len == sizeof(w.hdr) &&
+	check("guest-blk-write-layout",
+	      head >= 0 && dev_chain(disk.vq, head, c, 8) == 4 && c[0].len == sizeof(w.hdr) &&
 	      !(c[0].flags & VRING_DESC_F_WRITE) && !(c[1].flags & VRING_DESC_F_WRITE) &&
 	      !(c[2].flags & VRING_DESC_F_WRITE) && (c[3].flags & VRING_DESC_F_WRITE) &&
 	      c[3].len == 1 && w.hdr.type == VIRTIO_BLK_T_OUT && w.hdr.sector == 5 &&
-	      w.status == 0xff, "guest-blk-write-layout",
+	      w.status == 0xff,
 	      "a write of two buffers is not header, two readable buffers, status byte");
 	dev_avail--;
 	{
@@ -171,10 +175,11 @@ static void test_layout(void)
 		blk_start(&disk, &r, VIRTIO_BLK_T_IN, 9, &b, 1);
 	}
 	serve_all();
-	check(blk_poll(&disk) == &r && r.len == 513 && !blk_status(&r) && blk_poll(&disk) == &w &&
+	check("guest-blk-read-write",
+	      blk_poll(&disk) == &r && r.len == 513 && !blk_status(&r) && blk_poll(&disk) == &w &&
 	      w.len == 1 && !blk_status(&w) && !blk_poll(&disk) && image[5 * 512] == 0x5a &&
 	      image[7 * 512 - 1] == 0x5a && image[7 * 512] != 0x5a && !bad_layout &&
-	      !__builtin_memcmp(data[4], image + 9 * 512, 512), "guest-blk-read-write",
+	      !__builtin_memcmp(data[4], image + 9 * 512, 512),
 	      "a write did not reach the disk, or a read did not come back, with its length");
 }
 
@@ -192,7 +197,7 @@ static void test_status(void)
 	good &= blk_status(&r) == BLK_EIO;
 	r.status = 0xff;
 	good &= blk_status(&r) == BLK_EIO;
-	check(good, "guest-blk-status", "a status byte, or its absence, read wrong");
+	check("guest-blk-status", good, "a status byte, or its absence, read wrong");
 }
 
 /* D:528: requests started are not seen until the kick, which is one for
@@ -222,9 +227,10 @@ static void test_batch(void)
 			!blk_status(back[i]);
 		seen |= 1 << k;
 	}
-	check(good && n == 6 && seen == 0x3f && back[0] == &r[5] && halts == 1,
-	      "guest-blk-batch", "six reads kicked once did not come back once each, newest first");
-	check(!blk_wait(&disk) && !blk_poll(&disk) && halts == 1, "guest-blk-none-in-flight",
+	check("guest-blk-batch",
+	      good && n == 6 && seen == 0x3f && back[0] == &r[5] && halts == 1,
+	      "six reads kicked once did not come back once each, newest first");
+	check("guest-blk-none-in-flight", !blk_wait(&disk) && !blk_poll(&disk) && halts == 1,
 	      "with nothing in flight a wait slept, or something came back");
 	start(&r[0], VIRTIO_BLK_T_IN, 1, 512, 1);
 	start(&r[1], VIRTIO_BLK_T_IN, 2, 512, 1);
@@ -233,7 +239,7 @@ static void test_batch(void)
 	serve_all();
 	good &= blk_poll(&disk) == &r[1] && r[1].len == 513 && blk_poll(&disk) == &r[0] &&
 		!blk_poll(&disk);
-	check(good, "guest-blk-poll", "blk_poll waited, or missed what had come back");
+	check("guest-blk-poll", good, "blk_poll waited, or missed what had come back");
 }
 
 /* D:530: one request at a time, through the checks, and what the device said. */
@@ -247,10 +253,11 @@ static void test_io(void)
 		buf[i] = i ^ 0x33;
 	good = blk_write(&disk, 20, buf, 1024) == 0 && blk_read(&disk, 20, back, 1024) == 0 &&
 	       !__builtin_memcmp(buf, back, 1024);
-	check(good, "guest-blk-io", "what was written did not read back");
+	check("guest-blk-io", good, "what was written did not read back");
 	io_error_sector = 30;
-	check(blk_read(&disk, 30, back, 512) == BLK_EIO && blk_read(&disk, 31, back, 512) == 0 &&
-	      blk_write(&disk, 64, buf, 512) == BLK_ERANGE, "guest-blk-io-errors",
+	check("guest-blk-io-errors",
+	      blk_read(&disk, 30, back, 512) == BLK_EIO && blk_read(&disk, 31, back, 512) == 0 &&
+	      blk_write(&disk, 64, buf, 512) == BLK_ERANGE,
 	      "the device's IOERR or the driver's range check not reported");
 	{
 		static struct blk_req r[100];
@@ -259,8 +266,9 @@ static void test_io(void)
 		while (n < 100 && start(&r[n], VIRTIO_BLK_T_IN, n % SECTORS, 512, 1) == 0)
 			n++;
 		halts = 0;
-		check(n == 64 && blk_read(&disk, 0, back, 512) == BLK_EBUSY && !halts,
-		      "guest-blk-io-busy", "a read on a full queue did not say busy at once");
+		check("guest-blk-io-busy",
+		      n == 64 && blk_read(&disk, 0, back, 512) == BLK_EBUSY && !halts,
+		      "a read on a full queue did not say busy at once");
 		serve_all();
 		while (blk_poll(&disk))
 			;
@@ -268,7 +276,7 @@ static void test_io(void)
 	disk.can_flush = 0;
 	good = blk_flush(&disk) == 0 && flushes == 0;
 	disk.can_flush = 1;
-	check(good && blk_flush(&disk) == 0 && flushes == 1, "guest-blk-flush",
+	check("guest-blk-flush", good && blk_flush(&disk) == 0 && flushes == 1,
 	      "a flush not sent to a disk with a cache, or sent to one without");
 }
 
@@ -288,8 +296,9 @@ static void test_most_buffers(void)
 	       !__builtin_memcmp(whole, image, sizeof(whole));
 	good &= blk_start(&disk, &r, VIRTIO_BLK_T_OUT, 0, b, BLK_MAX_SEGS) == 0;
 	serve_all();
-	check(good && blk_poll(&disk) == &r && r.len == 1 && !blk_status(&r) && !bad_layout,
-	      "guest-blk-most-buffers", "a read or a write of 64 buffers failed");
+	check("guest-blk-most-buffers",
+	      good && blk_poll(&disk) == &r && r.len == 1 && !blk_status(&r) && !bad_layout,
+	      "a read or a write of 64 buffers failed");
 }
 
 int main(void)
@@ -300,6 +309,5 @@ int main(void)
 	test_status();
 	test_batch();
 	test_io();
-	printf("ok guest-blk-done (%d failed)\n", failures);
-	return 0;
+	return harness_done("guest-blk");
 }

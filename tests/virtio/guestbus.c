@@ -21,6 +21,7 @@ static u64 model_hcall(u64 nr, u64 a1, u64 a2, u64 a3);
 #define hcall(nr, a1, a2, a3) model_hcall(nr, a1, a2, a3)
 
 #include "virtio_mmio.c"
+#include "../harness.h"
 
 int printf(const char *fmt, ...);
 void *aligned_alloc(u64 align, u64 size);
@@ -186,16 +187,6 @@ int strcmp(const char *a, const char *b)
 }
 
 /* ------------------------------------------------------------ the tests */
-static int failures;
-
-static void check(int good, const char *name, const char *why)
-{
-	if (good)
-		printf("ok %s\n", name);
-	else
-		printf("FAIL %s: %s\n", name, why), failures++;
-}
-
 #define F(bit) VIRTIO_BIT(VIRTIO_F_##bit)
 #define RINGS (F(VERSION_1) | F(RING_INDIRECT_DESC) | F(RING_EVENT_IDX))
 
@@ -226,25 +217,29 @@ static void test_init(void)
 	boot.nr_devices = 5;
 	virtio_init();
 	d0 = virtio_device_at(0), d1 = virtio_device_at(1);
-	check(virtio_count() == 2 && !models[1].nr_statuses && !models[2].nr_statuses &&
+	check("guest-bus-finds",
+	      virtio_count() == 2 && !models[1].nr_statuses && !models[2].nr_statuses &&
 	      !models[3].nr_statuses && !models[5].nr_statuses && probes == 2,
-	      "guest-bus-finds", "not exactly the console and the entropy device were brought up");
-	check(maps == 1 && (pte_of_page & PTE_P), "guest-bus-maps-once",
+	      "not exactly the console and the entropy device were brought up");
+	check("guest-bus-maps-once", maps == 1 && (pte_of_page & PTE_P),
 	      "the windows' page was not mapped, or mapped again for each window");
-	check(con->nr_statuses >= 2 && con->statuses[0] == 0 &&
+	check("guest-bus-brings-up",
+	      con->nr_statuses >= 2 && con->statuses[0] == 0 &&
 	      con->statuses[1] == VIRTIO_STATUS_ACKNOWLEDGE &&
 	      (con->status & VIRTIO_STATUS_DRIVER_OK) && !(con->status & VIRTIO_STATUS_FAILED) &&
 	      d0 && d0->driver && d0->irq == 5 && handler[5] == virtio_interrupt,
-	      "guest-bus-brings-up", "the console was not reset, acknowledged, handled and driven");
-	check(d1 && !d1->driver && (rng->status & VIRTIO_STATUS_FAILED) && handler[9] &&
-	      !virtio_find(VIRTIO_ID_RNG, 0) && refusals_told == 1, "guest-bus-probe-refused",
+	      "the console was not reset, acknowledged, handled and driven");
+	check("guest-bus-probe-refused",
+	      d1 && !d1->driver && (rng->status & VIRTIO_STATUS_FAILED) && handler[9] &&
+	      !virtio_find(VIRTIO_ID_RNG, 0) && refusals_told == 1,
 	      "a device whose probe refused is not FAILED, still has a driver, or nobody was told");
-	check(virtio_find(VIRTIO_ID_CONSOLE, 0) == d0 && !virtio_find(VIRTIO_ID_CONSOLE, 1) &&
-	      !virtio_device_at(-1) && !virtio_device_at(2), "guest-bus-lookups",
+	check("guest-bus-lookups",
+	      virtio_find(VIRTIO_ID_CONSOLE, 0) == d0 && !virtio_find(VIRTIO_ID_CONSOLE, 1) &&
+	      !virtio_device_at(-1) && !virtio_device_at(2),
 	      "virtio_find or virtio_device_at answered past the devices");
 	good = probes;
 	virtio_init();
-	check(virtio_count() == 2 && probes == good, "guest-bus-init-once",
+	check("guest-bus-init-once", virtio_count() == 2 && probes == good,
 	      "a second virtio_init brought the devices up again");
 }
 
@@ -258,17 +253,19 @@ static void test_negotiate(void)
 
 	*m = (struct model){ .offers = VIRTIO_BIT(3) };
 	r = virtio_negotiate(&d, VIRTIO_BIT(3));
-	check(r == -1 && !(m->status & VIRTIO_STATUS_FEATURES_OK), "guest-bus-needs-version-1",
+	check("guest-bus-needs-version-1", r == -1 && !(m->status & VIRTIO_STATUS_FEATURES_OK),
 	      "a device without VERSION_1 was accepted");
 	*m = (struct model){ .offers = F(VERSION_1) | F(RING_EVENT_IDX) | VIRTIO_BIT(3) |
 				       VIRTIO_BIT(4) | VIRTIO_BIT(35) };
 	r = virtio_negotiate(&d, VIRTIO_BIT(3) | VIRTIO_BIT(6));
-	check(r == 0 && d.features == (F(VERSION_1) | F(RING_EVENT_IDX) | VIRTIO_BIT(3)) &&
+	check("guest-bus-negotiate",
+	      r == 0 && d.features == (F(VERSION_1) | F(RING_EVENT_IDX) | VIRTIO_BIT(3)) &&
 	      m->accepted == d.features && (m->status & VIRTIO_STATUS_FEATURES_OK),
-	      "guest-bus-negotiate", "the features accepted are not what both sides want, in both halves");
+	      "the features accepted are not what both sides want, in both halves");
 	*m = (struct model){ .offers = RINGS, .refuse = 1 };
 	r = virtio_negotiate(&d, 0);
-	check(r == -1, "guest-bus-features-refused", "a device that refused FEATURES_OK was believed");
+	check("guest-bus-features-refused", r == -1,
+	      "a device that refused FEATURES_OK was believed");
 }
 
 /* D:170: a field read while the generation moves is read again. */
@@ -283,17 +280,18 @@ static void test_config(void)
 	*m = (struct model){ 0 };
 	for (int i = 0; i < 8; i++)
 		c[i] = 0x11 * (i + 1);
-	check(virtio_config_read(&d, 0, 1) == 0x11 && virtio_config_read(&d, 1, 2) == 0x3322 &&
+	check("guest-bus-config-widths",
+	      virtio_config_read(&d, 0, 1) == 0x11 && virtio_config_read(&d, 1, 2) == 0x3322 &&
 	      virtio_config_read(&d, 0, 4) == 0x44332211 &&
-	      virtio_config_read64(&d, 0) == 0x8877665544332211ULL, "guest-bus-config-widths",
+	      virtio_config_read64(&d, 0) == 0x8877665544332211ULL,
 	      "a configuration field read at the wrong width or place");
 	m->gen_reads = 0, m->move_at = 2;
 	v = virtio_config_read(&d, 0, 1);
-	check(v == 0xee && m->gen_reads == 4, "guest-bus-config-generation",
+	check("guest-bus-config-generation", v == 0xee && m->gen_reads == 4,
 	      "a byte read while the generation moved was believed");
 	m->gen_reads = 0, m->move_at = 2;
 	w = virtio_config_read64(&d, 0);
-	check(w == 0x8877665544332211ULL && m->gen_reads == 4, "guest-bus-config64-generation",
+	check("guest-bus-config64-generation", w == 0x8877665544332211ULL && m->gen_reads == 4,
 	      "a 64-bit field read while the generation moved was believed");
 }
 
@@ -308,33 +306,37 @@ static void test_interrupt(void)
 	struct model *m = &models[0];
 
 	if (!d) {
-		check(0, "guest-bus-interrupt", "no device 0 to interrupt");
+		check("guest-bus-interrupt", 0, "no device 0 to interrupt");
 		return;
 	}
 	d->vqs[0] = (struct virtqueue *)&f, d->vqs[VIRTIO_MAX_VQS - 1] = (struct virtqueue *)d;
 	d->config_changed = config_changed;
 	m->int_status = VIRTIO_INT_USED | VIRTIO_INT_CONFIG, m->acked = 0;
 	virtio_interrupt(&f);
-	check(m->acked == 3 && nr_interrupted == 2 && interrupted[0] == d->vqs[0] &&
+	check("guest-bus-interrupt",
+	      m->acked == 3 && nr_interrupted == 2 && interrupted[0] == d->vqs[0] &&
 	      interrupted[1] == d->vqs[VIRTIO_MAX_VQS - 1] && config_changes == 1 &&
-	      nr_unmasked == 1 && unmasked[0] == 5, "guest-bus-interrupt",
+	      nr_unmasked == 1 && unmasked[0] == 5,
 	      "the interrupt was not acknowledged, a queue missed, or the line not unmasked");
 	m->int_status = VIRTIO_INT_CONFIG;
 	virtio_interrupt(&f);
-	check(nr_interrupted == 2 && config_changes == 2 && nr_unmasked == 2,
-	      "guest-bus-interrupt-config", "a configuration interrupt ran the queues");
+	check("guest-bus-interrupt-config",
+	      nr_interrupted == 2 && config_changes == 2 && nr_unmasked == 2,
+	      "a configuration interrupt ran the queues");
 	f.vector = LG_IRQ_VECTOR_BASE + 7;
 	virtio_interrupt(&f);
-	check(nr_unmasked == 2, "guest-bus-interrupt-stranger", "a line of no device was unmasked");
+	check("guest-bus-interrupt-stranger", nr_unmasked == 2,
+	      "a line of no device was unmasked");
 }
 
 /* D:145: a window must fit its page and be a whole window. */
 static void test_map(void)
 {
-	check(virtio_map((u64)window_page + 0xe00, VIRTIO_MMIO_WINDOW) &&
+	check("guest-bus-window-fits",
+	      virtio_map((u64)window_page + 0xe00, VIRTIO_MMIO_WINDOW) &&
 	      !virtio_map((u64)window_page + 0xe01, VIRTIO_MMIO_WINDOW) &&
 	      !virtio_map((u64)window_page + 0xf00, VIRTIO_MMIO_WINDOW) &&
-	      !virtio_map((u64)window_page, VIRTIO_MMIO_WINDOW - 1), "guest-bus-window-fits",
+	      !virtio_map((u64)window_page, VIRTIO_MMIO_WINDOW - 1),
 	      "a window that spills over its page, or is too small, was mapped");
 }
 
@@ -355,7 +357,7 @@ static void test_parse(void)
 		if (n != t[i].n || ok != t[i].ok)
 			printf("    | parse_u64(\"%s\") = %llu, ok %d\n", t[i].s, n, ok), good = 0;
 	}
-	check(good, "guest-bus-parse-u64", "a number read wrong");
+	check("guest-bus-parse-u64", good, "a number read wrong");
 }
 
 int main(void)
@@ -367,6 +369,5 @@ int main(void)
 	test_interrupt();
 	test_map();
 	test_parse();
-	printf("ok guest-bus-done (%d failed)\n", failures);
-	return 0;
+	return harness_done("guest-bus");
 }

@@ -13,6 +13,7 @@
  * only the model, for the disk's tests (guestblk.c).
  */
 #include "virtqueue.c"
+#include "../harness.h"
 
 int printf(const char *fmt, ...);
 void *malloc(u64 size);
@@ -120,16 +121,6 @@ static u32 regs[1024];
 static struct virtio_device dev = { .regs = (volatile u8 *)regs };
 #define REG(off) regs[(off) / 4]
 static u16 dev_avail;		/* the next available entry the device reads */
-static int failures;
-
-static void check(int good, const char *name, const char *why)
-{
-	if (good)
-		printf("ok %s\n", name);
-	else
-		printf("FAIL %s: %s\n", name, why), failures++;
-}
-
 static struct virtqueue *fresh(u64 features, u32 num_max, unsigned want,
 			       void (*callback)(struct virtqueue *vq))
 {
@@ -208,9 +199,11 @@ static void test_setup(void)
 	u64 desc = vq ? guest_pa(vq->desc) : 0, drv = vq ? guest_pa(vq->avail) : 0;
 	u64 used = vq ? guest_pa(vq->used) : 0;
 
-	check(vq && vq_size(vq) == 64 && REG(VIRTIO_MMIO_QUEUE_NUM) == 64 && vq_free(vq) == 64,
-	      "guest-vq-setup-size", "a device limit of 1000 and a wish of 100 should give 64");
-	check(vq && REG(VIRTIO_MMIO_QUEUE_SEL) == 1 && REG(VIRTIO_MMIO_QUEUE_READY) == 1 &&
+	check("guest-vq-setup-size",
+	      vq && vq_size(vq) == 64 && REG(VIRTIO_MMIO_QUEUE_NUM) == 64 && vq_free(vq) == 64,
+	      "a device limit of 1000 and a wish of 100 should give 64");
+	check("guest-vq-setup-registers",
+	      vq && REG(VIRTIO_MMIO_QUEUE_SEL) == 1 && REG(VIRTIO_MMIO_QUEUE_READY) == 1 &&
 	      REG(VIRTIO_MMIO_QUEUE_DESC_LOW) == (u32)desc &&
 	      REG(VIRTIO_MMIO_QUEUE_DESC_HIGH) == desc >> 32 &&
 	      REG(VIRTIO_MMIO_QUEUE_DRIVER_LOW) == (u32)drv &&
@@ -218,17 +211,17 @@ static void test_setup(void)
 	      REG(VIRTIO_MMIO_QUEUE_DEVICE_LOW) == (u32)used &&
 	      REG(VIRTIO_MMIO_QUEUE_DEVICE_HIGH) == used >> 32 &&
 	      dev.vqs[1] == vq && vq_device(vq) == &dev,
-	      "guest-vq-setup-registers", "queue 1's size, addresses or READY not told to the device");
+	      "queue 1's size, addresses or READY not told to the device");
 	vq = fresh(0, 256, 1000, NULL);
-	check(vq && vq_size(vq) == 256, "guest-vq-setup-256", "the largest queue is not 256");
+	check("guest-vq-setup-256", vq && vq_size(vq) == 256, "the largest queue is not 256");
 	vq = fresh(0, 16, 256, NULL);
-	check(vq && vq_size(vq) == 16, "guest-vq-setup-device-limit", "a limit of 16 not kept");
-	check(!fresh(0, 0, 256, NULL), "guest-vq-setup-absent", "a queue of size 0 was set up");
+	check("guest-vq-setup-device-limit", vq && vq_size(vq) == 16, "a limit of 16 not kept");
+	check("guest-vq-setup-absent", !fresh(0, 0, 256, NULL), "a queue of size 0 was set up");
 	fresh(0, 256, 256, NULL);
 	REG(VIRTIO_MMIO_QUEUE_READY) = 1;
-	check(!vq_setup(&dev, 1, 256, NULL), "guest-vq-setup-ready",
+	check("guest-vq-setup-ready", !vq_setup(&dev, 1, 256, NULL),
 	      "a queue the device says is in use was set up again");
-	check(!vq_setup(&dev, VIRTIO_MAX_VQS, 256, NULL), "guest-vq-setup-index",
+	check("guest-vq-setup-index", !vq_setup(&dev, VIRTIO_MAX_VQS, 256, NULL),
 	      "a queue index past VIRTIO_MAX_VQS was accepted");
 }
 
@@ -243,19 +236,20 @@ static void test_chain(void)
 	r = vq_add(vq, out, 2, in, 1, tA);
 	head = dev_next(vq);
 	n = head < 0 ? -1 : dev_chain(vq, head, c, 9);
-	check(r == 0 && n == 3 && vq_free(vq) == 5 && vq->avail->idx == 1 &&
+	check("guest-vq-chain",
+	      r == 0 && n == 3 && vq_free(vq) == 5 && vq->avail->idx == 1 &&
 	      c[0].addr == guest_pa(buf[0]) && c[0].len == 10 && c[0].flags == VRING_DESC_F_NEXT &&
 	      c[1].addr == guest_pa(buf[1]) && c[1].len == 20 && c[1].flags == VRING_DESC_F_NEXT &&
 	      c[2].addr == guest_pa(buf[2]) && c[2].len == 30 && c[2].flags == VRING_DESC_F_WRITE,
-	      "guest-vq-chain", "two readable and one writable buffer not offered as a chain of three");
+	      "two readable and one writable buffer not offered as a chain of three");
 	for (int i = 0; i < 9; i++)
 		many[i] = b0;
 	r = vq_add(vq, NULL, 0, NULL, 0, tB) | vq_add(vq, out, 1, NULL, 0, NULL) |
 	    vq_add(vq, many, 9, NULL, 0, tC);
-	check(r == -1 && vq->avail->idx == 1 && vq_free(vq) == 5, "guest-vq-add-refuses",
+	check("guest-vq-add-refuses", r == -1 && vq->avail->idx == 1 && vq_free(vq) == 5,
 	      "an empty request, one without a token or one longer than the queue was taken");
 	r = vq_add(vq, many, 5, NULL, 0, tD) | vq_add(vq, many, 1, NULL, 0, tE);
-	check(r == -1 && vq_free(vq) == 0 && vq->avail->idx == 2, "guest-vq-add-full",
+	check("guest-vq-add-full", r == -1 && vq_free(vq) == 0 && vq->avail->idx == 2,
 	      "a request that does not fit in the free descriptors was taken");
 	dev_use(vq, dev_next(vq), 0);
 	dev_use(vq, head, 7);
@@ -263,9 +257,10 @@ static void test_chain(void)
 		u32 l1 = 99, l2 = 99;
 		void *t1 = vq_get(vq, &l1), *t2 = vq_get(vq, &l2);
 
-		check(t1 && t1 == tD && l1 == 0 && t2 &&
+		check("guest-vq-get",
+		      t1 && t1 == tD && l1 == 0 && t2 &&
 		      t2 == tA && l2 == 7 && !vq_get(vq, NULL) && vq_free(vq) == 8,
-		      "guest-vq-get", "the requests, their lengths or their descriptors not given back");
+		      "the requests, their lengths or their descriptors not given back");
 	}
 }
 
@@ -299,7 +294,7 @@ static void test_free_list(void)
 		if (!(vq->desc[i].flags & VRING_DESC_F_NEXT))
 			break;
 	}
-	check(good && n == 8 && seen == 0xff, "guest-vq-free-list",
+	check("guest-vq-free-list", good && n == 8 && seen == 0xff,
 	      "after requests came back out of order, the free list lost or repeated descriptors");
 }
 
@@ -313,13 +308,15 @@ static void test_bad_head(void)
 	dev_use(vq, vq_size(vq), 1);
 	if (!__builtin_setjmp(panic_jmp))
 		vq_get(vq, NULL);
-	check(panics == before + 1, "guest-vq-head-past-end", "a head past the queue was believed");
+	check("guest-vq-head-past-end", panics == before + 1,
+	      "a head past the queue was believed");
 	vq = fresh(0, 8, 8, NULL);
 	vq_add(vq, &b0, 1, NULL, 0, tA);
 	dev_use(vq, 5, 1);
 	if (!__builtin_setjmp(panic_jmp))
 		vq_get(vq, NULL);
-	check(panics == before + 2, "guest-vq-head-not-given", "a head that was never offered was believed");
+	check("guest-vq-head-not-given", panics == before + 2,
+	      "a head that was never offered was believed");
 }
 
 /* D:215: with RING_INDIRECT_DESC a request of several buffers takes one
@@ -335,30 +332,32 @@ static void test_indirect(void)
 	head = dev_next(vq);
 	d = &vq->desc[head];
 	n = dev_chain(vq, head, c, 4);
-	check(vq_free(vq) == 7 && d->flags == VRING_DESC_F_INDIRECT && d->len == 48 && n == 3 &&
+	check("guest-vq-indirect",
+	      vq_free(vq) == 7 && d->flags == VRING_DESC_F_INDIRECT && d->len == 48 && n == 3 &&
 	      c[0].flags == VRING_DESC_F_NEXT && c[0].next == 1 && c[0].len == 10 &&
 	      c[1].flags == (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE) && c[1].next == 2 &&
 	      c[1].len == 20 && c[2].flags == VRING_DESC_F_WRITE && c[2].len == 30 &&
-	      c[2].addr == guest_pa(buf[2]), "guest-vq-indirect",
+	      c[2].addr == guest_pa(buf[2]),
 	      "three buffers not offered as one descriptor and a table of three");
 	vq_add(vq, &b0, 1, NULL, 0, tB);
-	check(vq_free(vq) == 6 && nr_kmalloc == k0 + 1 && vq->desc[dev_next(vq)].flags == 0,
-	      "guest-vq-indirect-single", "one buffer got a table of its own");
+	check("guest-vq-indirect-single",
+	      vq_free(vq) == 6 && nr_kmalloc == k0 + 1 && vq->desc[dev_next(vq)].flags == 0,
+	      "one buffer got a table of its own");
 	dev_use(vq, head, 0);
 	vq_get(vq, NULL);
-	check(nr_kfree == f0 + 1 && vq_free(vq) == 7, "guest-vq-indirect-freed",
+	check("guest-vq-indirect-freed", nr_kfree == f0 + 1 && vq_free(vq) == 7,
 	      "the table did not go back to the heap, or the descriptor to the free list");
 	heap_fails = 1;
 	vq_add(vq, &b0, 1, in, 2, tC);
 	heap_fails = 0;
 	n = dev_chain(vq, dev_next(vq), c, 4);
-	check(vq_free(vq) == 4 && n == 3, "guest-vq-indirect-fallback",
+	check("guest-vq-indirect-fallback", vq_free(vq) == 4 && n == 3,
 	      "without heap, a request of three did not become a chain of three");
 	while (vq_free(vq))
 		good &= vq_add(vq, &b0, 1, in, 1, tD) == 0;
 	k0 = nr_kmalloc, f0 = nr_kfree;
 	good &= vq_add(vq, &b0, 1, in, 1, tE) == -1;
-	check(good && nr_kmalloc - k0 == nr_kfree - f0, "guest-vq-indirect-full",
+	check("guest-vq-indirect-full", good && nr_kmalloc - k0 == nr_kfree - f0,
 	      "a full ring took another table, or kept the one it could not use");
 }
 
@@ -386,7 +385,7 @@ static void test_kick(void)
 	vq_kick(vq);
 	good &= !kicked(vq);
 	vq_stats(vq, &kicks, &irqs);
-	check(good && kicks == 1, "guest-vq-kick-no-notify",
+	check("guest-vq-kick-no-notify", good && kicks == 1,
 	      "a kick not sent, or sent to a device that said NO_NOTIFY, or not counted");
 
 	vq = fresh(F(RING_EVENT_IDX), 8, 8, NULL);
@@ -411,7 +410,7 @@ static void test_kick(void)
 			break;
 		}
 	}
-	check(good, "guest-vq-kick-event-idx", "a kick sent or withheld against avail_event");
+	check("guest-vq-kick-event-idx", good, "a kick sent or withheld against avail_event");
 }
 
 /* D:230, D:235: used_event asks for the next interrupt, when someone is
@@ -430,7 +429,7 @@ static void test_used_event(void)
 	vq_get(vq, NULL);
 	good = *used_event(vq) == 1;
 	vq_get(vq, NULL);
-	check(good && *used_event(vq) == 2, "guest-vq-used-event",
+	check("guest-vq-used-event", good && *used_event(vq) == 2,
 	      "a queue with a callback did not ask for the next interrupt");
 
 	vq = fresh(F(RING_EVENT_IDX), 8, 8, NULL);
@@ -443,14 +442,14 @@ static void test_used_event(void)
 	vq_add(vq, &b0, 1, NULL, 0, tB);
 	dev_use(vq, dev_next(vq), 0);
 	good &= vq_arm(vq) == 1;
-	check(good, "guest-vq-arm", "used_event written without a callback, or vq_arm wrong");
+	check("guest-vq-arm", good, "used_event written without a callback, or vq_arm wrong");
 
 	vq = fresh(0, 8, 8, NULL);
 	*used_event(vq) = 0x7777;
 	good = vq_arm(vq) == 0 && *used_event(vq) == 0x7777;
 	vq_add(vq, &b0, 1, NULL, 0, tA);
 	dev_use(vq, dev_next(vq), 0);
-	check(good && vq_arm(vq) == 1, "guest-vq-arm-no-event-idx",
+	check("guest-vq-arm-no-event-idx", good && vq_arm(vq) == 1,
 	      "vq_arm without EVENT_IDX wrote used_event or missed a used entry");
 }
 
@@ -487,13 +486,14 @@ static void test_wait(void)
 	len = vq_wait_for(vq, tA);
 	good = len == 11 && halts == 2 && !halts_irq_on && irq_on == 1;
 	t = vq_get(vq, &lb);
-	check(good && t && t == tB && lb == 22 && !vq_get(vq, NULL) &&
-	      vq_free(vq) == 8, "guest-vq-wait-for",
+	check("guest-vq-wait-for",
+	      good && t && t == tB && lb == 22 && !vq_get(vq, NULL) &&
+	      vq_free(vq) == 8,
 	      "waiting for A: wrong length, a halt with interrupts on, or B not kept for vq_get");
 
 	halts = 0, device_turn = NULL;
 	t = vq_wait_any(vq, &len);
-	check(!t && !halts && irq_on == 1, "guest-vq-wait-any-idle",
+	check("guest-vq-wait-any-idle", !t && !halts && irq_on == 1,
 	      "with nothing in flight, vq_wait_any slept or returned something");
 	vq_add(vq, &b0, 1, NULL, 0, tA);
 	vq_add(vq, &b1, 1, NULL, 0, tB);
@@ -503,11 +503,11 @@ static void test_wait(void)
 	good = t && t == tB && len == 22 && halts == 2;
 	vq_add(vq, &b0, 1, NULL, 0, tC);
 	t = vq_wait_any(vq, &len);
-	check(good && t && t == tC && len == 11 && halts == 3 &&
+	check("guest-vq-wait-any",
+	      good && t && t == tC && len == 11 && halts == 3 &&
 	      !halts_irq_on && irq_on == 1 && !vq_wait_any(vq, NULL) && halts == 3,
-	      "guest-vq-wait-any",
 	      "vq_wait_any did not return the parked request first, or the next one after a sleep");
-	check(!halts_with_news && !halts_unarmed, "guest-vq-sleeps-armed",
+	check("guest-vq-sleeps-armed", !halts_with_news && !halts_unarmed,
 	      "a wait slept with a request already back, or without asking for the interrupt");
 	sleeper = NULL;
 	device_turn = NULL;
@@ -548,7 +548,7 @@ static void test_poll(void)
 	len = vq_wait_for(vq, tA);
 	pthread_join(thread, NULL);
 	poll_scale = 0, device_turn = NULL;
-	check(len == 5 && halts == 0, "guest-vq-poll",
+	check("guest-vq-poll", len == 5 && halts == 0,
 	      "a request answered while the Guest polled still cost a halt");
 }
 
@@ -578,7 +578,7 @@ static void test_interrupt(void)
 	vq_interrupt(vq);
 	vq_interrupt(vq);
 	vq_stats(vq, &kicks, &irqs);
-	check(good && irqs == 1 && callbacks == 1 && vq_free(vq) == 8, "guest-vq-interrupt",
+	check("guest-vq-interrupt", good && irqs == 1 && callbacks == 1 && vq_free(vq) == 8,
 	      "an interrupt with nothing new was counted or called back, or news was missed");
 }
 
@@ -594,7 +594,6 @@ int main(void)
 	test_wait();
 	test_poll();
 	test_interrupt();
-	printf("ok guest-vq-done (%d failed)\n", failures);
-	return 0;
+	return harness_done("guest-vq");
 }
 #endif

@@ -7,25 +7,9 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 
-if ! src=$(tangled_src launcher/virtio_mmio.c "${VIRTIO_SRC:-}"); then
-	skip dev-edge "launcher/virtio_mmio.c is not tangled yet: run make tangle"; exit 0
-fi
-work=build/tests/virtio
-mkdir -p "$work"
-san=
-sanitizer_links "-fsanitize=address,undefined" "$work" && san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+harness_src dev-edge launcher/virtio_mmio.c "${VIRTIO_SRC:-}" || exit 0
 files=(virtqueue.c virtio_mmio.c virtio_console.c virtio_rng.c virtio_blk.c virtio_devices.c)
-if ! gcc -O1 -g -Wall -Wextra -std=gnu11 -pthread $san -I"$src/include" -I"$src/launcher" \
-	-o "$work/devedge" tests/virtio/devedge.c "${files[@]/#/$src/launcher/}" \
-	-luring >"$work/devedge-cc.log" 2>&1; then
-	sed 's/^/    | /' "$work/devedge-cc.log" | head -30
-	fail dev-edge-build "cannot compile tests/virtio/devedge.c with $src/launcher"; exit 0
-fi
-ASAN_OPTIONS=detect_leaks=0 timeout 60 "$work/devedge" >"$work/devedge.out" 2>"$work/devedge.err"
-rc=$?
-cat "$work/devedge.out"
-if [ "$rc" -ne 0 ]; then
-	fail dev-edge-run "devedge stopped with status $rc: $(grep -m1 'ERROR\|runtime error\|devedge' "$work/devedge.err")"
-fi
-grep -q '^ok devedge-done' "$work/devedge.out" || fail dev-edge-complete "devedge stopped before its last case"
+build_harness dev-edge virtio/devedge address,undefined -O1 -g -Wall -Wextra -std=gnu11 -pthread -I"$src/include" -I"$src/launcher" \
+	"${files[@]/#/$src/launcher/}" -luring || exit 0
+run_harness dev-edge virtio/devedge 60
 exit 0

@@ -10,25 +10,8 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$top" || exit 0
 
-if ! src=$(tangled_src drivers/virtqueue.c "${VIRTIO_SRC:-}"); then
-	skip guest-vq "drivers/virtqueue.c is not tangled yet: run make tangle"; exit 0
-fi
-work=build/tests/virtio
-mkdir -p "$work"
-asan=-fsanitize=address
-sanitizer_links $asan "$work" || asan=
-if ! gcc -O1 -g -std=gnu11 -pthread -fno-builtin -ffunction-sections -Wl,--gc-sections $asan \
-	-I"$src/include" -I"$src/guest" -I"$src/drivers" -o "$work/guestvq" \
-	tests/virtio/guestvq.c >"$work/guestvq-cc.log" 2>&1; then
-	sed 's/^/    | /' "$work/guestvq-cc.log" | grep -v warning | head -30
-	fail guest-vq-build "cannot compile tests/virtio/guestvq.c with $src/drivers"; exit 0
-fi
-ASAN_OPTIONS=detect_leaks=0 timeout 20 "$work/guestvq" >"$work/guestvq.out" 2>"$work/guestvq.err"
-rc=$?
-cat "$work/guestvq.out"
-if [ "$rc" -ne 0 ]; then
-	fail guest-vq-runs "guestvq stopped with status $rc: $(grep -m1 -E 'ERROR|FAIL' "$work/guestvq.err" "$work/guestvq.out")"
-fi
-grep -q '^ok guest-vq-done' "$work/guestvq.out" || fail guest-vq-complete "guestvq stopped before its last case"
-[ -n "$asan" ] || skip guest-vq-asan "gcc cannot build with -fsanitize=address here"
+harness_src guest-vq drivers/virtqueue.c "${VIRTIO_SRC:-}" || exit 0
+build_harness guest-vq virtio/guestvq address -O1 -g -std=gnu11 -pthread -fno-builtin -ffunction-sections -Wl,--gc-sections \
+	-I"$src/include" -I"$src/guest" -I"$src/drivers" || exit 0
+run_harness guest-vq virtio/guestvq 20
 exit 0

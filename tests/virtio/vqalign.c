@@ -12,43 +12,20 @@
  *
  * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
  */
-#include "virtio.h"
+#include "fake_launcher.h"
+#include "../harness.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct vm vm;
-bool lg_verbose;
 #define RAM_SIZE 0x200000
 #define DESC     0x1000ULL
 #define AVAIL    0x2000ULL
 #define USED     0x3000ULL
 #define ITABLE   0x4000ULL
 #define BUF      0x10000ULL
-
-static jmp_buf kill_jmp;
-static char reason[512];
-
-void lg_say(const char *fmt, ...) { (void)fmt; }
-
-void *guest_ptr(u64 addr, u64 len)
-{
-	if (addr + len < addr || addr + len > RAM_SIZE)
-		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
-	return vm.ram + addr;
-}
-
-void bad_driver(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	longjmp(kill_jmp, 1);
-}
 
 /* The Guest writes its descriptors with memcpy: the table may be misaligned. */
 static void put_desc(u64 table, int i, u64 addr, u32 len, u16 flags, u16 next)
@@ -77,19 +54,18 @@ static void one_skew(unsigned skew)
 	put_desc(DESC, 5, table, 48, VRING_DESC_F_INDIRECT, 0);
 	avail->ring[0] = 5;
 	avail->idx = 1;
-	if (setjmp(kill_jmp)) {
-		printf("FAIL %s: the Guest was killed: %s\n", name, reason);
+	if (setjmp(fake_kill_jmp)) {
+		fail(name, "the Guest was killed: %s", fake_reason);
 		return;
 	}
+	fake_armed = 1;
 	devq_map(&vq, "test");
 	vq.ready = true;
 	popped = devq_pop(&vq, &c, "test");
-	if (popped && c.head == 5 && c.nr_out == 1 && c.nr_in == 2 && c.out_len == 16 &&
-	    c.in_len == 4097 && c.iov[1].iov_base == vm.ram + BUF + 0x1000)
-		printf("ok %s\n", name);
-	else
-		printf("FAIL %s: chain misread (popped %d, %u out, %u in)\n", name, popped,
-		       c.nr_out, c.nr_in);
+	fake_armed = 0;
+	check(name, popped && c.head == 5 && c.nr_out == 1 && c.nr_in == 2 && c.out_len == 16 &&
+	      c.in_len == 4097 && c.iov[1].iov_base == vm.ram + BUF + 0x1000,
+	      "chain misread (popped %d, %u out, %u in)", popped, c.nr_out, c.nr_in);
 }
 
 int main(void)
@@ -101,6 +77,5 @@ int main(void)
 	vm.ram_size = RAM_SIZE;
 	for (unsigned i = 0; i < sizeof(skews) / sizeof(skews[0]); i++)
 		one_skew(skews[i]);
-	printf("ok vq-align-done\n");
-	return 0;
+	return harness_done("vq-align");
 }

@@ -12,8 +12,8 @@
  * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
  */
 #include "virtqueue.c"
+#include "../harness.h"
 
-int printf(const char *fmt, ...);
 void *malloc(u64 size);
 void *aligned_alloc(u64 align, u64 size);
 void free(void *p);
@@ -21,7 +21,7 @@ void free(void *p);
 #define MAX_TAKEN 16
 
 static void *taken[MAX_TAKEN];
-static int ntaken, nallocs, fail_at, failures;
+static int ntaken, nallocs, fail_at;
 static char bad[128];
 
 static void *take(void *p)
@@ -90,16 +90,11 @@ static void one_failure(int n)
 	ntaken = nallocs = 0, fail_at = n, bad[0] = 0;
 	vq = vq_alloc(256);
 	if (vq)
-		printf("FAIL %s: vq_alloc succeeded with allocation %d failing\n", name, n);
+		fail(name, "vq_alloc succeeded with allocation %d failing", n);
 	else if (bad[0])
-		printf("FAIL %s: the error path called %s\n", name, bad);
-	else if (ntaken)
-		printf("FAIL %s: %d allocations leaked\n", name, ntaken);
-	else {
-		printf("ok %s\n", name);
-		return;
-	}
-	failures++;
+		fail(name, "the error path called %s", bad);
+	else
+		check(name, !ntaken, "%d allocations leaked", ntaken);
 }
 
 int main(void)
@@ -109,15 +104,13 @@ int main(void)
 
 	ntaken = nallocs = 0, fail_at = -1, bad[0] = 0;
 	vq = vq_alloc(256);
-	if (vq && vq->desc[255].next == 256 && vq->nr_free == 256 && !vq->kicked && nallocs == 5)
-		printf("ok vq-alloc-whole\n");
-	else
-		printf("FAIL vq-alloc-whole: %s\n", vq ? "the queue is not set up" : "it failed"), failures++;
+	check("vq-alloc-whole",
+	      vq && vq->desc[255].next == 256 && vq->nr_free == 256 && !vq->kicked && nallocs == 5,
+	      "%s", vq ? "the queue is not set up" : "it failed");
 	total = nallocs;
 	while (ntaken)
 		free(taken[--ntaken]);
 	for (int n = 1; n <= total; n++)
 		one_failure(n);
-	printf("ok vq-alloc-done\n");
-	return 0;
+	return harness_done("vq-alloc");
 }

@@ -10,52 +10,24 @@
  *
  * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
  */
-#include "virtio.h"
+#include "fake_launcher.h"
+#include "../harness.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct vm vm;
-bool lg_verbose;
 #define RAM_SIZE 0x200000ULL
 #define ITABLE   0x100000ULL
 
-static jmp_buf kill_jmp;
-static char reason[512];
-static bool lenient;
-static u16 table_flags;	/* added to every descriptor of the indirect table */	/* guest_ptr lets any length through (the walker never reads buffers) */
+static u16 table_flags;	/* added to every descriptor of the indirect table */
 
-void lg_say(const char *fmt, ...) { (void)fmt; }
-
-void *guest_ptr(u64 addr, u64 len)
-{
-	if (!lenient && (addr + len < addr || addr + len > RAM_SIZE))
-		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
-	return vm.ram + (addr % RAM_SIZE);
-}
-
-void bad_driver(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	longjmp(kill_jmp, 1);
-}
-
-/* KILLED(CALL): 1 if CALL killed the Guest, 0 if it returned. */
-#define KILLED(call) (setjmp(kill_jmp) ? 1 : ((call), 0))
-
+/* A verdict, with the reason of a kill the test asked for when it fails. */
 static void report(const char *name, bool good, const char *why)
 {
-	if (good)
-		printf("ok %s\n", name);
-	else
-		printf("FAIL %s: %s%s%s\n", name, why, reason[0] ? "; kill reason: " : "", reason);
-	reason[0] = '\0';
+	check(name, good, "%s%s%s", why, fake_reason[0] ? "; kill reason: " : "", fake_reason);
+	fake_reason[0] = '\0';
 }
 
 /* ---- mapping: the last byte of RAM is usable, one more is not */
@@ -65,7 +37,7 @@ static int map_at(u16 num, u64 desc, u64 avail, u64 used)
 
 	q = (struct devq){ .num = num, .desc_addr = desc, .avail_addr = avail,
 				.used_addr = used };
-	return KILLED(devq_map(&q, "edge"));
+	return FAKE_KILLED(devq_map(&q, "edge"));
 }
 
 static void test_map_edges(void)
@@ -125,7 +97,7 @@ static int pop_chain(unsigned direct, unsigned n, u32 len)
 	avail = (void *)(vm.ram + 0x2000);
 	avail->ring[0] = 0;
 	avail->idx = 1;
-	return KILLED(devq_pop(&vq, &chain, "edge"));
+	return FAKE_KILLED(devq_pop(&vq, &chain, "edge"));
 }
 
 static void test_chain_edges(void)
@@ -134,21 +106,21 @@ static void test_chain_edges(void)
 	       !pop_chain(1, DEVQ_MAX_SEGS - 1, 1) && chain.nr_out == DEVQ_MAX_SEGS,
 	       "a chain of exactly DEVQ_MAX_SEGS buffers was refused or misread");
 	report("edge-chain-one-buffer-too-many",
-	       pop_chain(1, DEVQ_MAX_SEGS, 1) && strstr(reason, "more than"),
+	       pop_chain(1, DEVQ_MAX_SEGS, 1) && strstr(fake_reason, "more than"),
 	       "a chain of DEVQ_MAX_SEGS + 1 buffers was not refused for its count");
-	lenient = true;
+	fake_lenient = true;
 	report("edge-chain-longest", !pop_chain(0, 1, 0xffffffffu) && chain.out_len == 0xffffffffu,
 	       "a chain of 4 GiB - 1 bytes was refused");
-	report("edge-chain-too-long", pop_chain(0, 2, 0x80000000u) && strstr(reason, "4 GiB"),
+	report("edge-chain-too-long", pop_chain(0, 2, 0x80000000u) && strstr(fake_reason, "4 GiB"),
 	       "a chain of 4 GiB was not refused for its length");
 	table_flags = VRING_DESC_F_WRITE;
 	report("edge-chain-longest-writable",
 	       !pop_chain(0, 1, 0xffffffffu) && chain.in_len == 0xffffffffu,
 	       "a writable chain of 4 GiB - 1 bytes was refused");
-	report("edge-chain-too-long-writable", pop_chain(0, 2, 0x80000000u) && strstr(reason, "4 GiB"),
+	report("edge-chain-too-long-writable", pop_chain(0, 2, 0x80000000u) && strstr(fake_reason, "4 GiB"),
 	       "a writable chain of 4 GiB was not refused for its length");
 	table_flags = 0;
-	lenient = false;
+	fake_lenient = false;
 }
 
 /* ---- copies and slices against a flat reference */
@@ -216,6 +188,5 @@ int main(void)
 	test_map_edges();
 	test_chain_edges();
 	test_copies();
-	printf("ok vq-edge-done\n");
-	return 0;
+	return harness_done("vq-edge");
 }

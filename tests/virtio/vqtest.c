@@ -14,7 +14,10 @@
  *
  * Prints "ok NAME" / "FAIL NAME: why" lines; exit status 0.
  */
-#include "virtio.h"
+#define FAKE_WIN_START 0x100000ULL
+#define FAKE_WIN_END   0x300000ULL
+#include "fake_launcher.h"
+#include "../harness.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -27,51 +30,7 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------ the fake Launcher */
-struct vm vm;
-bool lg_verbose;
 #define RAM_SIZE   (4u << 20)
-#define WIN_START  0x100000ULL
-#define WIN_END    0x300000ULL
-
-static pthread_t main_thread;
-static jmp_buf kill_jmp;
-static volatile int armed;
-static char reason[512];
-static int failures;
-
-void lg_say(const char *fmt, ...) { (void)fmt; }
-
-void *guest_ptr(u64 addr, u64 len)
-{
-	if (addr < WIN_START || addr + len < addr || addr + len > WIN_END)
-		bad_driver("it used [%#llx, +%#llx), outside its window", addr, len);
-	return vm.ram + addr;
-}
-
-void *ram_ptr(u64 addr, u64 len)
-{
-	return addr + len >= addr && addr + len <= vm.ram_size ? vm.ram + addr : NULL;
-}
-
-void bad_driver(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (!armed || !pthread_equal(pthread_self(), main_thread)) {
-		printf("FAIL unexpected-kill: %s\n", reason);
-		fflush(stdout);
-		_exit(0);
-	}
-	armed = 0;
-	longjmp(kill_jmp, 1);
-}
-
-void io_register(struct io_region *r) { (void)r; }
-u64 io_get(const u8 *data, u32 size) { u64 v = 0; memcpy(&v, data, size); return v; }
-void io_put(u8 *data, u32 size, u64 value) { memcpy(data, &value, size); }
 
 /* ioctl(): KVM_IRQ_LINE is recorded; KVM_IOEVENTFD is refused; the rest is real. */
 #define FAKE_VM_FD 1000
@@ -112,39 +71,16 @@ static int line(int gsi)
 	return v;
 }
 
-/* ------------------------------------------------------------ reporting */
-static void ok(const char *name) { printf("ok %s\n", name); }
-
-static void fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failures++;
-}
-
-static void check(const char *name, bool cond, const char *why)
-{
-	if (cond)
-		ok(name);
-	else
-		fail(name, "%s", why);
-}
-
 /* Run CODE, which must kill the Guest with a reason containing WANT. */
 #define EXPECT_KILL(name, want, code)						\
 	do {									\
-		if (setjmp(kill_jmp) == 0) {					\
-			armed = 1;						\
+		if (setjmp(fake_kill_jmp) == 0) {				\
+			fake_armed = 1;						\
 			code;							\
-			armed = 0;						\
+			fake_armed = 0;						\
 			fail(name, "the Guest was not killed");			\
-		} else if (!strstr(reason, want)) {				\
-			fail(name, "killed for '%s', expected '%s'", reason, want); \
+		} else if (!strstr(fake_reason, want)) {			\
+			fail(name, "killed for '%s', expected '%s'", fake_reason, want); \
 		} else {							\
 			ok(name);						\
 		}								\
@@ -225,7 +161,7 @@ static void test_bad_chains(void)
 	EXPECT_KILL("walker-outside-window", "outside its window", devq_pop(&vq, &chain, "test"));
 
 	ring_reset(&vq, 8, false, false);
-	set_desc(DESC, 0, WIN_END - 0x10, 0x20, 0, 0);
+	set_desc(DESC, 0, FAKE_WIN_END - 0x10, 0x20, 0, 0);
 	offer(&vq, 0);
 	EXPECT_KILL("walker-length-past-window", "outside its window", devq_pop(&vq, &chain, "test"));
 
@@ -269,7 +205,7 @@ static void test_map(void)
 	EXPECT_KILL("map-size-not-power-of-two", "power of two", devq_map(&q, "test"));
 	q.num = 8, q.desc_addr = DESC + 8;
 	EXPECT_KILL("map-misaligned", "misaligned", devq_map(&q, "test"));
-	q.desc_addr = WIN_END - 64;
+	q.desc_addr = FAKE_WIN_END - 64;
 	EXPECT_KILL("map-outside-window", "outside its window", devq_map(&q, "test"));
 }
 
@@ -525,7 +461,7 @@ static void test_blk(void)
 	memset(vm.ram + BUF + 0x1000, 0x55, 1024);
 	set_desc(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
 	set_desc(DESC, 1, BUF + 0x1000, 1024, VRING_DESC_F_NEXT, 2);
-	set_desc(DESC, 2, WIN_END, 1, VRING_DESC_F_WRITE, 0);
+	set_desc(DESC, 2, FAKE_WIN_END, 1, VRING_DESC_F_WRITE, 0);
 	*(u32 *)(vm.ram + BUF) = 1, *(u64 *)(vm.ram + BUF + 8) = 0;
 	offer(&d->vq[0], 0);
 	EXPECT_KILL("blk-bad-chain-killed", "outside its window", d->ops->notify(d));
@@ -650,12 +586,12 @@ static void net_rx_too_small(const char *name, struct virtio_dev *d, u64 base)
 		alarm(2);
 		queue_at(d, 0, base);
 		offer_buf(d, 0, base + 0x8000, 12, true);
-		if (setjmp(kill_jmp) == 0) {
-			armed = 1;
+		if (setjmp(fake_kill_jmp) == 0) {
+			fake_armed = 1;
 			d->ops->notify(d);
 			_exit(2);
 		}
-		_exit(strstr(reason, "cannot hold a frame") ? 0 : 3);
+		_exit(strstr(fake_reason, "cannot hold a frame") ? 0 : 3);
 	}
 	waitpid(pid, &status, 0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -1055,14 +991,13 @@ static void test_cmdline(void)
 	const char *want = "virtio_mmio.device=0x200@0xd0000000:5 "
 			   "virtio_mmio.device=0x200@0xd0000200:6 ";
 
-	check("cmdline-devices", strncmp(line, want, strlen(want)) == 0, line);
+	check("cmdline-devices", strncmp(line, want, strlen(want)) == 0, "%s", line);
 }
 
 int main(void)
 {
 	struct virtio_dev *rng;
 
-	main_thread = pthread_self();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	vm.ram = aligned_alloc(4096, RAM_SIZE);
 	vm.ram_size = RAM_SIZE;
@@ -1090,5 +1025,5 @@ int main(void)
 	test_transport(rng);
 	test_event_idx_device(rng);
 	test_cmdline();
-	return 0;
+	return harness_done("vqtest");
 }
