@@ -218,21 +218,38 @@ void shadow_audit(const struct lguest *lg);
 #define RECENT_WALKS 4
 
 struct host_walk {
-	u64 page;	/* (va >> 12) + 1; 0: empty */
+	u64 page;	/* va / PAGE_SIZE + 1; 0: empty */
 	u64 frame;
 	int writable;
 };
 extern struct host_walk host_walks[RECENT_WALKS];
 /*:*/
 /*H:607, continued :*/
+static inline struct host_walk *host_walk_of(u64 va)
+{
+	return &host_walks[va / PAGE_SIZE % RECENT_WALKS];
+}
+
+static inline int host_walk_seen(u64 va, int write, u64 *pa)
+{
+	const struct host_walk *seen = host_walk_of(va);
+
+	if (seen->page == va / PAGE_SIZE + 1 && (seen->writable || !write)) {
+		*pa = seen->frame | va % PAGE_SIZE;
+		return 1;
+	}
+	return 0;
+}
+/*:*/
+/*H:607, continued :*/
 void *guest_virt_page_long(struct lguest *lg, u64 va, int write);
 
 static inline void *guest_virt_page_seen(struct lguest *lg, u64 va, int write)
 {
-	const struct host_walk *seen = &host_walks[(va >> 12) % RECENT_WALKS];
+	u64 pa;
 
-	if (lg->gpgdir && seen->page == (va >> 12) + 1 && (seen->writable || !write))
-		return phys_to_virt(seen->frame | (va & 4095));
+	if (host_walk_seen(va, write, &pa) && lg->gpgdir)
+		return phys_to_virt(pa);
 	return NULL;
 }
 

@@ -363,7 +363,7 @@ static __attribute__((noinline)) int shadow_guest_walk_long(struct lguest *lg, u
 	if (!lg_address_ok(lg, *pa, 1))
 		return 0;
 	/*H:607, continued :*/
-	host_walks[(va >> 12) % RECENT_WALKS] = (struct host_walk){ (va >> 12) + 1, *pa & ~4095ULL, w.writable };
+	*host_walk_of(va) = (struct host_walk){ va / PAGE_SIZE + 1, *pa & ~(PAGE_SIZE - 1), w.writable };
 	/*:*/
 	return 1;
 }
@@ -371,12 +371,8 @@ static __attribute__((noinline)) int shadow_guest_walk_long(struct lguest *lg, u
 int shadow_guest_walk(struct lguest *lg, u64 va, int write, u64 *pa)
 {
 	/*H:607, continued :*/
-	struct host_walk *seen = &host_walks[(va >> 12) % RECENT_WALKS];
-
-	if (seen->page == (va >> 12) + 1 && (seen->writable || !write)) {
-		*pa = seen->frame | (va & 4095);
+	if (host_walk_seen(va, write, pa))
 		return 1;
-	}
 	/*:*/
 	return shadow_guest_walk_long(lg, va, write, pa);
 }
