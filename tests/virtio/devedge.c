@@ -333,6 +333,19 @@ static void test_worker(void)
 	check("reset-reaches-device", probe_resets == 2,
 	      "%d resets reached the device's hook, want 2 (driver_start's and this one)",
 	      probe_resets);
+	/* Only selectors 0 and 1 name words of features: a write under any
+	 * other is ignored, and cannot ask for what the device never offered. */
+	guest_write(&probe, VIRTIO_MMIO_STATUS, 0);
+	guest_write(&probe, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	guest_write(&probe, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 2);
+	guest_write(&probe, VIRTIO_MMIO_DRIVER_FEATURES, 0xffffffff);
+	guest_write(&probe, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	guest_write(&probe, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	guest_write(&probe, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		    VIRTIO_STATUS_FEATURES_OK);
+	check("driver-features-selector-2-ignored",
+	      guest_read(&probe, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK,
+	      "a write of features under selector 2 reached the device's features");
 }
 
 /* ------------------------------------------------------------ the console */
