@@ -24,6 +24,7 @@
  * Prints "ok NAME" / "FAIL NAME: why" / "skip NAME: why"; exit status 0.
  */
 #define _GNU_SOURCE		/* posix_openpt, ptsname */
+#define FAKE_KVM
 #include "fake_launcher.h"
 #include "../harness.h"
 #include <dirent.h>
@@ -55,36 +56,25 @@ void net_add_switch(const char *value) { (void)value; }
 /* KVM, played: interrupt lines are accepted, ioeventfds are remembered (with
  * KVM's rule that a length is 1, 2, 4 or 8), and guest_write() below hands
  * a write to an ioeventfd that covers it, else to the region (an exit). */
-#define FAKE_VM_FD 1000
 static struct kvm_ioeventfd iofds[32];
 static int nr_iofds;
 
-int ioctl(int fd, unsigned long req, ...)
+static int fake_kvm_ioctl(unsigned long req, void *arg)
 {
-	va_list ap;
-	void *arg;
+	struct kvm_ioeventfd *io = arg;
 
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd == FAKE_VM_FD && req == KVM_IRQ_LINE)
+	if (req == KVM_IRQ_LINE)
 		return 0;
-	if (fd == FAKE_VM_FD && req == KVM_IOEVENTFD) {
-		struct kvm_ioeventfd *io = arg;
-
-		if ((io->len != 1 && io->len != 2 && io->len != 4 && io->len != 8) ||
-		    nr_iofds == 32) {
-			errno = EINVAL;
-			return -1;
-		}
-		iofds[nr_iofds++] = *io;
-		return 0;
-	}
-	if (fd == FAKE_VM_FD) {
+	if (req != KVM_IOEVENTFD) {
 		errno = ENOTTY;
 		return -1;
 	}
-	return syscall(SYS_ioctl, fd, req, arg);
+	if ((io->len != 1 && io->len != 2 && io->len != 4 && io->len != 8) || nr_iofds == 32) {
+		errno = EINVAL;
+		return -1;
+	}
+	iofds[nr_iofds++] = *io;
+	return 0;
 }
 
 /* open(): the Nth open of FAIL_PATH fails with ENFILE (a ring that cannot be

@@ -15,7 +15,9 @@
  *  - lg_say() keeps every line said in fake_said.
  *  - The I/O regions are not registered; io_get()/io_put() are the real
  *    little-endian copies.
- * KVM's ioctl() differs from harness to harness, and stays in each.
+ *  - With FAKE_KVM defined, ioctl() on FAKE_VM_FD (vm.vm_fd, which the
+ *    harness sets) goes to the harness's fake_kvm_ioctl(); any other
+ *    descriptor's is the real one.
  */
 #ifndef TESTS_VIRTIO_FAKE_LAUNCHER_H
 #define TESTS_VIRTIO_FAKE_LAUNCHER_H
@@ -25,6 +27,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef FAKE_WIN_START
@@ -100,6 +103,24 @@ void bad_driver(const char *fmt, ...)
 	fake_armed = 0;
 	longjmp(fake_kill_jmp, 1);
 }
+
+#ifdef FAKE_KVM
+#define FAKE_VM_FD 1000
+static int fake_kvm_ioctl(unsigned long req, void *arg);
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd == FAKE_VM_FD)
+		return fake_kvm_ioctl(req, arg);
+	return syscall(SYS_ioctl, fd, req, arg);
+}
+#endif
 
 void io_register(struct io_region *r) { (void)r; }
 u64 io_get(const u8 *data, u32 size) { u64 v = 0; memcpy(&v, data, size); return v; }

@@ -16,6 +16,7 @@
  */
 #define FAKE_WIN_START 0x100000ULL
 #define FAKE_WIN_END   0x300000ULL
+#define FAKE_KVM
 #include "fake_launcher.h"
 #include "../harness.h"
 #include <errno.h>
@@ -32,33 +33,23 @@
 /* ------------------------------------------------------------ the fake Launcher */
 #define RAM_SIZE   (4u << 20)
 
-/* ioctl(): KVM_IRQ_LINE is recorded; KVM_IOEVENTFD is refused; the rest is real. */
-#define FAKE_VM_FD 1000
+/* KVM, played: KVM_IRQ_LINE is recorded; KVM_IOEVENTFD and the rest are refused. */
 static pthread_mutex_t irq_lock = PTHREAD_MUTEX_INITIALIZER;
 static int irq_level[32], irq_changes;
 
-int ioctl(int fd, unsigned long req, ...)
+static int fake_kvm_ioctl(unsigned long req, void *arg)
 {
-	va_list ap;
-	void *arg;
+	struct kvm_irq_level *l = arg;
 
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd == FAKE_VM_FD && req == KVM_IRQ_LINE) {
-		struct kvm_irq_level *l = arg;
-
-		pthread_mutex_lock(&irq_lock);
-		irq_level[l->irq & 31] = l->level;
-		irq_changes++;
-		pthread_mutex_unlock(&irq_lock);
-		return 0;
-	}
-	if (fd == FAKE_VM_FD) {
+	if (req != KVM_IRQ_LINE) {
 		errno = ENOTTY;
 		return -1;
 	}
-	return syscall(SYS_ioctl, fd, req, arg);
+	pthread_mutex_lock(&irq_lock);
+	irq_level[l->irq & 31] = l->level;
+	irq_changes++;
+	pthread_mutex_unlock(&irq_lock);
+	return 0;
 }
 
 static int line(int gsi)
