@@ -114,6 +114,49 @@ ssize_t getrandom(void *buf, size_t len, unsigned flags)
 	return syscall(SYS_getrandom, buf, len > 1 ? len / 2 : len, flags);
 }
 
+/* ppoll(): on the descriptors of ppoll_fails_fd's worker, fails with EINVAL
+ * (as no worker should ever meet); the rest are real. */
+static volatile int ppoll_fails_fd = -1;
+
+/* glibc declares fds write-only; the descriptors in it are read all the same */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask)
+{
+	struct timespec left, *tp = NULL;
+
+	if (n && fds[0].fd == ppoll_fails_fd) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (t)
+		left = *t, tp = &left;	/* the kernel writes back what is left */
+	return syscall(SYS_ppoll, fds, n, tp, mask, _NSIG / 8);
+}
+#pragma GCC diagnostic pop
+
+/* err(): the Launcher's way out.  A worker that a test expects to leave
+ * (err_expected) notes its status and words and ends its own thread; any
+ * other call is a failure. */
+static volatile int err_expected, err_status;
+static char err_said[256];
+
+void err(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err_said, sizeof(err_said), fmt, ap);
+	va_end(ap);
+	if (!err_expected || pthread_equal(pthread_self(), fake_main_thread)) {
+		printf("FAIL unexpected-err: %s\n", err_said);
+		fflush(stdout);
+		_exit(0);
+	}
+	__atomic_store_n(&err_status, status, __ATOMIC_RELEASE);
+	pthread_exit(NULL);
+}
+
 static int exits;		/* writes that reached a region: exits to the run loop */
 
 static void guest_write(struct virtio_dev *d, u64 off, u32 v)
@@ -272,6 +315,7 @@ static struct virtio_dev probe;
 static void test_worker(void)
 {
 	int notes, covered = 0;
+	char want[64];
 
 	for (int i = 0; i < nr_iofds; i++)
 		covered += iofds[i].addr == probe.base + VIRTIO_MMIO_QUEUE_NOTIFY &&
@@ -336,6 +380,18 @@ static void test_worker(void)
 	check("driver-features-selector-2-ignored",
 	      guest_read(&probe, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK,
 	      "a write of features under selector 2 reached the device's features");
+	/* Last, since it ends the probe's worker: a worker whose poll fails
+	 * ends the Launcher with a word naming its device, and does not spin
+	 * on the failure.  A kick wakes it into the failing poll. */
+	err_expected = 1;
+	ppoll_fails_fd = probe.notify_fd;
+	guest_write(&probe, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	wait_for(&err_status, 1);
+	snprintf(want, sizeof(want), "%s: poll", probe.name);
+	check("worker-poll-failure-ends", err_status == 1 && strstr(err_said, want),
+	      "a failing poll gave status %d, '%s' (want 1, '%s')", err_status, err_said, want);
+	ppoll_fails_fd = -1;
+	err_expected = 0;
 }
 
 /* ------------------------------------------------------------ the console */
