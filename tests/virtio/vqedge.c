@@ -62,8 +62,12 @@ static void test_map_edges(void)
 	       "a used ring on a 4-byte boundary was refused");
 	report("edge-map-used-2", map_at(n, 0x1000, 0x2000, 0x3002),
 	       "a used ring on a 2-byte boundary was accepted");
+	report("edge-map-used-odd", map_at(n, 0x1000, 0x2000, 0x3001),
+	       "a used ring at an odd address was accepted");
 	report("edge-map-desc-8", map_at(n, 0x1008, 0x2000, 0x3000),
 	       "a descriptor table on an 8-byte boundary was accepted");
+	report("edge-map-desc-odd", map_at(n, 0x1001, 0x2000, 0x3000),
+	       "a descriptor table at an odd address was accepted");
 	report("edge-map-size-256", !map_at(256, 0x10000, 0x20000, 0x30000),
 	       "a queue of 256 entries was refused");
 }
