@@ -322,6 +322,8 @@ static void test_worker(void)
 			   iofds[i].len == 4 && iofds[i].fd == probe.notify_fd;
 	check("ioeventfd-covers-notify", covered == 1, "%d ioeventfds cover the probe's notify "
 	      "register with its eventfd (KVM would send every kick to the run loop)", covered);
+	check("ioeventfd-no-complaint", !strstr(fake_said, "no ioeventfd"),
+	      "an ioeventfd KVM took was said to be missing: '%s'", fake_said);
 	driver_start(&probe);
 	guest_write(&probe, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	pause_ms(100);
