@@ -135,9 +135,21 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t
 }
 #pragma GCC diagnostic pop
 
-/* err(): the Launcher's way out.  A worker that a test expects to leave
- * (err_expected) notes its status and words and ends its own thread; any
- * other call is a failure. */
+/* eventfd(): with eventfd_fails set, there are none left (EMFILE). */
+static int eventfd_fails;
+
+int eventfd(unsigned int count, int flags)
+{
+	if (eventfd_fails) {
+		errno = EMFILE;
+		return -1;
+	}
+	return syscall(SYS_eventfd2, count, flags);
+}
+
+/* err(): the Launcher's way out.  When a test expects it (err_expected), a
+ * worker notes its status and words and ends its own thread, and the main
+ * thread ends the process with the status; any other call is a failure. */
 static volatile int err_expected, err_status;
 static char err_said[256];
 
@@ -148,11 +160,13 @@ void err(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err_said, sizeof(err_said), fmt, ap);
 	va_end(ap);
-	if (!err_expected || pthread_equal(pthread_self(), fake_main_thread)) {
+	if (!err_expected) {
 		printf("FAIL unexpected-err: %s\n", err_said);
 		fflush(stdout);
 		_exit(0);
 	}
+	if (pthread_equal(pthread_self(), fake_main_thread))
+		_exit(status);
 	__atomic_store_n(&err_status, status, __ATOMIC_RELEASE);
 	pthread_exit(NULL);
 }
@@ -934,6 +948,33 @@ static void console_tty_child(struct virtio_dev *con, int master)
 	_exit(0);
 }
 
+/* A device whose set-up fails (no eventfd left) ends the Launcher with
+ * status 1, rather than running on with no way to be kicked.  In a child,
+ * before the devices start, since it ends the process. */
+static void test_setup_failure(void)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		eventfd_fails = 1;
+		err_expected = 1;
+		virtio_start_all();
+		_exit(0);
+	}
+	for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		pause_ms(100);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	check("setup-failure-ends", WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	      "a device without an eventfd left the Launcher with status %#x (want an exit with 1)",
+	      status);
+}
+
 static void test_console_tty(struct virtio_dev *con)
 {
 	int master = posix_openpt(O_RDWR | O_NOCTTY), status;
@@ -998,6 +1039,7 @@ int main(void)
 	blk = virtio_device(virtio_nr_devices() - 1);
 	test_console_tty(con);
 	test_console_output(con);
+	test_setup_failure();
 	virtio_start_all();
 	test_queue_counts(con, rng, blk);
 
