@@ -219,6 +219,29 @@ static int test_roots(void)
 	return ok && probe_store(TEST_VA) == 14;
 }
 /*:*/
+/*G:775, continued :*/
+static __attribute__((noinline)) void null_hypercall_here(void)
+{
+	hcall(LHCALL_NOP, 0, 0, 0);
+}
+
+static int test_ring_before_null(void)
+{
+	struct lg_shared_page *sp = guest_shared;
+	int ok = 1;
+
+	for (int i = 0; i < 3; i++) {
+		if (i == 2) {
+			lazy_begin();
+			hcall_async(LHCALL_NOP, 0, 0, 0);
+		}
+		null_hypercall_here();
+		ok &= sp->async_done == sp->async_queued;
+	}
+	lazy_end();
+	return ok;
+}
+/*:*/
 /*G:780 Measuring.
  * Two numbers this chapter promised. The first is what a page-fault fill costs:
  * 64 pages mapped (in one batch), each touched once, each first touch timed with
@@ -629,6 +652,9 @@ static const struct guest_test tests[] = {
 	{ "a read-only page reads, and a store to it faults", test_read_only },
 	{ "a page read is accessed, a page written is dirty", test_dirty_bit },
 	{ "six address spaces, switched and switched back", test_roots },
+	/*:*/
+	/*G:775, continued :*/
+	{ "a null hypercall runs the calls queued before it", test_ring_before_null },
 	/*:*/
 	/*G:780, continued :*/
 	{ "a page-fault fill costs more than a filled page", test_measure_fill },
