@@ -290,6 +290,9 @@ u64 probe_int80(void);
 /*H:551, continued :*/
 u64 probe_jump(u64 to);
 /*:*/
+/*H:551, continued :*/
+u64 probe_jump_with_rax(u64 to, u64 rax);
+/*:*/
 
 #endif
 /*:*/

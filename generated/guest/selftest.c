@@ -602,6 +602,29 @@ static int test_code_unmapped_behind_the_host(void)
 	return v == 6;
 }
 /*:*/
+/*H:551, continued :*/
+static int test_learned_place_other_code(void)
+{
+	u8 *page = page_alloc();
+	u64 v[4];
+
+	if (!page)
+		return 0;
+	pt_map(kernel_root, TEST_VA, guest_pa(page), PTE_W);
+	page[0] = 0xcd, page[1] = LG_HCALL_VECTOR;
+	page[2] = 0xff, page[3] = 0xe2;		/* jmp *%rdx */
+	v[0] = probe_jump_with_rax(TEST_VA, LHCALL_NOP);
+	v[1] = probe_jump_with_rax(TEST_VA, LHCALL_NOP);
+	page[0] = 0x0f, page[1] = 0x0b;		/* ud2, unannounced */
+	v[2] = probe_jump_with_rax(TEST_VA, LHCALL_SET_CLOCKEVENT);
+	pt_unmap(kernel_root, TEST_VA);
+	pt_map(kernel_root, TEST_VA, guest_pa(page), PTE_W);
+	v[3] = probe_jump_with_rax(TEST_VA, LHCALL_NOP);
+	pt_unmap(kernel_root, TEST_VA);
+	page_free(page);
+	return !v[0] && !v[1] && v[2] == 6 && v[3] == 6;
+}
+/*:*/
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -697,6 +720,9 @@ static const struct guest_test tests[] = {
 	/*:*/
 	/*H:551, continued :*/
 	{ "code our table no longer maps is not a hypercall", test_code_unmapped_behind_the_host },
+	/*:*/
+	/*H:551, continued :*/
+	{ "a learned place holding other code is no hypercall", test_learned_place_other_code },
 	/*:*/
 };
 
