@@ -603,7 +603,7 @@ static int test_code_unmapped_behind_the_host(void)
 }
 /*:*/
 /*H:551, continued :*/
-static int test_learned_place_other_code(void)
+static int test_learned_place(void)
 {
 	u8 *page = page_alloc();
 	u64 v[4];
@@ -722,7 +722,7 @@ static const struct guest_test tests[] = {
 	{ "code our table no longer maps is not a hypercall", test_code_unmapped_behind_the_host },
 	/*:*/
 	/*H:551, continued :*/
-	{ "a learned place holding other code is no hypercall", test_learned_place_other_code },
+	{ "a learned place holding other code is no hypercall", test_learned_place },
 	/*:*/
 };
 

@@ -103,6 +103,15 @@ int main(void)
 	lg.regs = &regs;
 	lg.shared = &shared;
 
+	/* No entry yet: an interrupt waits, and the Switcher's keys go off. */
+	shared.irq_pending = 1;
+	lg_fast.nop_key = lg_fast.clock_key = 0x1234;
+	check("no-entry-keys-off", call(irq_deliver(&lg)) && lg_fast.nop_key == ~0ULL &&
+	      lg_fast.clock_key == ~0ULL && shared.irq_pending == 1);
+	shared.irq_pending = 0;
+	lg_fast.nop_key = lg_fast.clock_key = 0x1234;
+	check("nothing-pending-keys-kept", call(irq_deliver(&lg)) && lg_fast.nop_key == 0x1234);
+
 	check("entry-non-canonical-killed", !call(irq_set_entry(&lg, 0x8000000001000000ULL)) &&
 	      strstr(reason, "not a canonical address"));
 	check("entry-unmapped-killed", !call(irq_set_entry(&lg, 0x1000)) &&
@@ -153,6 +162,11 @@ int main(void)
 	      shared.irq_pending == 0);
 	/* The last one delivered, nothing waits: the keys C wrote stand. */
 	check("last-delivered-keys-kept", lg_fast.nop_key == 0x1234 && lg_fast.clock_key == 0x1234);
+	shared.irq_enabled = 1;
+	shared.irq_pending = 1;
+	guest_at(VA + 0x80, VA + 0x7ff8);
+	check("timer-delivered-keys-kept", call(irq_deliver(&lg)) && shared.irq_pending == 0 &&
+	      lg_fast.nop_key == 0x1234 && lg_fast.clock_key == 0x1234);
 
 	/* Near the bottom: an overflow, refused before anything is written. */
 	shared.irq_enabled = 1;
