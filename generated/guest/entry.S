@@ -114,6 +114,9 @@ PROBE(probe_int80, int $0x80)
 /*H:551, continued :*/
 PROBE(probe_jump, jmp *%rdi)
 /*:*/
+/*H:551, continued :*/
+PROBE(probe_jump_with_rax, mov %rsi, %rax; lea 2f(%rip), %rdx; jmp *%rdi; 2:)
+/*:*/
 /*G:440 The registers survive a hypercall.
  * The Host promises to give back every register but `%rax`. To check the
  * Switcher's promise we fill every register with its own pattern, make a

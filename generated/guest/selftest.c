@@ -219,6 +219,29 @@ static int test_roots(void)
 	return ok && probe_store(TEST_VA) == 14;
 }
 /*:*/
+/*G:775, continued :*/
+static __attribute__((noinline)) void null_hypercall_here(void)
+{
+	hcall(LHCALL_NOP, 0, 0, 0);
+}
+
+static int test_ring_before_null(void)
+{
+	struct lg_shared_page *sp = guest_shared;
+	int ok = 1;
+
+	for (int i = 0; i < 3; i++) {
+		if (i == 2) {
+			lazy_begin();
+			hcall_async(LHCALL_NOP, 0, 0, 0);
+		}
+		null_hypercall_here();
+		ok &= sp->async_done == sp->async_queued;
+	}
+	lazy_end();
+	return ok;
+}
+/*:*/
 /*G:780 Measuring.
  * Two numbers this chapter promised. The first is what a page-fault fill costs:
  * 64 pages mapped (in one batch), each touched once, each first touch timed with
@@ -594,6 +617,29 @@ static int test_code_unmapped_behind_the_host(void)
 	return v == 6;
 }
 /*:*/
+/*H:551, continued :*/
+static int test_learned_place(void)
+{
+	u8 *page = page_alloc();
+	u64 v[4];
+
+	if (!page)
+		return 0;
+	pt_map(kernel_root, TEST_VA, guest_pa(page), PTE_W);
+	page[0] = 0xcd, page[1] = LG_HCALL_VECTOR;
+	page[2] = 0xff, page[3] = 0xe2;		/* jmp *%rdx */
+	v[0] = probe_jump_with_rax(TEST_VA, LHCALL_NOP);
+	v[1] = probe_jump_with_rax(TEST_VA, LHCALL_NOP);
+	page[0] = 0x0f, page[1] = 0x0b;		/* ud2, unannounced */
+	v[2] = probe_jump_with_rax(TEST_VA, LHCALL_SET_CLOCKEVENT);
+	pt_unmap(kernel_root, TEST_VA);
+	pt_map(kernel_root, TEST_VA, guest_pa(page), PTE_W);
+	v[3] = probe_jump_with_rax(TEST_VA, LHCALL_NOP);
+	pt_unmap(kernel_root, TEST_VA);
+	page_free(page);
+	return !v[0] && !v[1] && v[2] == 6 && v[3] == 6;
+}
+/*:*/
 /*G:530 What a hypercall costs.
  * Not a test, but a number every reader of this book should see once: how long
  * the round trip to the Host takes. We time a thousand do-nothing hypercalls
@@ -645,6 +691,9 @@ static const struct guest_test tests[] = {
 	{ "a page read is accessed, a page written is dirty", test_dirty_bit },
 	{ "six address spaces, switched and switched back", test_roots },
 	/*:*/
+	/*G:775, continued :*/
+	{ "a null hypercall runs the calls queued before it", test_ring_before_null },
+	/*:*/
 	/*G:780, continued :*/
 	{ "a page-fault fill costs more than a filled page", test_measure_fill },
 	{ "512 entries batched cost less than one trap each", test_measure_batching },
@@ -686,6 +735,9 @@ static const struct guest_test tests[] = {
 	/*:*/
 	/*H:551, continued :*/
 	{ "code our table no longer maps is not a hypercall", test_code_unmapped_behind_the_host },
+	/*:*/
+	/*H:551, continued :*/
+	{ "a learned place holding other code is no hypercall", test_learned_place },
 	/*:*/
 };
 

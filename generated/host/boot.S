@@ -109,7 +109,8 @@ host_pdpt:
 	.quad PHYS(host_pd) + PAGE_SIZE + PTE_P + PTE_W
 	.quad PHYS(host_pd) + 0x2000 + PTE_P + PTE_W
 	.quad PHYS(host_pd) + 0x3000 + PTE_P + PTE_W
-	.fill 506, 8, 0
+	.fill 505, 8, 0
+	.quad PHYS(probe_alias_pd) + PTE_P + PTE_W
 	.quad PHYS(host_pd) + PTE_P + PTE_W
 	.quad 0
 host_pd:

@@ -11,8 +11,10 @@
  * Host's own C code runs there, so the structure sits at the top of a stack
  * of its own, sixteen kilobytes like the boot stack, which `run_guest` leaves
  * for good. Before each return, an interrupt the Guest is waiting for and may
- * now take is delivered (H:880), and the Switcher's fast path is told what it
- * may skip (S:227). Forever, or until a hypercall or a kill ends the machine. :*/
+ * now take is delivered (H:880), and the Switcher's fast path is given its
+ * keys (S:237): the ones C learned, which the delivery turns off again
+ * (`~0`, which no call matches) if something will still wait. Forever, or
+ * until a hypercall or a kill ends the machine. :*/
 /* The Host's core: the run loop and killing the Guest. */
 #include "host.h"
 
@@ -24,8 +26,9 @@ static struct lguest *running;
 
 static void before_return(struct lguest *lg)
 {
+	lg_fast.nop_key = lg_fast.nop_learned;
+	lg_fast.clock_key = lg_fast.clock_learned;
 	irq_deliver(lg);
-	lg_fast.done = lg->lockup_since ? ~0ULL : lg->async_done;
 }
 
 void lg_guest_trapped(void)

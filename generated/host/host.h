@@ -397,7 +397,10 @@ void irq_bare_trap(struct lguest *lg, u64 on);
  *
  * This is also why `LHCALL_SEND_INTERRUPTS` does nothing at all in the
  * dispatcher: the Guest only needs to *trap*, and the delivery happens here on
- * the way out, as for every trap. :*/
+ * the way out, as for every trap. Whatever will still wait when the Guest
+ * runs again, an interrupt left pending (a second one, or one the Guest
+ * cannot take yet) or a lockup watched, also turns off the Switcher's fast
+ * paths until the next return (`hcall_keys_off`, S:237). :*/
 static inline void irq_deliver(struct lguest *lg)
 {
 	if (lg->shared && (lg->shared->irq_pending | lg->lockup_since))
@@ -422,7 +425,11 @@ void clock_fast_init(struct lguest *lg, int deadline_mode);
 /*:*/
 /*S:247 What the fast path trusts.
  * One structure, written only by the Host's C code, read by the Switcher at
- * the offsets below; the compiler checks that the two agree. :*/
+ * the offsets below; the compiler checks that the two agree. Beside it, the
+ * key's definition, and the small functions that set keys: C learns the
+ * null hypercall's key when it answers one, the clock event's when it arms
+ * the clock, and turns both off when something will still wait on the
+ * Guest's return (H:880). :*/
 struct recent_fill {
 	/*H:627, continued :*/
 	u64 region;		/* va >> 21 of the last 4 KiB fill; NO_REGION: none */
@@ -435,15 +442,17 @@ struct recent_fill {
 struct lg_fast {
 	u64 rip;		/* the hypercall instruction last recognised, or ~0 */
 	const u8 *insn;		/* the Host's pointer to its two bytes */
-	const struct lg_shared_page *shared;	/* the Guest's, or a stand-in always pending */
+	u64 nop_key;		/* nop_learned if nothing waits, or ~0 */
 	u64 *clock;		/* lg->clock_deadline in TSC-deadline mode, else NULL */
-	u64 done;		/* the Host's count of queued calls run, ~0 while watching a lockup */
+	u64 clock_key;		/* clock_learned if nothing waits, or ~0 */
 	u64 rip2;		/* the one recognised before rip, or ~0 */
 	const u8 *insn2;
 	u64 mem_start, mem_end;	/* the Guest's RAM window */
 	u64 last_key;		/* the Switcher's last fault, address ^ error code (S:267) */
 	struct recent_fill fill;	/* the tables of the Host's last fill (H:627) */
 	u64 clock_ahead;	/* the furthest a clock event may be, in TSC ticks (H:825) */
+	u64 nop_learned;	/* the last null hypercall's key, or ~0 */
+	u64 clock_learned;	/* the last clock event's key, or ~0 */
 };
 extern struct lg_fast lg_fast;
 void lg_hcall_entry(void);
@@ -453,6 +462,27 @@ static inline void hcall_forget(struct lguest *lg)
 {
 	lg->hcall_pa = 0;
 	lg_fast.rip = lg_fast.rip2 = ~0ULL;
+	lg_fast.nop_learned = lg_fast.clock_learned = ~0ULL;
+}
+
+#define HCALL_KEY(site, nr) ((site) ^ (u64)(nr) << 48)
+
+static inline void hcall_keys_off(void)
+{
+	lg_fast.nop_key = lg_fast.clock_key = ~0ULL;
+}
+
+static inline void nop_learn(const struct lg_regs *r)
+{
+	lg_fast.nop_learned = HCALL_KEY(r->rip - 2, LHCALL_NOP);
+}
+
+static inline void clock_learn(const struct lg_regs *r)
+{
+	u64 key = HCALL_KEY(r->rip - 2, LHCALL_SET_CLOCKEVENT);
+
+	if (lg_fast.clock)
+		lg_fast.clock_learned = key;
 }
 /*:*/
 

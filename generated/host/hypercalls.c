@@ -25,8 +25,7 @@
  * in *The Guest*). It must be a whole, aligned page inside the window, and it
  * is given only once: a Guest that could move the page later could move it
  * under the Host's feet. The Switcher's fast paths (S:227, S:257) learn the
- * page and the window here, in `lg_fast`; until then they see a stand-in
- * page whose pending word is never zero, and stay shut. :*/
+ * window here, in `lg_fast`. :*/
 static void hcall_init(struct lguest *lg, u64 pa)
 {
 	if (lg->shared)
@@ -34,7 +33,6 @@ static void hcall_init(struct lguest *lg, u64 pa)
 	if (pa & (PAGE_SIZE - 1))
 		kill_guest(lg, "shared page at 0x%llx is not page-aligned", pa);
 	lg->shared = from_guest_phys(lg, pa, PAGE_SIZE, "the shared page");
-	lg_fast.shared = lg->shared;
 	lg_fast.mem_start = lg->mem_start, lg_fast.mem_end = lg->mem_end;
 }
 /*:*/
@@ -106,7 +104,7 @@ void hcall_trap(struct lguest *lg, struct lg_regs *r)
 
 void hcall_dispatch(struct lguest *lg, struct lg_regs *r)
 {
-	switch (r->rax) {
+	switch (r->rax & ~(u64)LHCALL_RING_HELD) {
 	case LHCALL_INIT:		hcall_init(lg, r->rdi); break;
 	case LHCALL_CONSOLE_WRITE:	hcall_console_write(lg, r->rdi, r->rsi); break;
 	case LHCALL_SET_TRAP_ENTRY:	hcall_set_trap_entry(lg, r->rdi); break;
@@ -128,14 +126,17 @@ void hcall_dispatch(struct lguest *lg, struct lg_regs *r)
 	case LHCALL_FLUSH_ASYNC:	break;
 	/*:*/
 	/*H:825, continued :*/
-	case LHCALL_SET_CLOCKEVENT:	clock_set_event(lg, r->rdi); break;
+	case LHCALL_SET_CLOCKEVENT:
+		clock_set_event(lg, r->rdi);
+		clock_learn(r);
+		break;
 	/*:*/
 	/*H:860, continued :*/
 	case LHCALL_SET_IRQ_ENTRY:	irq_set_entry(lg, r->rdi); break;
 	case LHCALL_SET_STACK:		irq_set_stack(lg, r->rdi, r->rsi); break;
 	case LHCALL_SEND_INTERRUPTS:	break;
 	case LHCALL_HALT:		irq_halt(lg); break;
-	case LHCALL_NOP:		break;
+	case LHCALL_NOP:		nop_learn(r); break;
 	case LHCALL_BARE_TRAP:		irq_bare_trap(lg, r->rdi); break;
 	/*:*/
 	/*H:945, continued :*/

@@ -15,6 +15,7 @@
 #include "host.h"
 
 extern const char lg_irq_stubs[], lg_irq_spurious[], lg_bare_trap[];
+extern const char lg_bare_ud[];
 extern const void *const lg_probes[LG_NR_PROBES];
 extern const char lg_trap_stubs[];
 
@@ -252,13 +253,18 @@ void irq_deliver_pending(struct lguest *lg)
 
 	if (!s->irq_pending || !lg->irq_entry || !lg->stack_top) {
 		lg->lockup_since = 0;
+		if (s->irq_pending)
+			hcall_keys_off();
 		return;
 	}
 	if (!s->irq_enabled) {
+		hcall_keys_off();
 		irq_check_lockup(lg);
 		return;
 	}
 	lg->lockup_since = 0;
+	if (s->irq_pending & (s->irq_pending - 1))
+		hcall_keys_off();
 	deliver(lg, __builtin_ctzll(s->irq_pending));
 }
 /*:*/
@@ -366,13 +372,20 @@ void irq_bare_trap(struct lguest *lg, u64 on)
 {
 	const void *to = lg_trap_stubs + 3 * LG_TRAP_STUB_SIZE;
 
-	if (on > 1 + LG_NR_PROBES)
+	if (on > LG_BARE_UD)
 		kill_guest(lg, "LHCALL_BARE_TRAP %llu: there are %d probes", on, LG_NR_PROBES);
-	if (on == 1)
+	if (on == 1 || on == LG_BARE_UD)
 		to = lg_bare_trap;
 	else if (on > 1)
 		to = lg_probes[on - 2];
 	idt_set_gate(3, to, 1);
+	if (on == LG_BARE_UD) {
+		idt_set_gate(6, lg_bare_ud, 0);
+		idt_set_gate(1, lg_bare_trap, 0);
+	} else {
+		idt_set_gate(6, lg_hcall_entry, 0);
+		idt_set_gate(1, lg_trap_stubs + LG_TRAP_STUB_SIZE, 0);
+	}
 }
 /*:*/
 /*:*/

@@ -51,9 +51,9 @@
 /*S:247, continued :*/
 #define LG_FAST_RIP     0
 #define LG_FAST_INSN    8
-#define LG_FAST_SHARED  16
+#define LG_FAST_NOP_KEY 16
 #define LG_FAST_CLOCK   24
-#define LG_FAST_DONE    32
+#define LG_FAST_CLOCK_KEY 32
 #define LG_FAST_RIP2    40
 #define LG_FAST_INSN2   48
 #define LG_FAST_MEM_START  56
@@ -65,8 +65,6 @@
 #define LG_FAST_UP_W       104
 #define LG_FAST_UP_NX      112
 #define LG_FAST_CLOCK_AHEAD 120
-#define LG_SHARED_ASYNC_QUEUED 8
-#define LG_SHARED_IRQ_PENDING  2072
 #define MSR_TSC_DEADLINE   0x6e0
 /*:*/
 /*H:110 Bits of the machine.

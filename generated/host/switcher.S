@@ -87,37 +87,51 @@ lg_trap_stubs:
  * were the Switcher saving and restoring all fifteen of the Guest's registers
  * and six of the Host's, the rest C deciding, at length, that there was
  * nothing to do. A hypercall arrives here as an invalid-opcode fault (H:505),
- * so the Switcher itself can ask the questions, in a few instructions, before
- * anything is saved:
+ * so the Switcher itself can ask the questions before anything is saved:
  *
  * 1. Is the call `LHCALL_NOP`, a call whose whole work is to return 0 (or
  *    `LHCALL_SET_CLOCKEVENT`, whose work is three instructions, S:237)?
- * 2. Is the Guest's `%rip` the hypercall instruction the Host last
- *    recognised, and are its two bytes still `cd 1f`? The C path (H:505)
- *    remembers both the address and a Host pointer to the bytes, in `lg_fast`;
- *    every change to a mapping forgets them (`hcall_forget`), as before.
+ * 2. Is it made from a place where the Host has seen that very call made,
+ *    so that this fault is the hypercall and not some other invalid opcode?
  * 3. Is there nothing else for the Host to do on the way back: no interrupt
- *    pending in the shared page, no call queued in its ring (H:670), and no
- *    lockup being watched (H:885)?
+ *    pending in the shared page, no lockup being watched (H:885), and no
+ *    call queued in the Guest's ring (H:670)?
  *
- * If all three hold, we step `%rip` over the two bytes, put the result 0 in
- * `%rax` and `iretq`: seventeen instructions, where the C path took 151. If
- * only the second holds, the hypercall is still recognised here, and goes to
- * the Host as vector `LG_HCALL_VECTOR` with `%rip` already past it, as on
- * hardware KVM, so the C path skips its own decoding. Otherwise it is an
- * ordinary `#UD`, and goes the ordinary way. The Guest's `%rax` is our only
- * scratch register.
+ * The first two versions of this path asked them one at a time, and each
+ * question was a few loads: the frame's `%rip` against the remembered one,
+ * the two bytes behind it against `cd 1f`, the pending word, the ring's count
+ * against the Host's. Seventeen instructions, nine of them touching memory,
+ * and on this machine an instruction that touches memory is what costs
+ * (H:907): the probes said the path could not come near the goal of 1.5 bare
+ * traps that way. So this version asks all three questions with one
+ * comparison. We fold the call number and the place into one word, the
+ * *key*: `%rax` rotated right by sixteen bits, which puts a call number's
+ * sixteen bits at the top, exclusive-or the frame's `%rip`. The Host keeps,
+ * in `lg_fast`, the key of the last null hypercall it answered in C, but only
+ * while nothing waits; when something does, it keeps `~0` there instead, a
+ * key no call can have (S:237). If the fault's key equals the Host's, all
+ * three answers are yes: `%rax` becomes the answer 0 by the very exclusive-or
+ * that compares (a match leaves nothing), `%rip` steps over the two bytes,
+ * and `iretq`. Five instructions and the `iretq`, where the last version took
+ * sixteen, and three of them touch memory.
  *
- * The first version asked one more question first, whether the fault came
- * from ring 3, so that a `ud2` of the Host's own would reach the panic
- * (S:300). The second question answers it already (S:237), and two
- * instructions, one of them a memory operand, were a sixth of what the
- * fast path added to a bare trap.
+ * The Guest's ring is the one thing the Host cannot watch from here: the
+ * Guest queues its calls at ring 3 without a trap, after the Host last wrote
+ * the key. So the Guest says so itself. A Guest whose ring holds calls sets
+ * `LHCALL_RING_HELD` in `%rax` on every hypercall (G:230); the flag changes
+ * the key, the match fails, and the call goes to C, which runs the ring
+ * (H:670) and takes the flag off before it looks at the number. A Guest that
+ * leaves the flag off with calls queued only delays its own calls to its next
+ * hypercall that reaches C.
  *
- * Nothing the Guest controls is trusted more than before. The bytes are read
- * afresh from a page that was a Guest page when the C path looked it up (and
- * is forgotten when any mapping changes); the shared page's words are read
- * as numbers, as the C path reads them. :*/
+ * If the key does not match, the next question is the clock event's key
+ * (S:237), and then the fault is put back as it came: the same two
+ * instructions undone. From there the path is the second version's: if the
+ * `%rip` is a hypercall instruction the Host recognised lately, it goes to the
+ * Host as vector `LG_HCALL_VECTOR` with `%rip` already past it, as on hardware
+ * KVM, so that C skips its own decoding; otherwise it is an ordinary `#UD`,
+ * and goes the ordinary way. The Guest's `%rax` is our only scratch register
+ * until then. :*/
 	/*S:237, continued :*/
 		.macro recognised fail
 		cmp lg_fast+LG_FAST_RIP(%rip), %rax
@@ -131,22 +145,26 @@ lg_trap_stubs:
 		jne \fail
 		.endm
 	/*:*/
-	/*S:237, continued :*/
-		.macro nothing_waits fail
-		mov lg_fast+LG_FAST_SHARED(%rip), %rax
-		cmpq $0, LG_SHARED_IRQ_PENDING(%rax)
-		jne \fail
-		mov LG_SHARED_ASYNC_QUEUED(%rax), %eax
-		cmp lg_fast+LG_FAST_DONE(%rip), %rax
-		jne \fail
-		.endm
-	/*:*/
 	.globl lg_hcall_entry
 lg_hcall_entry:
-	cmp $LHCALL_NOP, %rax
-	je 10f
-	cmp $LHCALL_SET_CLOCKEVENT, %rax
+	/*S:237 One comparison.
+	 * The key of a call made from `rip` with number `nr` is `rip` exclusive-or
+	 * `nr` shifted left by 48 bits, for any number below 2^16^, which is what
+	 * rotating `%rax` computes. A
+	 * match leaves `%rax` zero, the answer; a mismatch leaves it the key's
+	 * exclusive-or with the Host's, which the next instruction takes back. :*/
+	ror $16, %rax
+	xor (%rsp), %rax
+	xor lg_fast+LG_FAST_NOP_KEY(%rip), %rax
+	jnz 1f
+	addq $2, (%rsp)
+	iretq
+	/*:*/
+1:	xor lg_fast+LG_FAST_NOP_KEY(%rip), %rax
+	cmp lg_fast+LG_FAST_CLOCK_KEY(%rip), %rax
 	je 20f
+	xor (%rsp), %rax
+	rol $16, %rax
 4:	push %rax
 	mov 8(%rsp), %rax
 	recognised 2f
@@ -159,34 +177,11 @@ lg_hcall_entry:
 	push $0
 	push $6
 	jmp lg_trap_common
-10:
-	/*S:237 Nothing waits.
-	 * For `LHCALL_NOP` the Guest's `%rax` is known, so it is free to use as
-	 * scratch, and on the way out it becomes the answer, 0; should any check fail,
-	 * it gets its number back (`5:` above) and goes the longer way. The shared
-	 * page is reached through the pointer C left; until the Guest has one, it
-	 * points at a stand-in whose pending word is never zero, so the fast path
-	 * stays shut. One pointer for both words, where there were two, is one load
-	 * fewer on every call: on this machine a load is what a fast path is made of
-	 * (H:907). :*/
-	mov (%rsp), %rax
-	recognised 5f
-	nothing_waits 5f
-	xor %eax, %eax
-	addq $2, (%rsp)
-	iretq
-	/*:*/
-5:	mov $LHCALL_NOP, %eax
-	jmp 4b
 20:
 	/*S:237, continued :*/
-	mov (%rsp), %rax
-	recognised 21f
-	nothing_waits 21f
 	push %rcx
 	push %rdx
 	mov lg_fast+LG_FAST_CLOCK(%rip), %rcx
-	jrcxz 22f
 	rdtsc
 	shl $32, %rdx
 	or %rdx, %rax
@@ -209,7 +204,7 @@ lg_hcall_entry:
 	iretq
 	22:	pop %rdx
 	pop %rcx
-	21:	mov $LHCALL_SET_CLOCKEVENT, %eax
+	mov $LHCALL_SET_CLOCKEVENT, %eax
 	jmp 4b
 	/*:*/
 /*:*/

@@ -16,19 +16,18 @@
 #define VECTOR_PF 14
 
 /*S:247, continued :*/
-static const struct lg_shared_page always_pending = { .irq_pending = 1 };
-
-struct lg_fast lg_fast = { .rip = ~0ULL, .shared = &always_pending, .rip2 = ~0ULL,
-			   .fill.region = NO_REGION };
+struct lg_fast lg_fast = {
+	.rip = ~0ULL, .rip2 = ~0ULL, .fill.region = NO_REGION,
+	.nop_key = ~0ULL, .clock_key = ~0ULL,
+	.nop_learned = ~0ULL, .clock_learned = ~0ULL,
+};
 
 _Static_assert(__builtin_offsetof(struct lg_fast, rip) == LG_FAST_RIP &&
 	       __builtin_offsetof(struct lg_fast, insn) == LG_FAST_INSN &&
-	       __builtin_offsetof(struct lg_fast, shared) == LG_FAST_SHARED &&
+	       __builtin_offsetof(struct lg_fast, nop_key) == LG_FAST_NOP_KEY &&
 	       __builtin_offsetof(struct lg_fast, clock) == LG_FAST_CLOCK &&
 	       __builtin_offsetof(struct lg_fast, clock_ahead) == LG_FAST_CLOCK_AHEAD &&
-	       __builtin_offsetof(struct lg_shared_page, async_queued) == LG_SHARED_ASYNC_QUEUED &&
-	       __builtin_offsetof(struct lg_shared_page, irq_pending) == LG_SHARED_IRQ_PENDING &&
-	       __builtin_offsetof(struct lg_fast, done) == LG_FAST_DONE &&
+	       __builtin_offsetof(struct lg_fast, clock_key) == LG_FAST_CLOCK_KEY &&
 	       __builtin_offsetof(struct lg_fast, rip2) == LG_FAST_RIP2 &&
 	       __builtin_offsetof(struct lg_fast, insn2) == LG_FAST_INSN2 &&
 	       __builtin_offsetof(struct lg_fast, mem_start) == LG_FAST_MEM_START &&

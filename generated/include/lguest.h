@@ -113,6 +113,10 @@ typedef signed long long s64;
  *   full TLB flush.
  * - `LHCALL_FLUSH_ASYNC` does nothing itself: it is the trap that makes the
  *   Host run the calls queued in the shared page (G:620).
+ * - `LHCALL_RING_HELD` is not a call but a flag on one: the Guest sets it in
+ *   `%rax` whenever its ring holds calls, so that the Switcher's fast path
+ *   (S:227), which cannot see the ring, leaves the call to C, which runs the
+ *   ring first.
  *
  * The numbers start at 32, leaving the first few dozen to the calls of other
  * chapters. :*/
@@ -124,6 +128,7 @@ typedef signed long long s64;
 #define LHCALL_FLUSH_ONE      37  /* rdi: Guest-virtual address */
 #define LHCALL_FLUSH_ALL      38
 #define LHCALL_FLUSH_ASYNC    39  /* run the calls queued in the shared page */
+#define LHCALL_RING_HELD  0x8000  /* a flag: the ring holds calls (S:227) */
 /*:*/
 /*G:620 A ring of queued hypercalls.
  * lguest called it *lazy mode*: between two points the Guest does not make its
@@ -172,8 +177,9 @@ struct lg_async_call {
 #define LHCALL_HALT            24  /* enable interrupts, sleep until one arrives */
 #define LHCALL_NOP             25  /* nothing at all: for measuring */
 #define LHCALL_BARE_TRAP       26  /* rdi: 1 sends int3 to a bare iretq, 2+k to probe k, 0 back */
-#define LG_NR_PROBES           14  /* handlers that time one kind of ring-0 instruction */
+#define LG_NR_PROBES           20  /* handlers that time one kind of ring-0 instruction */
 #define LG_PROBE_REPEAT        32  /* each repeats its kind this many times */
+#define LG_BARE_UD   (LG_NR_PROBES + 2)  /* int3, #UD and int1 all bare */
 /*:*/
 /*H:915 Acknowledging a line.
  * A level-triggered line that the Host merely passed on would come straight back:

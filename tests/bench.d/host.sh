@@ -38,6 +38,8 @@ for ((i = 0; i < runs; i++)); do
 	timeout 300 "$LGUEST" build/guest.elf bench=ring0 >"$work/ring0" 2>&1
 	sed -n 's/^measure: ring-0 \([a-z0-9-]*\) \(-\{0,1\}[0-9]*\) cycles per unit of \([0-9]*\)$/\1 \2 \3/p' \
 		"$work/ring0" >>"$work/kinds"
+	for t in int3 int-0x1f ud2 int1; do measure "$work/ring0" "trap $t" >>"$work/t-$t"; done
+	measure "$work/ring0" "trap null hypercall" >>"$work/t-null"
 done
 echo "Guest-timed (TSC cycles, lower is better; peer in the same Guest run, $runs runs)"
 spread_row "null hypercall, bare trap" cyc "$work/null" "$work/bare"
@@ -51,3 +53,8 @@ for k in $(awk '{ print $1 }' "$work/kinds" | awk '!seen[$0]++'); do
 	awk -v k="$k" '$1 == k { print $2 }' "$work/kinds" >"$work/k-$k"
 	spread_row "ring-0 $k$([ "$n" != 1 ] && echo " ($n insns)")" cyc "$work/k-$k" "$work/k-nop"
 done
+echo "the trap itself, each to a bare handler (H:900), beside an int3 in the same rounds"
+spread_row "int \$0x1f as #UD (4 insns more)" cyc "$work/t-int-0x1f" "$work/t-int3"
+spread_row "ud2 as #UD (4 insns more)" cyc "$work/t-ud2" "$work/t-int3"
+spread_row "int1 (icebp)" cyc "$work/t-int1" "$work/t-int3"
+spread_row "null hypercall (S:227)" cyc "$work/t-null" "$work/t-int3"

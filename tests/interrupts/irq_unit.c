@@ -20,7 +20,8 @@ static char reason[256];
 static int failures, eois, timer_arms;
 
 u64 host_tsc_hz = 1000000;	/* a 1 MHz TSC: the lockup limit is 1e6 cycles */
-const char lg_trap_stubs[256 * 16], lg_irq_stubs[64 * 32], lg_irq_spurious[1], lg_bare_trap[1];
+const char lg_trap_stubs[256 * 16], lg_irq_stubs[64 * 32], lg_irq_spurious[1], lg_bare_trap[1], lg_bare_ud[1];
+void lg_hcall_entry(void) {}
 const void *const lg_probes[LG_NR_PROBES];
 
 void kill_guest(struct lguest *lg, const char *fmt, ...)
@@ -73,6 +74,7 @@ void irq_line_mask(struct lguest *lg, u32 irq, int masked) { (void)lg, (void)irq
 void clock_program(struct lguest *lg) { (void)lg; timer_arms++; }
 void clock_tick(struct lguest *lg) { lg->shared->irq_pending |= 1; }
 
+struct lg_fast lg_fast;
 static struct lguest lg;
 static struct lg_regs regs;
 static struct lg_shared_page shared;
@@ -101,6 +103,15 @@ int main(void)
 	lg.regs = &regs;
 	lg.shared = &shared;
 
+	/* No entry yet: an interrupt waits, and the Switcher's keys go off. */
+	shared.irq_pending = 1;
+	lg_fast.nop_key = lg_fast.clock_key = 0x1234;
+	check("no-entry-keys-off", call(irq_deliver(&lg)) && lg_fast.nop_key == ~0ULL &&
+	      lg_fast.clock_key == ~0ULL && shared.irq_pending == 1);
+	shared.irq_pending = 0;
+	lg_fast.nop_key = lg_fast.clock_key = 0x1234;
+	check("nothing-pending-keys-kept", call(irq_deliver(&lg)) && lg_fast.nop_key == 0x1234);
+
 	check("entry-non-canonical-killed", !call(irq_set_entry(&lg, 0x8000000001000000ULL)) &&
 	      strstr(reason, "not a canonical address"));
 	check("entry-unmapped-killed", !call(irq_set_entry(&lg, 0x1000)) &&
@@ -120,8 +131,11 @@ int main(void)
 	shared.irq_pending = 1 << 5;
 	shared.irq_enabled = 0;
 	timer_arms = 0;
+	lg_fast.nop_key = lg_fast.clock_key = 0x1234;
 	check("disabled-waits", call(irq_deliver(&lg)) && regs.rip == VA + 0x40 &&
 	      lg.lockup_since && timer_arms == 1);
+	/* S:237: a Guest left with an interrupt waiting gets no fast path. */
+	check("disabled-keys-off", lg_fast.nop_key == ~0ULL && lg_fast.clock_key == ~0ULL);
 	lg.lockup_since -= 2 * host_tsc_hz;
 	check("lockup-killed", !call(irq_deliver(&lg)) &&
 	      !strcmp(reason, "interrupts disabled for 1000 ms while interrupt 5 waited: a lockup"));
@@ -130,7 +144,9 @@ int main(void)
 	/* Enabled: from off the stack, the frame goes at its top. */
 	shared.irq_enabled = 1;
 	shared.irq_pending = 1 << 5 | 1 << 9;
+	lg_fast.nop_key = lg_fast.clock_key = 0x1234;
 	check("delivered", call(irq_deliver(&lg)));
+	check("second-pending-keys-off", lg_fast.nop_key == ~0ULL && lg_fast.clock_key == ~0ULL);
 	frame = (u64 *)(mem + (top - 56 - VA));
 	check("frame-at-top", regs.rsp == top - 56 && regs.rip == VA + 0x100);
 	check("frame-layout", frame[0] == 37 && frame[1] == 0 && frame[2] == VA + 0x40 &&
@@ -141,8 +157,16 @@ int main(void)
 	/* Nested: on the stack already, the frame goes just below, aligned. */
 	shared.irq_enabled = 1;
 	guest_at(VA + 0x80, top - 0x101);
+	lg_fast.nop_key = lg_fast.clock_key = 0x1234;
 	check("nested-below", call(irq_deliver(&lg)) && regs.rsp == top - 0x110 - 56 &&
 	      shared.irq_pending == 0);
+	/* The last one delivered, nothing waits: the keys C wrote stand. */
+	check("last-delivered-keys-kept", lg_fast.nop_key == 0x1234 && lg_fast.clock_key == 0x1234);
+	shared.irq_enabled = 1;
+	shared.irq_pending = 1;
+	guest_at(VA + 0x80, VA + 0x7ff8);
+	check("timer-delivered-keys-kept", call(irq_deliver(&lg)) && shared.irq_pending == 0 &&
+	      lg_fast.nop_key == 0x1234 && lg_fast.clock_key == 0x1234);
 
 	/* Near the bottom: an overflow, refused before anything is written. */
 	shared.irq_enabled = 1;

@@ -39,7 +39,7 @@ bound() { # NAME MAX
 		fail "ring0-count-bound" "$1 takes $n ring-0 instructions, more than $2"
 	fi
 }
-bound "null hypercall" 16
+bound "null hypercall" 5
 bound "page-fault fill" 48
-bound "interrupt (clock event and delivery)" 205
-bound "halt and wake-up" 288
+bound "interrupt (clock event and delivery)" 196
+bound "halt and wake-up" 283
