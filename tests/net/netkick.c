@@ -11,6 +11,8 @@
  *  - frames queued after a kick with no kick of their own (a stream's tail)
  *    are sent by the worker's look, and the stream then ends: the card asks
  *    for a kick at the very next frame again and stops looking;
+ *  - frames sent, by the kick or by the worker, raise the interrupt a driver
+ *    asked for (EVENT_IDX's used_event);
  *  - a receive kick wakes a worker that stopped listening for want of
  *    buffers, so a frame waiting at the tap reaches the new buffer.
  * (Which batch the worker asks for after its own look is left untested: it
@@ -150,6 +152,27 @@ static void guest_write(u64 off, u32 v)
 	region->access(region, off, data, 4, true);
 }
 
+static u32 guest_read(u64 off)
+{
+	u8 data[4];
+
+	region->access(region, off, data, 4, false);
+	return io_get(data, 4);
+}
+
+/* Ask for an interrupt once the used index passes IDX (EVENT_IDX's
+ * used_event), after acknowledging any pending one. */
+static void want_interrupt_after(struct gq *q, u16 idx)
+{
+	guest_write(VIRTIO_MMIO_INTERRUPT_ACK, guest_read(VIRTIO_MMIO_INTERRUPT_STATUS));
+	__atomic_store_n((u16 *)&gq_avail(q)->ring[QN], idx, __ATOMIC_RELEASE);
+}
+
+static bool interrupted(void)
+{
+	return guest_read(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_USED;
+}
+
 static void gq_up(struct gq *q, int sel, u64 base)
 {
 	*q = (struct gq){ base, 0 };
@@ -274,21 +297,30 @@ static void test_kick_and_tail(void)
 {
 	int next = 0, got;
 	u16 used, event;
+	bool irq;
 
 	check("netkick-no-ioeventfd", ioeventfds == 0,
 	      "the tap card asked KVM for %d ioeventfds: its kicks would not reach the vCPU's hook",
 	      ioeventfds);
+	want_interrupt_after(&txq, 0);
 	tx_frames(0, 40);
 	kick();
 	used = gq_used_idx(&txq), event = gq_avail_event(&txq);
+	irq = interrupted();
+	want_interrupt_after(&txq, 40);
 	tx_frames(40, 3);
 	check("netkick-sent-in-the-kick", used == 40,
 	      "when the store to QueueNotify returned, %u of 40 frames were sent", used);
 	check("netkick-batch-ahead", event == 40 + 32 - 1,
 	      "after a kick, avail_event is %u (a batch of 32 ahead is 71)", event);
+	check("netkick-interrupt-in-the-kick", irq,
+	      "the driver asked for an interrupt at the first frame sent, and the kick raised none");
 	check("netkick-tail-sent", gq_wait(&txq, 43),
 	      "3 frames queued after a kick, with none of their own, were never sent "
 	      "(used index %u, want 43)", gq_used_idx(&txq));
+	check("netkick-interrupt-by-worker", interrupted(),
+	      "the driver asked for an interrupt after frame 40, and the worker sent the "
+	      "tail without one");
 	got = tap_collect(&next, 2000);
 	check("netkick-frames-arrive", got == 43,
 	      got < 0 ? "frame %d came out of order or cut" : "%d of 43 frames reached the tap",
