@@ -8,6 +8,7 @@
  *  - frames queued before a kick have been sent when the store returns, and
  *    reach the tap whole; the next kick is asked for a batch ahead;
  *  - one kick sends at most 64 frames and hands the rest to the worker;
+ *  - a kick while the worker already looks by itself does not wake it;
  *  - frames queued after a kick with no kick of their own (a stream's tail)
  *    are sent by the worker's look, and the stream then ends: the card asks
  *    for a kick at the very next frame again and stops looking;
@@ -384,6 +385,29 @@ static void test_rx_kick(void)
 		pause_ms(1);
 }
 
+/* A kick while the worker already looks by itself needs no wake-up: the
+ * hook deals with it (a wake-up per batch is what the hook saves).  The
+ * worker's looking is set by hand, under the lock, and it is woken after. */
+static void test_kick_while_looking(void)
+{
+	int next = 143, got;
+	u16 used;
+	bool dealt;
+
+	pthread_mutex_lock(&card->lock);
+	card->again_ns = 200000;
+	tx_frames(143, 5);
+	dealt = card->ops->kick(card);
+	used = gq_used_idx(&txq);
+	pthread_mutex_unlock(&card->lock);
+	eventfd_write(card->notify_fd, 1);
+	check("netkick-no-wake-while-looking", dealt && used == 148,
+	      "a kick while the worker looks sent %u of 5 frames and %s the worker",
+	      (u16)(used - 143), dealt ? "did not wake" : "woke");
+	got = tap_collect(&next, 2000);
+	check("netkick-last-arrive", got == 5, "%d of 5 frames reached the tap", got);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -411,6 +435,7 @@ int main(void)
 	test_rx_kick();
 	test_kick_and_tail();
 	test_kick_bounded();
+	test_kick_while_looking();
 	printf("ok netkick-done\n");
 	return 0;
 }
