@@ -4,7 +4,8 @@
  * virtqueue.c, virtio_mmio.c and virtio_net.c, and a Guest played here with
  * EVENT_IDX.  What must hold:
  *
- *  - the tap card has no ioeventfd: its kicks come through the run loop;
+ *  - the tap card has two queues, and no ioeventfd: its kicks come through
+ *    the run loop;
  *  - frames queued before a kick have been sent when the store returns, and
  *    reach the tap whole; the next kick is asked for a batch ahead;
  *  - one kick sends at most 64 frames and hands the rest to the worker;
@@ -300,6 +301,10 @@ static void test_kick_and_tail(void)
 	u16 used, event;
 	bool irq;
 
+	guest_write(VIRTIO_MMIO_QUEUE_SEL, 2);
+	check("netkick-two-queues", guest_read(VIRTIO_MMIO_QUEUE_NUM_MAX) == 0,
+	      "the tap card offers a third queue of %u entries; it has two",
+	      guest_read(VIRTIO_MMIO_QUEUE_NUM_MAX));
 	check("netkick-no-ioeventfd", ioeventfds == 0,
 	      "the tap card asked KVM for %d ioeventfds: its kicks would not reach the vCPU's hook",
 	      ioeventfds);
