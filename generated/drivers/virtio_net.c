@@ -177,7 +177,10 @@ static void net_transmit(struct net_if *nif, const u8 *frame, u32 len)
  * has a free transmit buffer, by taking back what it has sent, or until the
  * deadline passes. It spins rather than sleeps. Sleeping would need an
  * interrupt when the card finishes a frame, and we asked for none (*D:825*);
- * the spin reads only memory, the used ring, and costs no exit. :*/
+ * the spin reads only memory, the used ring, and costs no exit. Behind our
+ * Launcher's tap it seldom spins at all: that card sends the queued frames
+ * inside the kick itself (*L:969*), so the buffers are back before the
+ * Guest's store to the notify register completes. :*/
 int net_tx_wait(struct net_if *nif, u64 deadline)
 {
 	struct vnet *n = nif->priv;

@@ -228,6 +228,7 @@ void sandbox_drop_privileges(void);
 void sandbox_enter(enum sandbox_role role, const char *thread);
 void sandbox_enter_device(u32 device_id, const char *thread);
 void sandbox_vcpu_may_use(int fd);
+void sandbox_vcpu_may_send(int fd);
 
 /*:*/
 /*L:502 The option, and waiting for gdb.

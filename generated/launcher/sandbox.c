@@ -107,7 +107,8 @@ bool sandbox_parse_option(const char *arg)
  * restarted (*L:982*), which takes `connect` and `getpeername`. The keep-alive
  * thread sleeps and says hello (*L:983*). The vCPU needs almost nothing but its
  * `ioctl`s, which the next step restricts by descriptor, and, where there is a
- * disk, reads and writes on its image alone (*L:578*). The switch receives,
+ * disk, reads and writes on its image alone (*L:578*), and, where there is a
+ * tap, writes of frames to it (*L:579*). The switch receives,
  * sends, and probes its ports with `connect` (*L:988*).
  *
  * Names, not numbers: libseccomp turns them into this machine's numbers, and a
@@ -167,6 +168,22 @@ void sandbox_vcpu_may_use(int fd)
 	if (nr_vcpu_io_fds < BLK_MAX_DISKS)
 		vcpu_io_fds[nr_vcpu_io_fds++] = fd;
 }
+/*L:579 The vCPU at a tap.
+ * The tap card sends on the vCPU too, for the same reason: on a busy
+ * machine, the thread that waits for another thread loses (*L:969*). It
+ * needs one call, `writev`, and only on the tap descriptors the cards name
+ * as they are made: not `write`'s other descriptors, not reads, not the
+ * sockets of a Guest LAN, whose cards send on their workers. :*/
+
+static int vcpu_tap_fds[VIRTIO_MAX_DEVICES];
+static int nr_vcpu_tap_fds;
+
+void sandbox_vcpu_may_send(int fd)
+{
+	if (nr_vcpu_tap_fds < VIRTIO_MAX_DEVICES)
+		vcpu_tap_fds[nr_vcpu_tap_fds++] = fd;
+}
+/*:*/
 
 static void sandbox_allow_vcpu_io(scmp_filter_ctx f)
 {
@@ -176,6 +193,11 @@ static void sandbox_allow_vcpu_io(scmp_filter_ctx f)
 		seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(pwritev), 1,
 				 SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, vcpu_io_fds[i]));
 	}
+	/*L:579, continued :*/
+	for (int i = 0; i < nr_vcpu_tap_fds; i++)
+		seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1,
+				 SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, vcpu_tap_fds[i]));
+	/*:*/
 }
 /*:*/
 /*L:580 Calls allowed with some arguments only.

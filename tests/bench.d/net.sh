@@ -9,11 +9,12 @@
 #     QEMU's tap is vhost=off (its default, said here): its card runs in its
 #     own process, as ours runs in the Launcher (chapter 23 tells the rest).
 # Rows: the receiver's MB/s, ours and QEMU's run alternately NET_BENCH_RUNS
-# (5) times, as median [min-max], and ours / QEMU's of the medians.  Nothing
-# asserted.
+# (10) times, as median [min-max], and ours / QEMU's of the medians.  Nothing
+# asserted.  NET_BENCH_PATHS="switch tap" (both) picks the rows; LGUEST=PATH
+# measures another Launcher (an older build, say) against the same QEMU.
 cd "$(dirname "$0")/../.." || exit 0
 source tests/bench.d/common.bash
-L=build/lguest G=build/guest.elf H=build/host.elf
+L=${LGUEST:-build/lguest} G=build/guest.elf H=build/host.elf
 qemu=${QEMU:-qemu-system-x86_64}
 secs=${NET_BENCH_SECONDS:-3}
 
@@ -57,7 +58,8 @@ measure() {
 	done
 	spread_row "$1" MB/s "$work/ours.rate" "$work/qemu.rate"
 }
-runs=${NET_BENCH_RUNS:-5}
+runs=${NET_BENCH_RUNS:-10}
+paths=${NET_BENCH_PATHS:-switch tap}
 
 # ---- Guest to Guest through the switch (not again inside the namespace)
 if [ "${1:-}" != --in-netns ]; then
@@ -107,7 +109,7 @@ g2h_qemu() {
 }
 if [ "${1:-}" != --in-netns ]; then
 	echo "network, UDP at the receiver (higher)  ours: median [min-max]       QEMU's card           ours / QEMU ($runs runs)"
-	measure "net Guest->Guest UDP (switch)" g2g_ours g2g_qemu
+	[[ " $paths " == *" switch "* ]] && measure "net Guest->Guest UDP (switch)" g2g_ours g2g_qemu
 fi
 
 # ---- Guest to host through a tap, in a network namespace of its own: this
@@ -115,7 +117,9 @@ fi
 # its address and the traffic never touch the machine's network.
 if [ "${1:-}" != --in-netns ]; then
 	source tests/lib.sh
-	if [ ! -c /dev/net/tun ]; then
+	if [[ " $paths " != *" tap "* ]]; then
+		:
+	elif [ ! -c /dev/net/tun ]; then
 		echo "net Guest->host: skipped (no /dev/net/tun)"
 	elif [ -z "$(netns_prefix)" ]; then
 		echo "net Guest->host: skipped (cannot make a network namespace: unshare --net)"

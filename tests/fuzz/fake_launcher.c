@@ -178,3 +178,4 @@ void sandbox_drop_privileges(void) {}
 void sandbox_enter(enum sandbox_role role, const char *thread) { (void)role, (void)thread; }
 void sandbox_enter_device(u32 device_id, const char *thread) { (void)device_id, (void)thread; }
 void sandbox_vcpu_may_use(int fd) { (void)fd; }
+void sandbox_vcpu_may_send(int fd) { (void)fd; }
