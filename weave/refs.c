@@ -362,7 +362,8 @@ static int line_end(const char *s)
 /* What the scan of a chunk's lines knows at the line it is on. */
 struct blocks {
 	int fence; char fence_char;     /* inside a fenced block */
-	int code, blank, list;          /* indented code, after a blank line, in a list */
+	int code, blank, list;          /* indented code, after a blank line, in a list
+	                                 * (where code is indented twice as far) */
 	const char *para;               /* the paragraph gathered so far */
 };
 
@@ -389,7 +390,7 @@ static void block_line(struct scan *sc, struct blocks *k, const char *t, const c
 		k->blank = 1;
 		bputn(sc->o, t, e - t);
 		return;
-	} else if (indent_of(t) >= 4 && (k->code || k->blank) && !k->list) {
+	} else if (indent_of(t) >= (k->list ? 8 : 4) && (k->code || k->blank)) {
 		flush(sc, k, t);
 		k->code = 1;
 	} else if (t[0] == '#' && t[1] == ' ') {

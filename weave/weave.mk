@@ -144,23 +144,28 @@ $(BOOK_HTML)/fonts/.copied: $(WEAVE_FONTS)
 	@$(if $(WEAVE_FONTS),cp $(WEAVE_FONTS) $(@D)/,true)
 	@touch $@
 
-# The PDF: all pages and the index through LaTeX, each page by a pandoc
-# of its own (side by side, and only the pages that changed), then put
-# together inside the frame pandoc's template makes around an empty body.
-# The .aux of the last run is kept, so one xelatex run is enough unless
-# page numbers moved; weave/pdf.sh runs xelatex until they settle, then
-# xdvipdfmx once.
-PANDOC_LATEX_VARS := -V tables
+# The PDF: all pages and the index through LaTeX, in four parts, each a
+# run of pages in reading order made by a pandoc of its own, side by side
+# (and a part only when one of its pages changed); then put together
+# inside the frame pandoc's template makes around an empty body.  Four:
+# a pandoc per page would cost a second more in all, each process
+# faulting in its 170 MB of code; two would redo half the book for a
+# change to one page.  The .aux of the last run is kept, so one xelatex
+# run is enough unless page numbers moved; weave/pdf.sh runs xelatex
+# until they settle, then xdvipdfmx once.
 PANDOC_LATEX := pandoc -f markdown-raw_tex -t latex --metadata-file $(BOOK_META) \
   --top-level-division=chapter --number-sections
-WEAVE_TEXS := $(patsubst %,$(WEAVE_DIR)/tex/%.tex,$(basename $(notdir $(FRONT))) \
-                $(WEAVE_NAMES) $(basename $(notdir $(BACK))) identifiers)
-$(WEAVE_DIR)/tex/%.tex: $(WEAVE_DIR)/tex/%.md weave/book.lua $(BOOK_META)
+PANDOC_LATEX_VARS := -V tables
+WEAVE_TEX_MDS := $(patsubst %,$(WEAVE_DIR)/tex/%.md,$(basename $(notdir $(FRONT))) \
+                   $(WEAVE_NAMES) $(basename $(notdir $(BACK)))) $(WEAVE_IDX)/identifiers.md
+WEAVE_PART_SIZE := $(shell echo $$(( ($(words $(WEAVE_TEX_MDS)) + 3) / 4 )))
+weave_part = $(wordlist $(shell echo $$(( ($(1) - 1) * $(WEAVE_PART_SIZE) + 1 ))),$(shell \
+               echo $$(( $(1) * $(WEAVE_PART_SIZE) ))),$(WEAVE_TEX_MDS))
+WEAVE_TEXS := $(foreach n,1 2 3 4,$(if $(call weave_part,$(n)),$(WEAVE_DIR)/tex/part$(n).tex))
+$(foreach n,1 2 3 4,$(eval $(WEAVE_DIR)/tex/part$(n).tex: $(call weave_part,$(n))))
+$(WEAVE_TEXS): weave/book.lua $(BOOK_META)
 	@mkdir -p $(WEAVE_DIR)/dot
-	@$(WEAVE_ENV) $(PANDOC_LATEX) --lua-filter weave/book.lua $< -o $@
-$(WEAVE_DIR)/tex/identifiers.tex: $(WEAVE_IDX)/identifiers.md weave/book.lua $(BOOK_META)
-	@mkdir -p $(@D)
-	@$(WEAVE_ENV) $(PANDOC_LATEX) --lua-filter weave/book.lua $< -o $@
+	@$(WEAVE_ENV) $(PANDOC_LATEX) --lua-filter weave/book.lua $(filter %.md,$^) -o $@
 # The frame: pandoc's template (ours, weave/book.latex, if there is one),
 # our preamble and before.tex, around a body that marks where the pages go.
 # What a single run would have learnt from the body, it is told: that
