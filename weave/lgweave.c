@@ -116,31 +116,21 @@ static void weave_chapter(const char *dir, const char *meta, const char *tex)
  * its references as links, in both flavours. */
 static void weave_matter(const char *dir, const char *file, const char *html, const char *tex)
 {
-	FILE *f = fopen(file, "r");
-	struct buf in = {0}, out = {0};
-	char chunk[4096];
-	size_t n;
-	if (!f)
-		die("cannot read %s", file);
-	bputs(&in, "");
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		bputn(&in, chunk, n);
-	fclose(f);
+	char *in = read_all(file);
+	struct buf out = {0};
 	read_chapter_list(xasprintf("%s/chapters.tsv", dir));
 	refs_load(dir);
-	const char *base = strrchr(file, '/');
-	base = base ? base + 1 : file;
-	char *page = xasprintf("%.*s.html", (int)strcspn(base, "."), base);
+	char *page = matter_page(file);
 	for (int latex = 0; latex <= 1; latex++) {
 		const char *path = latex ? tex : html;
 		FILE *o = create(path);
 		out.n = 0;
 		bputs(&out, "");
-		link_refs(&out, in.s, page, latex);
+		link_refs(&out, in, page, latex);
 		fputs(out.s, o);
 		finish(o, path);
 	}
-	free(in.s);
+	free(in);
 	free(out.s);
 	free(page);
 }

@@ -16,21 +16,6 @@
 #include <string.h>
 #include "weave.h"
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	struct buf b = {0};
-	char chunk[8192];
-	size_t n;
-	if (!f)
-		die("cannot read %s", path);
-	bputs(&b, "");
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		bputn(&b, chunk, n);
-	fclose(f);
-	return b.s;
-}
-
 /* A character by number, in UTF-8. */
 static void utf8(struct buf *b, unsigned long c)
 {

@@ -110,6 +110,7 @@ struct navpage { char *page, *title; int number; };
 extern struct navpage *nav; extern int nnav, capnav;
 void nav_add(const char *page, const char *title, int number);
 void nav_add_matter(const char *file);
+char *matter_page(const char *file);
 void write_chapter_list(const char *dir);
 void read_chapter_list(const char *path);
 int chapter_number(const char *page);

@@ -1,11 +1,13 @@
 # weave.mk: `make book' weaves the chapters into book/html/ and book/lguest.pdf.
-# Included by the top Makefile; see weave/README.md for the pipeline.
+# Included by the top Makefile; see weave/README.md for the pipeline and its cost.
 #
 #   markup chapters/*.nw | lgweave index      -> $(WEAVE_DIR)/idx/  shared index, each
 #                                                file rewritten only if it changed
-#   markup chapters/NN.nw | lgweave chapter   -> $(WEAVE_DIR)/NN.md  one chapter's Markdown
-#   pandoc NN.md                              -> book/html/NN.html
-#   pandoc *.md -> lguest.tex; xelatex        -> book/lguest.pdf
+#   markup chapters/NN.nw | lgweave chapter   -> md/NN.md (for HTML), tex/NN.md (for
+#                                                LaTeX): one chapter's Markdown
+#   lgweave matter book/*/NAME.md             -> md/NAME.md, tex/NAME.md
+#   pandoc md/NN.md; lgweave search           -> book/html/NN.html, search/NN.js
+#   pandoc tex/*.md, in four parts; the frame -> pdf/lguest.tex; xelatex -> book/lguest.pdf
 #
 # make book never compiles the program, and a change to one chapter rebuilds
 # only that chapter's page, plus the pages whose cross-references it changes.
