@@ -1,7 +1,8 @@
-/* code.c: a code chunk as two raw blocks, one HTML and one LaTeX, each
- * highlighted and with every use and known identifier linked.  pandoc's own
- * highlighter cannot put links inside code, so we highlight ourselves: one
- * small C tokenizer here, the markup of each format in html.c and latex.c. */
+/* code.c: a code chunk as two raw blocks, one HTML and one LaTeX, each in
+ * its flavour of the chapter's Markdown, highlighted and with every use and
+ * known identifier linked.  pandoc's own highlighter cannot put links
+ * inside code, so we highlight ourselves: one small C tokenizer here, the
+ * markup of each format in html.c and latex.c. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdio.h>
@@ -166,8 +167,8 @@ static void write_line(struct buf *h, struct buf *l, struct line *ln,
 	bputc(l, '\n');
 }
 
-/* A code chunk as two raw blocks: HTML and LaTeX. */
-void write_code(FILE *out, struct chunk *c, const char *here)
+/* A code chunk as two raw blocks: HTML, and LaTeX for the other flavour. */
+void write_code(FILE *html, FILE *latex, struct chunk *c, const char *here)
 {
 	int d = c->def, comment = 0, cont = first_def(c->name) != d;
 	struct buf h = {0}, l = {0};
@@ -178,8 +179,8 @@ void write_code(FILE *out, struct chunk *c, const char *here)
 		write_line(&h, &l, &c->lines[i], &comment, here);
 	html_footer(&h, d, here);
 	latex_footer(&l, d);
-	fprintf(out, "\n~~~~~~~~~~{=html}\n%s~~~~~~~~~~\n\n~~~~~~~~~~{=latex}\n%s~~~~~~~~~~\n\n",
-	        h.s, l.s);
+	fprintf(html, "\n~~~~~~~~~~{=html}\n%s~~~~~~~~~~\n\n", h.s);
+	fprintf(latex, "\n~~~~~~~~~~{=latex}\n%s~~~~~~~~~~\n\n", l.s);
 	free(h.s);
 	free(l.s);
 }

@@ -100,7 +100,7 @@ static void continued_in(struct buf *h, int d, const char *here)
 		bputs(h, ".</span> ");
 }
 
-static void used_in(struct buf *h, int d, int first, const char *here)
+static void html_used_in(struct buf *h, int d, int first, const char *here)
 {
 	const char *sep = "<span>Used in ";
 	for (int k = 0; k < nuses; k++)
@@ -115,7 +115,7 @@ static void used_in(struct buf *h, int d, int first, const char *here)
 		bputs(h, "<span>Never used.</span> ");
 }
 
-static void defines(struct buf *h, int d)
+static void html_defines(struct buf *h, int d)
 {
 	const char *sep = "<span>Defines ";
 	for (int k = 0; k < nidents; k++) {
@@ -142,7 +142,7 @@ void html_footer(struct buf *h, int d, const char *here)
 		bputs(h, ".</span> ");
 	}
 	continued_in(h, d, here);
-	used_in(h, d, first, here);
-	defines(h, d);
+	html_used_in(h, d, first, here);
+	html_defines(h, d);
 	bputs(h, "</div>\n</div>\n");
 }

@@ -3,11 +3,12 @@
  *
  * noweb's front end, markup, turns chapters/NN-name.nw into a pipeline of
  * lines; lgweave reads that pipeline (pipeline.c) and writes Pandoc
- * Markdown, which pandoc then turns into HTML pages and, through LaTeX,
- * into the PDF.  Prose passes through untouched; each code chunk becomes a
- * pair of raw blocks, one for HTML and one for LaTeX, already highlighted
- * and cross-referenced (code.c), because pandoc's own highlighter cannot
- * put links inside code.  weave.h lists the parts.
+ * Markdown in two flavours, which pandoc then turns into HTML pages and,
+ * through LaTeX, into the PDF.  Prose passes through with its references
+ * made links (refs.c); each code chunk becomes a raw block, HTML in one
+ * flavour and LaTeX in the other, already highlighted and
+ * cross-referenced (code.c), because pandoc's own highlighter cannot put
+ * links inside code.  weave.h lists the parts.
  *
  *   lgweave index DIR [-f FRONT.md]... [-b BACK.md]...
  *                          reads the whole book; writes, each only if changed:
@@ -21,10 +22,18 @@
  *                                            about the rest of the book
  *                          DIR/home.md       the book's table of contents
  *                          DIR/identifiers.md  the index of identifiers
- *   lgweave chapter DIR META
- *                          reads one chapter; with DIR/PAGE.xref and
- *                          DIR/chapters.tsv writes its Markdown to stdout
- *                          and its page metadata (navigation) to META.
+ *   lgweave chapter DIR META TEX
+ *                          reads one chapter; with DIR/PAGE.xref,
+ *                          DIR/chapters.tsv, markers.tsv and figures.tsv
+ *                          writes its Markdown for HTML to stdout, for
+ *                          LaTeX to TEX, and its page metadata
+ *                          (navigation) to META.
+ *   lgweave matter DIR FILE HTML TEX
+ *                          front or back matter FILE, its references
+ *                          linked, as Markdown for HTML and for LaTeX.
+ *   lgweave search PAGE.html
+ *                          the woven page's text, step by step, as
+ *                          records for the book's search (search.c).
  *
  * Identifiers (functions, structs, macros, globals, types, assembler
  * labels) are found by a small C-aware scan of the code (scan.c), so
@@ -63,8 +72,22 @@ static void match_defs(const char *page, const char *path)
 	}
 }
 
-/* lgweave chapter DIR META < markup of one chapter */
-static void weave_chapter(const char *dir, const char *meta)
+static FILE *create(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		die("cannot write %s", path);
+	return f;
+}
+
+static void finish(FILE *f, const char *path)
+{
+	if (ferror(f) || fclose(f))
+		die("cannot write %s", path);
+}
+
+/* lgweave chapter DIR META TEX < markup of one chapter */
+static void weave_chapter(const char *dir, const char *meta, const char *tex)
 {
 	read_markup(stdin, &book);
 	if (book.nchapters != 1)
@@ -74,15 +97,42 @@ static void weave_chapter(const char *dir, const char *meta)
 	read_xref(path);
 	match_defs(page, path);
 	read_chapter_list(xasprintf("%s/chapters.tsv", dir));
+	refs_load(dir);
 	int number = chapter_number(page);
+	FILE *latex = create(tex);
 	for (int i = 0; i < book.nchunks; i++) {
 		if (book.chunks[i].code)
-			write_code(stdout, &book.chunks[i], page);
+			write_code(stdout, latex, &book.chunks[i], page);
 		else
-			write_docs(stdout, &book.chunks[i], page, number);
+			write_docs(stdout, latex, &book.chunks[i], page, number);
 	}
 	putchar('\n');
+	fputc('\n', latex);
+	finish(latex, tex);
 	write_nav(meta, title, page);
+}
+
+/* lgweave matter DIR FILE.md HTML.md TEX.md: front or back matter, with
+ * its references as links, in both flavours. */
+static void weave_matter(const char *dir, const char *file, const char *html, const char *tex)
+{
+	char *in = read_all(file);
+	struct buf out = {0};
+	read_chapter_list(xasprintf("%s/chapters.tsv", dir));
+	refs_load(dir);
+	char *page = matter_page(file);
+	for (int latex = 0; latex <= 1; latex++) {
+		const char *path = latex ? tex : html;
+		FILE *o = create(path);
+		out.n = 0;
+		bputs(&out, "");
+		link_refs(&out, in, page, latex);
+		fputs(out.s, o);
+		finish(o, path);
+	}
+	free(in);
+	free(out.s);
+	free(page);
 }
 
 /* The pages in reading order: -f front matter, the chapters, -b back. */
@@ -124,10 +174,16 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "index"))
 		weave_index(argv[2], argv + 3);
-	else if (argc == 4 && !strcmp(argv[1], "chapter"))
-		weave_chapter(argv[2], argv[3]);
+	else if (argc == 5 && !strcmp(argv[1], "chapter"))
+		weave_chapter(argv[2], argv[3], argv[4]);
+	else if (argc == 6 && !strcmp(argv[1], "matter"))
+		weave_matter(argv[2], argv[3], argv[4], argv[5]);
+	else if (argc == 3 && !strcmp(argv[1], "search"))
+		search_records(argv[2]);
 	else
 		die("usage: lgweave index DIR [-f FRONT.md]... [-b BACK.md]... < markup\n"
-		    "       lgweave chapter DIR META.yaml < markup > chapter.md");
+		    "       lgweave chapter DIR META.yaml TEX.md < markup > HTML.md\n"
+		    "       lgweave matter DIR FILE.md HTML.md TEX.md\n"
+		    "       lgweave search PAGE.html > PAGE.js");
 	return 0;
 }

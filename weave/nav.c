@@ -18,12 +18,18 @@ void nav_add(const char *page, const char *title, int number)
 
 /* Front or back matter, book/front/NAME.md: a page NAME.html whose title
  * is the file's first line, "# Title". */
+/* book/front/NAME.md's page: NAME.html. */
+char *matter_page(const char *file)
+{
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	return xasprintf("%.*s.html", (int)strcspn(base, "."), base);
+}
+
 void nav_add_matter(const char *file)
 {
 	FILE *f = fopen(file, "r");
-	const char *base = strrchr(file, '/');
-	base = base ? base + 1 : file;
-	char *line = NULL, *page = xasprintf("%.*s.html", (int)strcspn(base, "."), base);
+	char *line = NULL, *page = matter_page(file);
 	size_t cap = 0;
 	if (!f)
 		die("cannot read %s", file);

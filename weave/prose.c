@@ -7,7 +7,8 @@
  *     figure of chapter 3, as LaTeX numbers it too;
  *   - each concept-index span, [words]{.idx}, gets an id, idx-PAGE-N,
  *     for the index to link to.
- * The book's filter (book.lua) does the rest.  "lgweave index" reads the
+ * Its references become links on the way out (refs.c); the book's
+ * filter (book.lua) draws the figures.  "lgweave index" reads the
  * same things here to write markers.tsv, figures.tsv and the concepts. */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -64,7 +65,7 @@ static void number_concepts(struct buf *b, const char *t, const char *st, int *n
 }
 
 /* A step's heading, from its marker line. */
-static void step_heading(FILE *out, struct chunk *c, const char *t)
+static void step_heading(struct buf *out, struct chunk *c, const char *t)
 {
 	const char *title = t + 5;
 	while (*title == ' ')
@@ -72,45 +73,54 @@ static void step_heading(FILE *out, struct chunk *c, const char *t)
 	size_t n = strlen(title);
 	while (n && (title[n - 1] == '.' || title[n - 1] == ' '))
 		n--;
-	fprintf(out, "\n## [[%s]{.marker}](#%s) %.*s {#%s .step}\n\n",
+	bprintf(out, "\n## [[%s]{.marker}](#%s) %.*s {#%s .step}\n\n",
 	        c->marker, c->marker, (int)n, title, c->marker);
 }
 
 /* What the prose carries from one documentation chunk to the next. */
 struct prose { const char *page; int number, figures, concepts, titled; };
 
-static void prose_line(FILE *out, struct prose *p, const char *t, int last)
+static void prose_line(struct buf *out, struct prose *p, const char *t, int last)
 {
-	struct buf b = {0};
 	char *st = stem(p->page);
-	bputs(&b, "");
 	if (!p->titled && t[0] == '#' && t[1] == ' ' && !strchr(t, '{')) {
-		bprintf(&b, "%s {#ch-%s number=\"%d\"}", t, st, p->number);
+		bprintf(out, "%s {#ch-%s number=\"%d\"}", t, st, p->number);
 		p->titled = 1;
 	} else if (is_figure(t)) {
-		number_figure(&b, t, p->number, ++p->figures);
+		number_figure(out, t, p->number, ++p->figures);
 	} else {
-		number_concepts(&b, t, st, &p->concepts);
+		number_concepts(out, t, st, &p->concepts);
 	}
-	fprintf(out, "%s%s", b.s, last ? "" : "\n");
-	free(b.s);
+	bputs(out, last ? "" : "\n");
 	free(st);
 }
 
-/* A documentation chunk: Markdown as written, with its marker as a heading. */
-void write_docs(FILE *out, struct chunk *c, const char *page, int number)
+/* A documentation chunk: Markdown as written, with its marker as a
+ * heading and its references as links (refs.c), in both flavours. */
+void write_docs(FILE *html, FILE *latex, struct chunk *c, const char *page, int number)
 {
 	static struct prose p;
+	struct buf b = {0}, o = {0};
 	if (p.page != page)
 		p = (struct prose){ .page = page, .number = number };
+	bputs(&b, "");
 	for (int i = 0; i < c->nlines; i++) {
 		char *t = line_text(&c->lines[i]);
 		if (i == 0 && c->marker && !strncmp(t, c->marker, 5))
-			step_heading(out, c, t);
+			step_heading(&b, c, t);
 		else
-			prose_line(out, &p, t, i + 1 == c->nlines);
+			prose_line(&b, &p, t, i + 1 == c->nlines);
 		free(t);
 	}
+	bputs(&o, "");
+	link_refs(&o, b.s, page, 0);
+	fputs(o.s, html);
+	o.n = 0;
+	o.s[0] = 0;
+	link_refs(&o, b.s, page, 1);
+	fputs(o.s, latex);
+	free(b.s);
+	free(o.s);
 }
 
 /* ------------------------------------------------ for the index */

@@ -96,6 +96,22 @@ void write_if_changed(const char *path, struct buf *b)
  * called with each line's fields (at most TSV_MAX; the last keeps any
  * further tabs) and how many there are.  A file that is not there dies with
  * the path and hint, which says what makes it. */
+/* The whole of a file, as a string. */
+char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = {0};
+	char chunk[8192];
+	size_t n;
+	if (!f)
+		die("cannot read %s", path);
+	bputs(&b, "");
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		bputn(&b, chunk, n);
+	fclose(f);
+	return b.s;
+}
+
 void read_tsv(const char *path, const char *hint, void (*row)(char **field, int n))
 {
 	FILE *f = fopen(path, "r");

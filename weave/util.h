@@ -26,6 +26,8 @@ void bputc(struct buf *b, char c);
 void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void write_if_changed(const char *path, struct buf *b);
 
+char *read_all(const char *path);
+
 /* A file of tab-separated records, a row at a time. */
 #define TSV_MAX 8
 void read_tsv(const char *path, const char *hint, void (*row)(char **field, int n));

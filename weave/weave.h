@@ -8,9 +8,11 @@
  *   html.c       the HTML writer        latex.c   the LaTeX writer
  *   prose.c      the prose: step headings, chapter ids and numbers,
  *                figure numbers, concept-index spans; markers.tsv, figures.tsv
+ *   refs.c       references in the prose (steps, chapters, figures) as links
+ *   search.c     a woven page's text, step by step, for the book's search
  *   index.c      the contents, the concept and identifier indexes, the chunks
  *   nav.c        the pages in reading order and each page's navigation
- *   lgweave.c    main: "lgweave index" and "lgweave chapter"
+ *   lgweave.c    main: "lgweave index", "chapter", "matter" and "search"
  */
 #ifndef LGWEAVE_WEAVE_H
 #define LGWEAVE_WEAVE_H
@@ -66,7 +68,7 @@ int prog_fits(int def_prog, int use_prog);
 
 /* code.c */
 enum { PLAIN, KEYWORD, TYPE, COMMENT, STRING, NUMBER, PREPROC };
-void write_code(FILE *out, struct chunk *c, const char *here);
+void write_code(FILE *html, FILE *latex, struct chunk *c, const char *here);
 void highlight(struct buf *b, int latex, const char *s, int *comment, const char *here);
 char *expand_tabs(const char *s, int *col);
 extern int cur_def;
@@ -93,14 +95,22 @@ void latex_footer(struct buf *l, int d);
 /* prose.c: a concept of the index, [words]{.idx}, and where it is. */
 struct concept { char *term, *page, *label, *id; };
 extern struct concept *concepts; extern int nconcepts, capconcepts;
-void write_docs(FILE *out, struct chunk *c, const char *page, int number);
+void write_docs(FILE *html, FILE *latex, struct chunk *c, const char *page, int number);
 void scan_prose(const char *dir);
+
+/* refs.c: references in the prose as links, in either flavour. */
+void refs_load(const char *dir);
+void link_refs(struct buf *o, const char *s, const char *page, int latex);
+
+/* search.c */
+void search_records(const char *path);
 
 /* nav.c: the pages of the book in reading order; number 0: front or back. */
 struct navpage { char *page, *title; int number; };
 extern struct navpage *nav; extern int nnav, capnav;
 void nav_add(const char *page, const char *title, int number);
 void nav_add_matter(const char *file);
+char *matter_page(const char *file);
 void write_chapter_list(const char *dir);
 void read_chapter_list(const char *path);
 int chapter_number(const char *page);
