@@ -136,9 +136,9 @@ $(BOOK_HTML)/fonts/.copied: $(WEAVE_FONTS)
 # weave/pdf.sh runs xelatex until they settle, then xdvipdfmx once.
 $(WEAVE_DIR)/pdf/lguest.tex: $(WEAVE_MDS) $(WEAVE_IDX)/identifiers.md $(BOOK_META) \
                          $(FRONT) $(BACK) $(WEAVE_REFS) \
-                         weave/book.lua weave/preamble.tex weave/before.tex
+                         weave/book.lua weave/book.latex weave/preamble.tex weave/before.tex
 	@mkdir -p $(@D) $(WEAVE_DIR)/dot
-	@$(WEAVE_ENV) pandoc -f markdown-raw_tex -t latex --standalone \
+	@$(WEAVE_ENV) pandoc -f markdown-raw_tex -t latex --standalone --template weave/book.latex \
 	  --metadata-file $(BOOK_META) --lua-filter weave/book.lua \
 	  --top-level-division=chapter -H weave/preamble.tex -B weave/before.tex \
 	  --number-sections $(FRONT) $(WEAVE_MDS) $(BACK) $(WEAVE_IDX)/identifiers.md -o $@.tmp
