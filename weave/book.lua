@@ -106,7 +106,8 @@ local function CodeBlock(block)
     for _, x in ipairs(caption) do table.insert(inlines, x) end
     table.insert(inlines, pandoc.RawInline('latex', '}' .. label))
     return {
-      pandoc.RawBlock('latex', '\\begin{figure}[htbp]\\centering\\lgdiagram{' .. file .. '}{' .. name .. '}'),
+      pandoc.RawBlock('latex', '\\begin{figure}[htbp]\\centering' .. (id ~= '' and ('\\lgdest{' .. id .. '}') or '')
+        .. '\\lgdiagram{' .. file .. '}{' .. name .. '}'),
       pandoc.Plain(inlines),
       pandoc.RawBlock('latex', '\\end{figure}') }
   end
