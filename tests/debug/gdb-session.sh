@@ -2,14 +2,15 @@
 # stub) and test-gdb-stub.sh (ours).  Sourced after tests/lib.sh, from the top.
 
 # session_place: sets $where, the chapter line where the Host's hypercall
-# path dispatches a call, which every hypercall that reaches C passes (not
+# path dispatches a call (its switch on r->rax, with or without the ring
+# flag masked off), which every hypercall that reaches C passes (not
 # a function's last line: a tail call's code belongs to the closing brace;
 # read from the copies and their maps by explain,
 # not typed in), $fn, the function that line stands in, and $first, the
 # Guest's first shell command as its source spells it.
 session_place() {
 	local hit copy n
-	hit=$(grep -Hn -m1 -E '^	switch \(r->rax\) \{' build/src/host/hypercalls.c | head -1)
+	hit=$(grep -Hn -m1 -E '^	switch \(r->rax[) ]' build/src/host/hypercalls.c | head -1)
 	copy=${hit%%:*}; n=$(echo "$hit" | cut -d: -f2)
 	fn=$(awk -v n="$n" 'NR < n && /^[a-z].*[a-z_0-9]+\(/ { f = $0 } NR == n { print f; exit }' "$copy" |
 		sed 's/(.*//; s/.*[ *]//')
